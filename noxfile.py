@@ -1,0 +1,48 @@
+"""Developer sessions: ``nox -s tests lint typecheck docs bench``.
+
+Every session installs the package (and the two plugin distributions under ``plugins/``)
+into its own virtual environment, so what is tested is what users install.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+PLUGINS = ["./plugins/aspire-council-values", "./plugins/aspire-public-sector"]
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    spec = f".[{','.join(extras)}]" if extras else "."
+    session.install(spec, *PLUGINS)
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The test suite (unit, property, golden, CLI and doctests)."""
+    install(session, "test", "reports", "dask")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff on the package, plugins, tests and benchmarks."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "plugins", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package and the plugins."""
+    install(session, "test", "reports", "dask")
+    session.install("mypy", "pandas-stubs", "types-jsonschema")
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not part of the test suite): prints a table of sizes, times and memory."""
+    install(session, "test")
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,39 @@
+"""The built-in plugin: the core frameworks, instruments and scorers.
+
+It is registered by :class:`~aspire_models.registry.Registry` through exactly the same hooks
+as any third-party plugin, and reads its documents from the JSON files beside this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+from aspire_models.hookspecs import hookimpl
+from aspire_models.scorers.aggregate import AggregateScorer
+from aspire_models.scorers.dimensions import DimensionScorer
+from aspire_models.scorers.multiselect import MultiSelectScorer
+from aspire_models.scorers.priority import PriorityScorer
+from aspire_models.scoring import Scorer
+
+
+def _json_files(folder: str) -> list[Traversable]:
+    return sorted(
+        (p for p in files(__package__).joinpath(folder).iterdir() if p.name.endswith(".json")), key=lambda p: p.name
+    )
+
+
+@hookimpl
+def aspire_frameworks() -> Sequence[Traversable]:
+    return _json_files("frameworks")
+
+
+@hookimpl
+def aspire_instruments() -> Sequence[Traversable]:
+    return _json_files("instruments")
+
+
+@hookimpl
+def aspire_scorers() -> Sequence[Scorer]:
+    return [DimensionScorer(), AggregateScorer(), PriorityScorer(), MultiSelectScorer()]

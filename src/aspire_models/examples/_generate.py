@@ -1,0 +1,128 @@
+"""Regenerate the bundled synthetic example files: ``python -m aspire_models.examples._generate``.
+
+``aspire-sop-responses.csv`` is synthetic: five fictitious councils (A-E) with 2 or 4
+respondents each, whose council averages, averaged across councils, reproduce exactly the
+'Table showing average response scores' of seed 001 (Findings), and whose HR-tools answers
+reproduce that paper's tools table counts. The published ranges cannot all be reproduced:
+two of them do not contain their own averages (alignment now 8 with range 4-7; locus of
+engagement now 5 with range 6-8), so ranges are not matched.
+"""
+
+from __future__ import annotations
+
+import csv
+from fractions import Fraction
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+#: seed 001, 'Table showing average response scores' (now, future)
+PUBLISHED = {
+    "alignment": (8, 8.5),
+    "shared-purpose": (6, 8),
+    "leadership": (7, 9),
+    "locus-of-engagement": (5, 6.5),
+    "assessment-and-evaluation": (6, 8),
+    "balancing-horizons": (7, 8.5),
+    "agility": (7.5, 8),
+    "capability-building": (6, 8),
+}
+#: seed 001, 'Tools used by councils': (used to date, expected in the future); barriers listed below it
+TOOLS = {
+    "organisational-design": (3, 4),
+    "organisational-development": (3, 2),
+    "resourcing-and-talent-planning": (1, 3),
+    "learning-and-development": (3, 5),
+    "performance-and-reward": (1, 4),
+    "employee-engagement": (3, 2),
+    "employee-relations": (4, 2),
+}
+BARRIERS = {"organisational-design": 1, "performance-and-reward": 4}
+COUNCILS = [("Council A", 2), ("Council B", 4), ("Council C", 2), ("Council D", 4), ("Council E", 2)]
+OFFSET_PATTERNS = [(-1, 0.5, 0.5, 0, 0), (0.5, -0.5, 0, 0.5, -0.5), (0, 0, 0, 0, 0), (-0.5, 0.5, 0, 0, 0)]
+#: the paper notes 'one nil response' for locus of engagement (future): Council B's 4th respondent
+NIL = ("locus-of-engagement", "future", 1, 3)
+
+
+def council_values(mean: Fraction, k: int) -> list[int]:
+    """k whole numbers in 1..10 with exactly this mean, spread a little around it."""
+    total = mean * k
+    assert total.denominator == 1
+    base, rem = divmod(int(total), k)
+    vals = [base + (1 if i < rem else 0) for i in range(k)]
+    if k >= 2 and vals[0] - 1 >= 1 and vals[-1] + 1 <= 10:
+        vals[0] -= 1
+        vals[-1] += 1
+    return vals
+
+
+def theme_values(target: float, element: str, mode: str) -> dict[tuple[int, int], int | None]:
+    for pattern in OFFSET_PATTERNS:
+        out: dict[tuple[int, int], int | None] = {}
+        ok = True
+        for c, ((_, size), off) in enumerate(zip(COUNCILS, pattern, strict=True)):
+            m = Fraction(target).limit_denominator(4) + Fraction(off).limit_denominator(4)
+            answered = size - (1 if (element, mode, c) == NIL[:3] else 0)
+            if (m * answered).denominator != 1 or not 1 <= m <= 10:
+                ok = False
+                break
+            vals = council_values(m, answered)
+            for r in range(size):
+                out[(c, r)] = None if (element, mode, c, r) == NIL else vals.pop(0)
+        if ok:
+            return out
+    raise AssertionError(f"no feasible pattern for {element} {mode}")
+
+
+def main() -> None:
+    respondents = [(c, r) for c, (_, size) in enumerate(COUNCILS) for r in range(size)]
+    cols = {}
+    for element, (now, future) in PUBLISHED.items():
+        cols[f"{element}.now"] = theme_values(now, element, "now")
+        cols[f"{element}.future"] = theme_values(future, element, "future")
+
+    def assign(counts: dict[str, int], start: int) -> list[list[str]]:
+        chosen: list[list[str]] = [[] for _ in respondents]
+        pos = start
+        for option, n in counts.items():
+            for _ in range(n):
+                chosen[pos % len(respondents)].append(option)
+                pos += 3
+        return chosen
+
+    used = assign({k: v[0] for k, v in TOOLS.items()}, 0)
+    needed = assign({k: v[1] for k, v in TOOLS.items()}, 1)
+    barriers = assign(BARRIERS, 2)
+    comments = {
+        (0, 0): ("leadership-worked", "Clear vision from the chief executive; leaders modelling the behaviours."),
+        (1, 1): ("agility-barriers", "Procurement processes and timescales; silo mentalities."),
+        (3, 2): ("leadership-help", "Leadership development for managers at all levels."),
+        (4, 1): ("alignment-worked", "Management by walking around and regular all-staff briefings."),
+    }
+    header = (
+        ["respondent_id", "organisation", *list(cols), "hr-tools-used", "hr-tools-needed", "hr-tools-barriers", "hr-tools-other"]
+    )
+    comment_cols = sorted({q for q, _ in comments.values()})
+    header += comment_cols
+    path = HERE / "aspire-sop-responses.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for i, (c, r) in enumerate(respondents):
+            row: list[object] = [f"R{i + 1:03d}", COUNCILS[c][0]]
+            row += ["" if cols[k][(c, r)] is None else cols[k][(c, r)] for k in cols]
+            row += [
+                ";".join(used[i]),
+                ";".join(needed[i]),
+                ";".join(barriers[i]),
+                "service delivery; management information" if i == 5 else "",
+            ]
+            row += [
+                comments[(c, r)][1] if (c, r) in comments and comments[(c, r)][0] == q else "" for q in comment_cols
+            ]
+            w.writerow(row)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

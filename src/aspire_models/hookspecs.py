@@ -1,0 +1,105 @@
+"""The hook specifications: the only way frameworks, instruments and scorers get into a
+:class:`~aspire_models.registry.Registry`. The built-ins use them too
+(:mod:`aspire_models.builtins`).
+
+A plugin is any module or object with functions marked ``@hookimpl``. Third-party plugins
+are found through the entry-point group ``aspire_models``::
+
+    # pyproject.toml of your distribution
+    [project.entry-points.aspire_models]
+    my_council = "my_council_plugin"
+
+Every contribution is validated before use; a bad one is reported with the plugin's name
+and left out (or raises, in strict mode). Hooks take no arguments and must not depend on
+each other's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from aspire_models.framework import Framework
+    from aspire_models.instrument import Instrument
+    from aspire_models.scoring import Scorer
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+#: The pluggy project name, also the entry-point group.
+PROJECT = "aspire_models"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Mark your plugin's functions with this.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: What a document-contributing hook may return items of: a parsed JSON document, a path
+#: (or package resource) to a JSON file, or an already-built model object.
+DocumentLike = Mapping[str, Any] | Path | Traversable
+
+
+@hookspec
+def aspire_frameworks() -> Sequence[DocumentLike | Framework]:
+    """Contribute frameworks.
+
+    Return a list of framework documents (dicts following ``framework.schema.json``), paths
+    to such JSON files, or :class:`~aspire_models.framework.Framework` objects.
+
+    Example::
+
+        from importlib.resources import files
+        from aspire_models import hookimpl
+
+        @hookimpl
+        def aspire_frameworks():
+            return [files(__package__) / "frameworks" / "our-values.json"]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def aspire_instruments() -> Sequence[DocumentLike | Instrument]:
+    """Contribute instruments (questionnaires).
+
+    Return instrument documents (``instrument.schema.json``), paths to them, or
+    :class:`~aspire_models.instrument.Instrument` objects. Each is checked against the
+    framework it names, which may come from any plugin.
+
+    Example::
+
+        @hookimpl
+        def aspire_instruments():
+            return [files(__package__) / "instruments" / "values-pulse.json"]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def aspire_scorers() -> Sequence[Scorer]:
+    """Contribute scorers: objects following the :class:`~aspire_models.scoring.Scorer`
+    protocol (an ``id``, a ``title``, a JSON Schema for ``params`` and a ``score`` method).
+
+    Example::
+
+        @hookimpl
+        def aspire_scorers():
+            return [TopBoxScorer()]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def aspire_norms() -> Sequence[DocumentLike]:
+    """Contribute stored norm tables (``norms.schema.json``) for benchmarking.
+
+    Example::
+
+        @hookimpl
+        def aspire_norms():
+            return [files(__package__) / "norms" / "county-councils-2025.json"]
+    """
+    raise NotImplementedError

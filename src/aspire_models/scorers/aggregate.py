@@ -1,0 +1,138 @@
+"""Aggregation from respondents to organisations to the sector.
+
+Organisation level: over the organisation's respondents, per dimension: n, mean, sd, min,
+max. Sector level: the mean of the organisation means, so that an organisation with many
+respondents does not outweigh others (as the Aspire paper averaged across councils), with
+the number of organisations, the sd and the range of organisation means, and the range of
+individual respondents' scores.
+
+Everything is built on :class:`~aspire_models.stats.moments.Moments`, so partial results from
+chunks merge into exactly the whole (see :func:`organisation_moments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, Dimensions, cached_dimensions
+from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.stats.moments import Moments
+
+__all__ = ["AggregateScorer", "organisation_moments", "organisation_table", "sector_table"]
+
+
+def with_gaps(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.float64], list[str], list[str]]:
+    """Dimension scores plus, per element measured in both modes, the respondent gap future-now."""
+    cols = [dims.scores]
+    elements = list(dims.elements)
+    modes: list[str] = [m if m is not None else "" for m in dims.modes]
+    for j, (e, m) in enumerate(zip(dims.elements, dims.modes, strict=True)):
+        if m == now:
+            try:
+                k = dims.index(e, future)
+            except KeyError:
+                continue
+            cols.append((dims.scores[:, k] - dims.scores[:, j])[:, None])
+            elements.append(e)
+            modes.append("gap")
+    return np.hstack(cols), elements, modes
+
+
+def organisation_moments(values: NDArray[np.float64], org_codes: NDArray[np.int32], n_orgs: int) -> Moments:
+    """Mergeable per-organisation statistics of respondent-level values."""
+    return Moments.grouped(values, org_codes, n_orgs)
+
+
+def organisation_table(m: Moments, orgs: tuple[str, ...], elements: list[str], modes: list[str]) -> Table:
+    g, d = m.n.shape
+    present = m.n.sum(axis=1) > 0
+    gi = np.repeat(np.arange(g), d)
+    di = np.tile(np.arange(d), g)
+    keep = present[gi]
+    gi, di = gi[keep], di[keep]
+    return Table(
+        "organisations",
+        "organisation",
+        {
+            "organisation": np.asarray(orgs, dtype=object)[gi],
+            "element": np.asarray(elements, dtype=object)[di],
+            "mode": np.asarray(modes, dtype=object)[di],
+            "n": m.n[gi, di],
+            "mean": m.mean[gi, di],
+            "sd": m.sd[gi, di],
+            "min": m.min[gi, di],
+            "max": m.max[gi, di],
+        },
+        "Per organisation and dimension: respondents with a score (n), mean, sd (n-1), min, max. "
+        "Mode 'gap' is the respondent-level future minus now.",
+    )
+
+
+def sector_table(m: Moments, elements: list[str], modes: list[str]) -> Table:
+    """Sector statistics: mean of organisation means (organisations with n > 0)."""
+    org_means = np.where(m.n > 0, m.mean, np.nan)
+    over_orgs = Moments.grouped(org_means, np.zeros(org_means.shape[0], dtype=np.int64), 1)
+    pooled_n = m.n.sum(axis=0)
+    return Table(
+        "sector",
+        "sector",
+        {
+            "element": np.asarray(elements, dtype=object),
+            "mode": np.asarray(modes, dtype=object),
+            "organisations": over_orgs.n[0],
+            "respondents": pooled_n,
+            "mean": over_orgs.mean[0],
+            "sd": over_orgs.sd[0],
+            "min": over_orgs.min[0],
+            "max": over_orgs.max[0],
+            "respondent_min": np.fmin.reduce(m.min, axis=0) if m.min.shape[0] else np.full(len(elements), np.nan),
+            "respondent_max": np.fmax.reduce(m.max, axis=0) if m.max.shape[0] else np.full(len(elements), np.nan),
+        },
+        "Per dimension: mean, sd, min and max of the organisation means (each organisation weighs "
+        "the same), the number of organisations and respondents, and the range of respondent scores.",
+    )
+
+
+@attrs.frozen
+class AggregateScorer:
+    """Respondent -> organisation -> sector statistics of dimension scores and gaps."""
+
+    id: str = "aggregate"
+    title: str = "Organisation and sector aggregates"
+    description: str = (
+        "Per organisation: n, mean, sd, min and max of respondents' dimension scores (and now/future "
+        "gaps). Per sector: the mean of organisation means with n, sd and range."
+    )
+    designs: tuple[str, ...] = ("self-assessment", "review-360")
+    params_schema: Mapping[str, Any] = attrs.field(
+        factory=lambda: {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "method": {"enum": ["mean", "sum"], "default": "mean"},
+                "min_answered": MIN_ANSWERED_SCHEMA,
+                "now_mode": {"type": "string", "default": "now"},
+                "future_mode": {"type": "string", "default": "future"},
+            },
+        }
+    )
+
+    def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
+        dims = cached_dimensions(ctx, params["method"], params["min_answered"])
+        values, elements, modes = with_gaps(dims, params["now_mode"], params["future_mode"])
+        orgs = ctx.data.organisation
+        m = organisation_moments(values, orgs.codes, len(orgs.labels))
+        ctx.cache[("organisation-moments", params["method"], params["min_answered"])] = (m, elements, modes)
+        org_t = organisation_table(m, orgs.labels, elements, modes)
+        sec_t = sector_table(m, elements, modes)
+        return ScorerOutput(
+            self.id,
+            params,
+            (org_t, sec_t),
+            {"organisations": int((m.n.sum(axis=1) > 0).sum()), "respondents": ctx.data.n_accepted},
+        )

@@ -1,0 +1,100 @@
+"""The JSON Schemas (draft 2020-12) shipped with the package, and validation against them.
+
+The files in ``aspire_models/schemas/`` are the single source of truth; the repository's top-level
+``schemas/`` is a link to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+from referencing import Registry as RefRegistry
+from referencing import Resource
+
+from aspire_models.errors import DocumentError, Problem, short_repr
+
+__all__ = ["SCHEMA_NAMES", "check", "load_schema", "problems", "validator"]
+
+SCHEMA_NAMES = ("framework", "instrument", "result", "norms")
+
+
+@functools.cache
+def load_schema(name: str) -> Mapping[str, Any]:
+    """Return the parsed schema ``<name>.schema.json`` (cached, read-only use)."""
+    if name not in SCHEMA_NAMES:
+        raise ValueError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
+    text = resources.files("aspire_models").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    data: Mapping[str, Any] = json.loads(text)
+    return data
+
+
+@functools.cache
+def _ref_registry() -> RefRegistry[Any]:
+    resources_ = []
+    for name in SCHEMA_NAMES:
+        try:
+            schema = load_schema(name)
+        except FileNotFoundError:  # pragma: no cover - all shipped
+            continue
+        resources_.append((schema["$id"], Resource.from_contents(dict(schema))))
+    return RefRegistry().with_resources(resources_)
+
+
+@functools.cache
+def validator(name: str) -> Draft202012Validator:
+    """A compiled validator for schema ``name``."""
+    schema = load_schema(name)
+    return Draft202012Validator(
+        dict(schema),
+        registry=_ref_registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def _rule(error: jsonschema.ValidationError) -> str:
+    value = error.validator_value
+    if error.validator in ("$ref", "properties", "items", "prefixItems", "$defs"):
+        return str(error.validator)
+    if isinstance(value, dict | list) and len(repr(value)) > 60:
+        return str(error.validator)
+    return f"{error.validator}: {value!r}" if error.validator != "required" else "required"
+
+
+def problems(doc: Any, name: str, *, file: str | None = None) -> list[Problem]:
+    """All schema violations of ``doc`` against schema ``name``, most specific first.
+
+    Each problem names the JSON path, the rule (``minLength: 1``, ``enum``...) and the value.
+    """
+    out: list[Problem] = []
+    errors = sorted(validator(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    for error in errors:
+        # oneOf/anyOf: report the most relevant sub-error rather than a wall of text.
+        best = error
+        if error.context:
+            best = jsonschema.exceptions.best_match(error.context) or error
+        message = best.message
+        if len(message) > 300:
+            message = message[:297] + "..."
+        out.append(
+            Problem(
+                rule=_rule(best),
+                message=message,
+                path=best.json_path,
+                file=file,
+                value=short_repr(best.instance) if not isinstance(best.instance, dict | list) else None,
+            )
+        )
+    return out
+
+
+def check(doc: Any, name: str, *, source: str = "document") -> None:
+    """Raise :class:`~aspire_models.errors.DocumentError` if ``doc`` breaks schema ``name``."""
+    found = problems(doc, name, file=source)
+    if found:
+        raise DocumentError(source, found)
