@@ -236,14 +236,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _print_result_text(result: Any, out: TextIO) -> None:
+def _print_result_text(result: Any, out: TextIO, *, tables: bool = True) -> None:
     p = result.provenance
     a = result.accounting
     out.write(
         f"Instrument {p.instrument_id} {p.instrument_version} on {p.source}: "
         f"{a.input} rows, {a.accepted} scored, {a.rejected} rejected\n"
     )
-    for o in result.outputs:
+    for o in result.outputs if tables else ():
         for t in o.tables:
             if t.level == "respondent":
                 continue
@@ -292,8 +292,8 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     if args.format == "json":
         out.write(text)
-    elif not args.output or args.format == "text":
-        _print_result_text(result, out)
+    else:  # with -o and no --format: just the accounting and the rejected rows
+        _print_result_text(result, out, tables=not args.output or args.format == "text")
     return EXIT_OK
 
 

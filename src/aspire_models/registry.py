@@ -163,7 +163,7 @@ class Registry:
         """Call one hook on each plugin separately, so a failing plugin is isolated."""
         out: list[tuple[str, Any]] = []
         hook = getattr(self._pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # registration order
+        for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
             try:
                 result = impl.function()
             except Exception as exc:

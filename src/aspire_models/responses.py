@@ -261,8 +261,9 @@ def read_records(
                 )
                 continue
             cols[key][r] = _to_cell(value)
-    _check_header([k for k in known if any(v is not None for v in cols[k])] or ["respondent_id"], instrument, source)
-    table = pa.table({k: pa.array(v, type=pa.string()) for k, v in cols.items()})
+    present = [k for k in known if any(v is not None for v in cols[k])]
+    _check_header(present, instrument, source)
+    table = pa.table({k: pa.array(cols[k], type=pa.string()) for k in present})
     digest = hashlib.sha256(json.dumps(recs, sort_keys=True, default=str).encode()).hexdigest()
     return validate_table(table, instrument, source=source, digest=digest, extra_problems=extra)
 

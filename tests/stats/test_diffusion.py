@@ -83,9 +83,7 @@ def test_bass_density_is_derivative_of_cumulative() -> None:
     np.testing.assert_allclose(bass_density(t, P, Q, M), numeric, rtol=1e-7, atol=1e-6)
     # Bass's hazard form: f = (p + q F)(1 - F)
     share = bass_cumulative(t, P, Q, 1.0)
-    np.testing.assert_allclose(
-        bass_density(t, P, Q, M), M * (P + Q * share) * (1 - share), rtol=1e-12
-    )
+    np.testing.assert_allclose(bass_density(t, P, Q, M), M * (P + Q * share) * (1 - share), rtol=1e-12)
     assert bass_density(0.0, P, Q, M) == pytest.approx(M * P)
     assert bass_density(-1.0, P, Q, M) == 0.0
 
@@ -103,9 +101,7 @@ def test_bass_per_period_sums_to_cumulative() -> None:
     np.testing.assert_allclose(bass_per_period(np.arange(1, T + 1), P, Q, M), per)
 
 
-@pytest.mark.parametrize(
-    ("p", "q", "m"), [(0.0, 0.3, 10.0), (0.1, -0.1, 10.0), (0.1, 0.3, 0.0), (math.nan, 0.3, 1.0)]
-)
+@pytest.mark.parametrize(("p", "q", "m"), [(0.0, 0.3, 10.0), (0.1, -0.1, 10.0), (0.1, 0.3, 0.0), (math.nan, 0.3, 1.0)])
 def test_bass_functions_reject_bad_parameters(p: float, q: float, m: float) -> None:
     for fn in (bass_cumulative, bass_density, bass_per_period):
         with pytest.raises(ValueError):
@@ -267,9 +263,7 @@ def test_s_curve_monotone_and_bounded(exact_fit: BassFit) -> None:
     assert np.all(curve.cumulative <= fit.m)
     assert np.all(curve.density >= 0)
     # at integer times the curve goes through the fitted cumulative counts
-    np.testing.assert_allclose(
-        curve.cumulative[n_steps : n_steps * T + 1 : n_steps], fit.cumulative_fitted
-    )
+    np.testing.assert_allclose(curve.cumulative[n_steps : n_steps * T + 1 : n_steps], fit.cumulative_fitted)
     np.testing.assert_allclose(curve.period[n_steps : n_steps * T + 1 : n_steps], fit.periods)
     with pytest.raises(ValueError):
         fit.curve(1)
@@ -324,9 +318,7 @@ def test_sd_rule_categories_and_left_closed_mean() -> None:
 def test_sd_rule_exact_boundary_points() -> None:
     # z exactly on -2, -1, 0, 1 goes to the later category; z within 1e-9 of a
     # boundary counts as on it.
-    res = innovativeness_categories(
-        [-2.0, -1.0, 0.0, 1.0, -2.0000000001, -2.00001, 0.9999999, 1.0 - 1e-12]
-    )
+    res = innovativeness_categories([-2.0, -1.0, 0.0, 1.0, -2.0000000001, -2.00001, 0.9999999, 1.0 - 1e-12])
     assert res.categories == (
         "early-adopters",
         "early-majority",
@@ -431,9 +423,7 @@ time_value = st.one_of(
     st.integers(2000, 2010).map(float),  # many ties
     st.just(math.nan),
 )
-time_lists = st.lists(time_value, min_size=1, max_size=60).filter(
-    lambda xs: any(not math.isnan(x) for x in xs)
-)
+time_lists = st.lists(time_value, min_size=1, max_size=60).filter(lambda xs: any(not math.isnan(x) for x in xs))
 methods = st.sampled_from(["sd", "rank"])
 censorings = st.sampled_from(["exclude", "laggards"])
 
@@ -458,9 +448,7 @@ def test_classification_invariant_to_permutation(
     a=st.floats(0.5, 20.0),
     b=st.floats(-100.0, 100.0),
 )
-def test_sd_classification_invariant_to_affine_transform(
-    times: list[float], censored: str, a: float, b: float
-) -> None:
+def test_sd_classification_invariant_to_affine_transform(times: list[float], censored: str, a: float, b: float) -> None:
     arr = np.array(times)
     base = classify_adopters(arr, censored=censored)  # type: ignore[arg-type]
     moved = classify_adopters(a * arr + b, censored=censored)  # type: ignore[arg-type]
@@ -470,9 +458,7 @@ def test_sd_classification_invariant_to_affine_transform(
 
 @HYP
 @given(times=time_lists, method=methods, censored=censorings)
-def test_shares_sum_to_one_and_counts_consistent(
-    times: list[float], method: str, censored: str
-) -> None:
+def test_shares_sum_to_one_and_counts_consistent(times: list[float], method: str, censored: str) -> None:
     res = classify_adopters(times, method=method, censored=censored)  # type: ignore[arg-type]
     assert sum(res.observed_shares.values()) == pytest.approx(1.0)
     assert sum(res.counts().values()) + int(np.sum(res.codes == -1)) == res.n_units

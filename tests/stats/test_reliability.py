@@ -90,9 +90,7 @@ def test_standardized_alpha_and_average_r_match_corrcoef() -> None:
     assert res.average_r == pytest.approx(rbar, abs=1e-12)
     assert res.standardized_alpha == pytest.approx(k * rbar / (1 + (k - 1) * rbar), abs=1e-12)
     # psych's form: k/(k-1) * (1 - tr(R)/sum(R))
-    assert res.standardized_alpha == pytest.approx(
-        k / (k - 1) * (1 - np.trace(r) / r.sum()), abs=1e-12
-    )
+    assert res.standardized_alpha == pytest.approx(k / (k - 1) * (1 - np.trace(r) / r.sum()), abs=1e-12)
 
 
 def test_r_drop_is_corrcoef_of_item_with_rest_score() -> None:
@@ -176,9 +174,7 @@ def _same(a: ReliabilityResult, b: ReliabilityResult, *, raw: bool = True) -> No
     fields = ["standardized_alpha", "average_r"] + (["alpha"] if raw else [])
     for f in fields:
         va, vb = getattr(a, f), getattr(b, f)
-        assert math.isclose(va, vb, rel_tol=1e-9, abs_tol=1e-9) or (
-            math.isnan(va) and math.isnan(vb)
-        ), f
+        assert math.isclose(va, vb, rel_tol=1e-9, abs_tol=1e-9) or (math.isnan(va) and math.isnan(vb)), f
     if raw:
         np.testing.assert_allclose(a.r_drop, b.r_drop, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(a.alpha_if_deleted, b.alpha_if_deleted, rtol=1e-9, atol=1e-9)
@@ -194,9 +190,7 @@ def test_invariant_to_respondent_order(x: np.ndarray, seed: int) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(x=likert, shift=st.floats(-50, 50), data=st.data())
-def test_invariant_to_adding_constant_to_an_item(
-    x: np.ndarray, shift: float, data: st.DataObject
-) -> None:
+def test_invariant_to_adding_constant_to_an_item(x: np.ndarray, shift: float, data: st.DataObject) -> None:
     assume(_non_degenerate(x))
     j = data.draw(st.integers(0, x.shape[1] - 1))
     y = x.copy()
@@ -206,9 +200,7 @@ def test_invariant_to_adding_constant_to_an_item(
 
 @settings(max_examples=100, deadline=None)
 @given(x=likert, factor=st.floats(0.01, 100), data=st.data())
-def test_standardized_alpha_invariant_to_rescaling_an_item(
-    x: np.ndarray, factor: float, data: st.DataObject
-) -> None:
+def test_standardized_alpha_invariant_to_rescaling_an_item(x: np.ndarray, factor: float, data: st.DataObject) -> None:
     assume(_non_degenerate(x))
     j = data.draw(st.integers(0, x.shape[1] - 1))
     y = x.copy()

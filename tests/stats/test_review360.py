@@ -276,9 +276,7 @@ def _without_others(res: Review360Result, subject: str) -> list[dict[str, Any]]:
 
 @settings(max_examples=100, deadline=None)
 @given(data=datasets(), new_answers=answers, pick=st.integers(0, 10))
-def test_changing_a_suppressed_rater_leaks_nothing(
-    data: dict[str, Any], new_answers: list[float], pick: int
-) -> None:
+def test_changing_a_suppressed_rater_leaks_nothing(data: dict[str, Any], new_answers: list[float], pick: int) -> None:
     rows, k = data["rows"], data["k"]
     victim_rows = [i for i, (s, g, _) in enumerate(rows) if s == "s0" and g == data["victims"][0]]
     i = victim_rows[pick % len(victim_rows)]
@@ -302,9 +300,7 @@ def test_changing_a_suppressed_rater_leaks_nothing(
 
 @settings(max_examples=100, deadline=None)
 @given(data=datasets(n_suppressed=2), pick=st.integers(0, 10))
-def test_swapping_raters_between_suppressed_groups_changes_nothing(
-    data: dict[str, Any], pick: int
-) -> None:
+def test_swapping_raters_between_suppressed_groups_changes_nothing(data: dict[str, Any], pick: int) -> None:
     rows, k = data["rows"], data["k"]
     g1, g2 = data["victims"]
     r1 = [i for i, (s, g, _) in enumerate(rows) if s == "s0" and g == g1]
