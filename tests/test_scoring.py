@@ -141,10 +141,17 @@ def test_result_json_is_deterministic_and_valid(core: Registry, demo: Result) ->
 
 
 def test_frames_long_and_wide(demo: Result) -> None:
-    long = demo.frame("dimension-scores", "respondent-scores")
-    assert len(long) == 14 * 16
-    wide = demo.frame("dimension-scores", "respondent-scores", wide=True)
-    assert wide.shape == (14, 17) and "leadership.now" in wide.columns
+    resp = demo.frame("dimension-scores", "respondent-scores")
+    assert resp.shape == (14, 3 + 16) and "leadership.now" in resp.columns
+    orgs = demo.frame("aggregate", "organisations")
+    assert set(orgs.columns) >= {"organisation", "element", "mode", "n", "mean", "sd", "min", "max"}
+    wide = demo.frame("aggregate", "organisations", wide=True)
+    assert wide.shape == (5, 1 + 24) and "leadership.gap" in wide.columns
+    assert wide.set_index("organisation").loc["Council A", "leadership.now"] == pytest.approx(
+        orgs[(orgs.organisation == "Council A") & (orgs.element == "leadership") & (orgs["mode"] == "now")][
+            "mean"
+        ].item()
+    )
 
 
 # -- properties ----------------------------------------------------------------------------

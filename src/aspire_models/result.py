@@ -80,19 +80,21 @@ class Result:
         return self.output(scorer_id).table(name)
 
     def frame(self, scorer_id: str, name: str, *, wide: bool = False) -> pd.DataFrame:
-        """A table as a pandas DataFrame (long form; ``wide=True`` pivots dimension tables
-        so that each element.mode is a column)."""
+        """A table as a pandas DataFrame.
+
+        Tables are stored as the scorer made them: respondent tables wide (one column per
+        dimension), aggregate tables long (one row per element and mode). ``wide=True`` pivots
+        a long table with ``element``/``mode`` columns to one column per ``element.mode``.
+        """
         df = self.table(scorer_id, name).to_frame()
-        if not wide:
+        if not wide or not {"element", "mode", "mean"} <= set(df.columns):
             return df
-        if not {"element", "mode"} <= set(df.columns):
-            raise ValueError(f"table {name!r} has no element/mode columns to pivot")
-        value = "score" if "score" in df.columns else "mean"
-        keys = [c for c in ("respondent_id", "organisation", "subject") if c in df.columns][:1] or None
+        keys = [c for c in ("organisation", "subject", "team") if c in df.columns]
         df = df.assign(dimension=[e if not m else f"{e}.{m}" for e, m in zip(df["element"], df["mode"], strict=True)])
-        if keys is None:
-            return df.set_index("dimension")[[value]].T.reset_index(drop=True)
-        wide_df = df.pivot_table(index=keys, columns="dimension", values=value, aggfunc="first", sort=False)
+        if not keys:
+            return df.set_index("dimension")[["mean"]].T.reset_index(drop=True)
+        wide_df = df.pivot_table(index=keys, columns="dimension", values="mean", aggfunc="first", sort=False)
+        wide_df.columns.name = None
         return wide_df.reset_index()
 
     def to_dict(self, *, include_respondents: bool = False) -> dict[str, Any]:

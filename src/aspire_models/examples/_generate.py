@@ -99,9 +99,15 @@ def main() -> None:
         (3, 2): ("leadership-help", "Leadership development for managers at all levels."),
         (4, 1): ("alignment-worked", "Management by walking around and regular all-staff briefings."),
     }
-    header = (
-        ["respondent_id", "organisation", *list(cols), "hr-tools-used", "hr-tools-needed", "hr-tools-barriers", "hr-tools-other"]
-    )
+    header = [
+        "respondent_id",
+        "organisation",
+        *list(cols),
+        "hr-tools-used",
+        "hr-tools-needed",
+        "hr-tools-barriers",
+        "hr-tools-other",
+    ]
     comment_cols = sorted({q for q, _ in comments.values()})
     header += comment_cols
     path = HERE / "aspire-sop-responses.csv"

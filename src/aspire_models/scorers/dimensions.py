@@ -1,8 +1,8 @@
 """Dimension scores: per respondent, the (weighted) mean or prorated sum of the items mapped
 to each framework element, in each response mode, after reverse keying.
 
-For respondent :math:`r`, dimension :math:`d` with items :math:`I_d` and weights :math:`w_i`,
-answered items :math:`A_r \\subseteq I_d`:
+For respondent :math:`r`, dimension :math:`d` with items :math:`I_d`, weights :math:`w_i`
+and answered items :math:`A_r \\subseteq I_d`:
 
 .. math::
 
@@ -141,32 +141,26 @@ class DimensionScorer:
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         dims = cached_dimensions(ctx, params["method"], params["min_answered"])
-        n, d = dims.scores.shape
         data = ctx.data
+        columns: dict[str, Any] = {
+            "row": data.rows,
+            "respondent_id": data.respondent_id,
+            "organisation": np.asarray(data.organisation.labels, dtype=object)[data.organisation.codes],
+        }
+        for j, name in enumerate(dims.names):
+            columns[name] = dims.scores[:, j]
         table = Table(
             "respondent-scores",
             "respondent",
-            {
-                "row": np.repeat(data.rows, d),
-                "respondent_id": np.repeat(data.respondent_id, d),
-                "organisation": np.asarray(data.organisation.labels, dtype=object)[
-                    np.repeat(data.organisation.codes, d)
-                ]
-                if n
-                else np.array([], dtype=object),
-                "element": np.tile(np.asarray(dims.elements, dtype=object), n),
-                "mode": np.tile(np.asarray(dims.modes, dtype=object), n),
-                "score": dims.scores.reshape(-1),
-                "answered": dims.answered.reshape(-1),
-                "items": np.tile(np.asarray(dims.n_items), n),
-            },
-            "One row per respondent and dimension (element, mode). Score is missing (null) when "
-            "fewer than min_answered items were answered.",
+            columns,
+            "One row per accepted respondent (input row number, id, organisation) and one column per "
+            "dimension ('element' or 'element.mode'); a score is missing (null) when fewer than "
+            "min_answered items were answered.",
         )
         missing = int(np.isnan(dims.scores).sum())
         return ScorerOutput(
             self.id,
             params,
             (table,),
-            {"respondents": n, "dimensions": list(dims.names), "missing_scores": missing},
+            {"respondents": data.n_accepted, "dimensions": list(dims.names), "missing_scores": missing},
         )
