@@ -21,8 +21,9 @@ EIGHT_THEMES = [
 ]
 
 
-def test_four_builtins(core: Registry) -> None:
+def test_four_core_builtins_and_the_practice_list(core: Registry) -> None:
     assert set(core.frameworks) == {
+        "hr-practice-innovations",
         "cipd-sop-eight-themes",
         "cipd-hr-map",
         "ulrich-hr-competencies",

@@ -282,10 +282,15 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
         except json.JSONDecodeError:
             parsed = value
         params.setdefault(scorer, {})[name] = parsed
+    if args.subject:
+        params.setdefault("review-360", {})["subject"] = args.subject
+        if ins.design != "review-360":
+            raise UsageError(f"--subject applies to 360 instruments; {ins.id!r} is a {ins.design} instrument")
     options: dict[str, Any] = {}
     if args.ignore_extra_columns:
         options["extra_columns"] = "ignore"
-    result = score(reg, ins, args.responses, params=params, **options)
+    scorers = ["review-360"] if args.subject else None
+    result = score(reg, ins, args.responses, params=params, scorers=scorers, **options)
     text = result.to_json(include_respondents=args.include_respondents)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -297,7 +302,176 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _instrument(reg: Registry, spec: str) -> Any:
+    return reg.load_instrument(spec) if spec.endswith(".json") else reg.instrument(spec)
+
+
+def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any]) -> Any:
+    from aspire_models.engine import score
+
+    reg = _registry(args)
+    if not Path(args.responses).exists():
+        raise UsageError(f"no such file: {args.responses}")
+    result = score(reg, _instrument(reg, args.instrument), args.responses, scorers=[scorer], params={scorer: params})
+    if getattr(args, "output", None):
+        Path(args.output).write_text(result.to_json(), encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return result
+
+
+def cmd_reliability(args: argparse.Namespace, out: TextIO) -> int:
+    result = _run_scorer(args, "reliability", {"missing": args.missing})
+    _print_result_text(result, out)
+    return EXIT_OK
+
+
+def _read_json_file(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        from aspire_models.errors import Problem
+
+        raise DocumentError(path, [Problem("json", f"not valid JSON: {exc}", file=path)]) from None
+
+
+def cmd_benchmark(args: argparse.Namespace, out: TextIO) -> int:
+    norms: Any = None
+    if args.norms:
+        norms = _read_json_file(args.norms) if args.norms.endswith(".json") else args.norms
+    result = _run_scorer(args, "benchmark", {"norms": norms, "organisation": args.organisation})
+    _print_result_text(result, out)
+    return EXIT_OK
+
+
+def cmd_norms(args: argparse.Namespace, out: TextIO) -> int:
+    from aspire_models.scorers.benchmark import build_norms
+
+    result = _run_scorer(argparse.Namespace(**{**vars(args), "output": None}), "aggregate", {})
+    table = result.table("aggregate", "organisations")
+    doc = build_norms(
+        {"rows": table.rows()},
+        norms_id=args.id,
+        version=args.version_label,
+        title=args.title or f"Norms for {result.provenance.instrument_id}",
+        instrument_id=result.provenance.instrument_id,
+        instrument_version=result.provenance.instrument_version,
+        population=args.population or "",
+    )
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(doc['dimensions'])} dimensions)", file=sys.stderr)
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def cmd_diffusion(args: argparse.Namespace, out: TextIO) -> int:
+    params: dict[str, Any] = {"method": args.method, "censored": args.censored, "horizon": args.horizon}
+    if args.observed_until is not None:
+        params["observed_until"] = args.observed_until
+    result = _run_scorer(args, "diffusion", params)
+    _print_diffusion(result, out)
+    return EXIT_OK
+
+
+def _print_diffusion(result: Any, out: TextIO) -> None:
+    a = result.accounting
+    out.write(
+        f"{result.provenance.instrument_id} on {result.provenance.source}: {a.input} units, "
+        f"{a.accepted} scored, {a.rejected} rejected\n"
+    )
+    cats = result.table("diffusion", "categories").rows()
+    fits = {r["practice"]: r for r in result.table("diffusion", "bass").rows()}
+    curve = result.table("diffusion", "curve").rows()
+    for practice, fit in fits.items():
+        out.write(f"\n== {practice} ({fit['adopters']} of {fit['units']} units adopted)\n")
+        render_table(
+            [r for r in cats if r["practice"] == practice],
+            ["category", "n", "observed_share", "theoretical_share"],
+            out,
+        )
+        if fit["status"] != "fitted":
+            out.write(f"Bass model: {fit['status']}\n")
+            continue
+        out.write(
+            f"Bass model: p = {fit['p']:.4f} (se {fit['p_se']:.4f}), q = {fit['q']:.4f} (se {fit['q_se']:.4f}), "
+            f"m = {fit['m']:.1f} (se {fit['m_se']:.1f}); R^2 = {fit['r_squared']:.3f}\n"
+        )
+        out.write(
+            f"Peak period: {_fmt(fit['peak_period'])}; chasm (16% cumulative) crossed in: {_fmt(fit['chasm_period'])}\n"
+        )
+        rows = [r for r in curve if r["practice"] == practice]
+        by_period: dict[float, dict[str, Any]] = {}
+        for r in rows:
+            d = by_period.setdefault(r["period"], {"period": int(r["period"])})
+            d[r["kind"]] = r["adoptions"]
+            if r["kind"] != "observed":
+                d[f"{r['kind']} cumulative"] = r["cumulative"]
+        render_table(
+            list(by_period.values()),
+            ["period", "observed", "fitted", "fitted cumulative", "forecast", "forecast cumulative"],
+            out,
+        )
+    inn = result.table("diffusion", "innovativeness").rows()
+    top = sorted((r for r in inn if r["innovativeness"] is not None), key=lambda r: r["innovativeness"])[:5]
+    out.write("\nMost innovative units (mean standardised adoption time):\n")
+    render_table(top, ["unit", "practices_adopted", "innovativeness", "category"], out)
+    for note in result.output("diffusion").notes:
+        out.write(f"note: {note}\n")
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from aspire_models.engine import score
+    from aspire_models.examples import example_path
+
+    if args.which == "360":
+        reg = _registry(args)
+        result = score(reg, "hrbp360-review", example_path("hrbp360-responses.csv"))
+        _print_360(result, out, subject=args.subject or "HRBP-01")
+        return EXIT_OK
+    if args.which == "diffusion":
+        reg = _registry(args)
+        result = score(
+            reg,
+            "innovation-adoption-survey",
+            example_path("innovation-adoption.csv"),
+            params={"diffusion": {"observed_until": 2025}},
+        )
+        _print_diffusion(result, out)
+        return EXIT_OK
+    return _demo_aspire(args, out)
+
+
+def _print_360(result: Any, out: TextIO, *, subject: str) -> None:
+    summ = [r for r in result.table("review-360", "summary").rows() if r["subject"] == subject]
+    groups = [r for r in result.table("review-360", "groups").rows() if r["subject"] == subject]
+    if not summ:
+        raise UsageError(f"no subject {subject!r} in the data")
+    s = result.output("review-360").summary
+    out.write(f"HRBP360 review of {subject} (k = {s['k']}; groups below k raters are withheld)\n")
+    shown: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        row = shown.setdefault(g["behaviour"], {"behaviour": g["behaviour"]})
+        row[g["group"]] = "(withheld)" if g["suppressed"] else g["mean"]
+    cols = ["behaviour", *list(dict.fromkeys(g["group"] for g in groups))]
+    render_table(list(shown.values()), cols, out)
+    out.write("\nSelf versus others:\n")
+    render_table(summ, ["behaviour", "self_mean", "others_mean", "others_n", "gap", "classification", "rank"], out)
+    comments = [c for c in result.table("review-360", "comments").rows() if c["subject"] == subject]
+    if comments:
+        out.write("\nComments (by rater group, never attributed):\n")
+        for c in comments:
+            out.write(f"  [{c['question']}, {c['group']}] {c['comment']}\n")
+    team = result.table("review-360-team", "teams").rows()
+    out.write("\nTeam view (all-others mean per behaviour):\n")
+    tv = [r for r in team if r["group"] == "all-others"]
+    render_table(tv, ["team", "n_subjects", "behaviour", "n", "mean", "suppressed"], out)
+
+
+def _demo_aspire(args: argparse.Namespace, out: TextIO) -> int:
     from aspire_models.engine import score
     from aspire_models.examples import example_path
 
@@ -395,9 +569,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="include respondent-level tables (with identifiers) in the JSON",
     )
     p.add_argument("--ignore-extra-columns", action="store_true", help="read past columns the instrument does not know")
+    p.add_argument("--subject", help="360 instruments: report one subject (the person reviewed) only")
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("demo", parents=[common], help="score the bundled Aspire example and print the theme table")
+    p = sub.add_parser("reliability", parents=[common], help="Cronbach's alpha and item statistics per dimension")
+    p.add_argument("responses")
+    p.add_argument("--instrument", "-i", required=True)
+    p.add_argument("--missing", choices=["listwise", "pairwise"], default="listwise")
+    p.add_argument("--output", "-o", help="write the result JSON here")
+    p.set_defaults(func=cmd_reliability)
+
+    p = sub.add_parser("benchmark", parents=[common], help="percentile ranks, z-scores, quartiles of organisations")
+    p.add_argument("responses")
+    p.add_argument("--instrument", "-i", required=True)
+    p.add_argument("--norms", help="norm table JSON file or registered id (default: the other organisations)")
+    p.add_argument("--organisation", help="benchmark this organisation only")
+    p.add_argument("--output", "-o", help="write the result JSON here")
+    p.set_defaults(func=cmd_benchmark)
+
+    p = sub.add_parser("norms", parents=[common], help="build a norm table (JSON) from scored responses")
+    p.add_argument("responses")
+    p.add_argument("--instrument", "-i", required=True)
+    p.add_argument("--id", required=True, help="norm table id")
+    p.add_argument("--version", dest="version_label", default="1", help="norm table version")
+    p.add_argument("--title")
+    p.add_argument("--population", help="who the norms describe")
+    p.add_argument("--output", "-o")
+    p.set_defaults(func=cmd_norms)
+
+    p = sub.add_parser("diffusion", parents=[common], help="adopter categories, Bass fit, chasm and forecast")
+    p.add_argument("responses")
+    p.add_argument("--instrument", "-i", default="innovation-adoption-survey")
+    p.add_argument("--method", choices=["sd", "rank"], default="sd")
+    p.add_argument("--censored", choices=["exclude", "laggards"], default="exclude")
+    p.add_argument("--horizon", type=int, default=10)
+    p.add_argument("--observed-until", type=int, help="last period observed (e.g. the survey year)")
+    p.add_argument("--output", "-o")
+    p.set_defaults(func=cmd_diffusion)
+
+    p = sub.add_parser("demo", parents=[common], help="score bundled example data (aspire, 360 or diffusion)")
+    p.add_argument("which", nargs="?", choices=["aspire", "360", "diffusion"], default="aspire")
+    p.add_argument("--subject", help="with 360: the subject to show (default HRBP-01)")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -148,9 +148,9 @@ def _check_header(
 
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            msg = f"column {name!r} is not an answer or meta column of instrument {instrument.id!r}{hint}"
+            msg = f"not an answer or meta column of instrument {instrument.id!r}{hint}"
             if extra_columns == "ignore":
-                warnings.append(f"{source}: {msg} (ignored)")
+                warnings.append(f"{source}: column {name!r}: {msg} (ignored)")
             else:
                 problems.append(Problem("known-column", msg, file=source, record=0, field=name, value=name))
     if "respondent_id" not in seen:

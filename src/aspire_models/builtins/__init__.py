@@ -12,9 +12,13 @@ from importlib.resources.abc import Traversable
 
 from aspire_models.hookspecs import hookimpl
 from aspire_models.scorers.aggregate import AggregateScorer
+from aspire_models.scorers.benchmark import BenchmarkScorer
+from aspire_models.scorers.diffusion import DiffusionScorer
 from aspire_models.scorers.dimensions import DimensionScorer
 from aspire_models.scorers.multiselect import MultiSelectScorer
 from aspire_models.scorers.priority import PriorityScorer
+from aspire_models.scorers.reliability import ReliabilityScorer
+from aspire_models.scorers.review360 import Review360Scorer, TeamViewScorer
 from aspire_models.scoring import Scorer
 
 
@@ -36,4 +40,14 @@ def aspire_instruments() -> Sequence[Traversable]:
 
 @hookimpl
 def aspire_scorers() -> Sequence[Scorer]:
-    return [DimensionScorer(), AggregateScorer(), PriorityScorer(), MultiSelectScorer()]
+    return [
+        DimensionScorer(),
+        AggregateScorer(),
+        PriorityScorer(),
+        MultiSelectScorer(),
+        ReliabilityScorer(),
+        BenchmarkScorer(),
+        Review360Scorer(),
+        TeamViewScorer(),
+        DiffusionScorer(),
+    ]

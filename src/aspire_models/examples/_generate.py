@@ -74,7 +74,113 @@ def theme_values(target: float, element: str, mode: str) -> dict[tuple[int, int]
     raise AssertionError(f"no feasible pattern for {element} {mode}")
 
 
+def hrbp360() -> None:
+    """hrbp360-responses.csv: two teams of HR business partners with realistic rater mixes,
+    including protected groups below the reporting threshold (k = 3)."""
+    import numpy as np
+
+    rng = np.random.default_rng(360)
+    behaviours = [
+        "decisive-thinker",
+        "skilled-influencer",
+        "personally-credible",
+        "collaborative",
+        "driven-to-deliver",
+        "courage-to-challenge",
+    ]
+    # subject: (team, organisation, {role: raters}, self bias)
+    subjects = {
+        "HRBP-01": ("Team North", "Council A", {"peer": 4, "direct-report": 3, "stakeholder": 5}, +0.8),
+        "HRBP-02": ("Team North", "Council A", {"peer": 2, "direct-report": 4, "stakeholder": 3}, -0.7),
+        "HRBP-03": ("Team North", "Council A", {"peer": 3, "direct-report": 0, "stakeholder": 2}, 0.0),
+        "HRBP-04": ("Team South", "Council B", {"peer": 5, "direct-report": 3, "stakeholder": 4}, +0.4),
+        "HRBP-05": ("Team South", "Council B", {"peer": 3, "direct-report": 1, "stakeholder": 1}, -0.3),
+        "HRBP-06": ("Team South", "Council B", {"peer": 3, "direct-report": 5, "stakeholder": 3}, +1.0),
+    }
+    strengths = [
+        "Clear thinking under pressure.",
+        "Builds trust quickly with managers.",
+        "Knows the business well.",
+        "Always follows through.",
+        "Not afraid to challenge the leadership team.",
+    ]
+    developments = [
+        "Could involve stakeholders earlier.",
+        "Sometimes decides too quickly.",
+        "Needs to push back more often.",
+        "Could share more of what they know.",
+    ]
+    items_per = 3
+    header = ["respondent_id", "subject_id", "rater_role", "organisation", "team"]
+    header += [f"{b}-{i}" for b in behaviours for i in range(1, items_per + 1)] + ["strengths", "development"]
+    rows = []
+    n = 0
+    for subject, (team, org, mix, bias) in subjects.items():
+        level = rng.normal(3.6, 0.5, size=len(behaviours))
+        for role, count in [("self", 1), ("line-manager", 1), *mix.items()]:
+            for _ in range(count):
+                n += 1
+                shift = bias if role == "self" else rng.normal(0, 0.3)
+                answers = []
+                for b in range(len(behaviours)):
+                    for _i in range(items_per):
+                        v = int(np.clip(np.rint(level[b] + shift + rng.normal(0, 0.5)), 1, 5))
+                        answers.append("" if rng.random() < 0.03 else v)
+                s_text = strengths[rng.integers(len(strengths))] if rng.random() < 0.5 else ""
+                d_text = developments[rng.integers(len(developments))] if rng.random() < 0.4 else ""
+                rows.append([f"F{n:04d}", subject, role, org, team, *answers, s_text, d_text])
+    path = HERE / "hrbp360-responses.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    print(f"wrote {path}")
+
+
+def adoption() -> None:
+    """innovation-adoption.csv: 60 fictitious councils reporting the year they adopted each
+    practice, drawn from Bass diffusion processes with known p and q (survey year 2025)."""
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(2025)
+    # practice: (first year, p, q, eventual share adopting)
+    practices = {
+        "generic-role-profiles": (2008, 0.02, 0.45, 0.95),
+        "temporary-talent-transfers": (2012, 0.01, 0.30, 0.80),
+        "performance-without-annual-appraisal": (2013, 0.03, 0.55, 0.90),
+        "shared-management-team": (2008, 0.015, 0.20, 0.60),
+        "digital-hr": (2010, 0.04, 0.50, 1.00),
+    }
+    n_councils = 60
+    survey_year = 2025
+    header = ["respondent_id", "organisation", *practices]
+    cols = {}
+    for name, (start, p, q, share) in practices.items():
+        u = rng.random(n_councils)
+        t = np.array([-math.log((1 - x) / (1 + x * q / p)) / (p + q) for x in u])
+        year = np.floor(start + t)
+        never = rng.random(n_councils) > share
+        year[never | (year > survey_year)] = np.nan
+        cols[name] = year
+    path = HERE / "innovation-adoption.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for i in range(n_councils):
+            vals = ["" if np.isnan(cols[k][i]) else int(cols[k][i]) for k in practices]
+            w.writerow([f"U{i + 1:03d}", f"Council {i + 1:02d}", *vals])
+    print(f"wrote {path}")
+
+
 def main() -> None:
+    aspire()
+    hrbp360()
+    adoption()
+
+
+def aspire() -> None:
     respondents = [(c, r) for c, (_, size) in enumerate(COUNCILS) for r in range(size)]
     cols = {}
     for element, (now, future) in PUBLISHED.items():

@@ -108,7 +108,7 @@ class AggregateScorer:
         "Per organisation: n, mean, sd, min and max of respondents' dimension scores (and now/future "
         "gaps). Per sector: the mean of organisation means with n, sd and range."
     )
-    designs: tuple[str, ...] = ("self-assessment", "review-360")
+    designs: tuple[str, ...] = ("self-assessment",)
     params_schema: Mapping[str, Any] = attrs.field(
         factory=lambda: {
             "type": "object",

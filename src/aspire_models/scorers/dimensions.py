@@ -6,7 +6,8 @@ and answered items :math:`A_r \\subseteq I_d`:
 
 .. math::
 
-   x'_{ri} = \\begin{cases} \\min + \\max - x_{ri} & i \\text{ reverse-keyed} \\\\ x_{ri} & \\text{otherwise}\\end{cases}
+   x'_{ri} = \\begin{cases} \\min + \\max - x_{ri} & i \\text{ reverse-keyed} \\\\
+             x_{ri} & \\text{otherwise}\\end{cases}
    \\qquad s_{rd} = \\frac{\\sum_{i\\in A_r} w_i x'_{ri}}{\\sum_{i\\in A_r} w_i}
 
 if :math:`|A_r| \\ge` ``min_answered`` (a count, or a proportion of :math:`|I_d|` when below 1),
@@ -127,7 +128,7 @@ class DimensionScorer:
         "element in each response mode, after reverse keying; missing when fewer than min_answered "
         "items were answered."
     )
-    designs: tuple[str, ...] = ("self-assessment", "review-360")
+    designs: tuple[str, ...] = ("self-assessment",)
     params_schema: Mapping[str, Any] = attrs.field(
         factory=lambda: {
             "type": "object",

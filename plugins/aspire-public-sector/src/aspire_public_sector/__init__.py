@@ -36,10 +36,9 @@ def aspire_instruments() -> Sequence[Traversable]:
 
 def example_path(instrument_id: str) -> Traversable:
     """The bundled synthetic example responses for one of this plugin's instruments."""
-    resource = files(__name__).joinpath("examples", f"{instrument_id}.csv")
+    folder = files(__name__).joinpath("examples")
+    resource = folder.joinpath(f"{instrument_id}.csv")
     if not resource.is_file():
-        available = sorted(
-            p.name.removesuffix(".csv") for p in files(__name__).joinpath("examples").iterdir() if p.name.endswith(".csv")
-        )
+        available = sorted(p.name.removesuffix(".csv") for p in folder.iterdir() if p.name.endswith(".csv"))
         raise FileNotFoundError(f"no example for {instrument_id!r}; available: {', '.join(available)}")
     return resource
