@@ -1,0 +1,253 @@
+"""Seeded generator of synthetic survey responses for the benchmarks (any size).
+
+Defaults follow the performance issue: respondents x 48 items (eight themes x six items, on
+a 1-10 scale; items 1-3 of each theme rated *now* and *future*, so 72 answer columns, see
+``bench-instrument.json``), 400 organisations of unequal size, 2% missing answers and 0.1%
+invalid rows. Every invalid row breaks exactly one rule, so the expected number of
+rejections is known exactly (:attr:`Expected.rejected`).
+
+Invalid rows, in turn: an answer of 0 or 11, a fractional answer (7.5), text in an answer
+(``seven``, ``n/a``, ``nan``, ``7 1/2``), a respondent id already used by an earlier row, a
+blank organisation, a blank respondent id. A few valid cells use the documented lenient
+spellings (`` 7 `` and ``7.0``), so the reader's fallback paths are exercised too.
+
+The same respondents come in three forms: a CSV file (:func:`write_csv`), and typed in-memory
+tables (:func:`arrow_table`, :func:`frame`) with float64 answers. A typed column cannot hold
+text, so in the typed forms a text answer is the out-of-range number 99 instead: the same
+rows are rejected, and the same rows are scored, in all three forms.
+
+Data is made in blocks of :data:`BLOCK` rows, each from its own seeded stream, so any size is
+reproducible and memory stays flat while a large CSV is written::
+
+    python benchmarks/generate.py 1000000 /tmp/bench-1m.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+HERE = Path(__file__).resolve().parent
+INSTRUMENT = HERE / "bench-instrument.json"
+BLOCK = 100_000
+KINDS = ("range", "fraction", "text", "duplicate", "blank-organisation", "blank-id")
+TEXT = ("seven", "n/a", "nan", "7 1/2")
+
+
+def answer_columns() -> list[dict[str, Any]]:
+    """The instrument's answer columns, in order: name, element index, mode, reverse-keyed."""
+    doc = json.loads(INSTRUMENT.read_text(encoding="utf-8"))
+    elements: list[str] = []
+    out: list[dict[str, Any]] = []
+    for item in doc["items"]:
+        if item["element"] not in elements:
+            elements.append(item["element"])
+        for mode in item.get("modes") or [None]:
+            out.append(
+                {
+                    "name": item["id"] if mode is None else f"{item['id']}.{mode}",
+                    "element": elements.index(item["element"]),
+                    "mode": mode,
+                    "reverse": item.get("reverse", False),
+                }
+            )
+    return out
+
+
+COLUMNS = answer_columns()
+NAMES = ["respondent_id", "organisation", *(c["name"] for c in COLUMNS)]
+
+
+@dataclass(frozen=True)
+class Spec:
+    respondents: int = 1_000_000
+    organisations: int = 400
+    missing: float = 0.02
+    invalid: float = 0.001
+    seed: int = 20240601
+
+
+@dataclass
+class Block:
+    """One block of rows. ``values`` are typed answers (NaN = missing); ``text`` overrides
+    some cells in the CSV form only: ``{column index: (row indices, strings)}``."""
+
+    start: int
+    ids: pa.Array
+    organisations: pa.Array
+    values: np.ndarray[Any, np.dtype[np.float64]]
+    text: dict[int, tuple[np.ndarray[Any, np.dtype[np.int64]], list[str]]]
+    invalid: int
+
+
+@dataclass(frozen=True)
+class Expected:
+    input: int
+    rejected: int
+
+    @property
+    def accepted(self) -> int:
+        return self.input - self.rejected
+
+
+def _ids(start: int, n: int) -> pa.Array:
+    nums = pc.cast(pa.array(np.arange(start, start + n, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise("R", pc.utf8_lpad(nums, 9, "0"), "")
+
+
+def org_labels(spec: Spec) -> list[str]:
+    return [f"Council {i:03d}" for i in range(spec.organisations)]
+
+
+def blocks(spec: Spec) -> Iterator[Block]:
+    """The data, block by block (every block is fixed by the seed and its position)."""
+    base = np.random.default_rng([spec.seed, 0])
+    g = spec.organisations
+    weights = base.lognormal(0.0, 1.0, g)  # organisations of unequal size
+    weights /= weights.sum()
+    org_effect = base.normal(0.0, 0.8, (g, 8))
+    level = base.uniform(5.0, 7.5, 8)
+    labels = pa.array(org_labels(spec), type=pa.string())
+    elem = np.array([c["element"] for c in COLUMNS])
+    mode_shift = np.array([1.5 if c["mode"] == "future" else 0.0 for c in COLUMNS])
+    reverse = np.array([c["reverse"] for c in COLUMNS])
+    k = len(COLUMNS)
+    for start in range(0, spec.respondents, BLOCK):
+        n = min(BLOCK, spec.respondents - start)
+        rng = np.random.default_rng([spec.seed, 1, start])
+        org = rng.choice(g, size=n, p=weights)
+        person = rng.normal(0.0, 1.0, (n, 1))
+        mu = level[elem][None, :] + org_effect[org][:, elem] + mode_shift[None, :] + person
+        x = np.clip(np.rint(mu + rng.normal(0.0, 1.3, (n, k))), 1, 10)
+        x[:, reverse] = 11 - x[:, reverse]  # reverse-keyed items are answered the other way
+        x[rng.random((n, k)) < spec.missing] = np.nan
+        ids = _ids(start, n)
+        orgs = labels.take(pa.array(org))
+        text: dict[int, tuple[list[int], list[str]]] = {}
+
+        def put(row: int, col: int, s: str, cells: dict[int, tuple[list[int], list[str]]] = text) -> None:
+            rows, strs = cells.setdefault(col, ([], []))
+            rows.append(row)
+            strs.append(s)
+
+        # lenient but valid spellings in about 0.01% of cells (CSV form only)
+        for r, c in zip(*np.nonzero(rng.random((n, k)) < 1e-4), strict=True):
+            if not np.isnan(x[r, c]):
+                put(int(r), int(c), f" {int(x[r, c])} " if (r + c) % 2 else f"{int(x[r, c])}.0")
+        n_bad = round(spec.invalid * n)
+        bad = np.sort(rng.choice(n, size=n_bad, replace=False))
+        blank_org: list[int] = []
+        blank_id: list[int] = []
+        dup_of: dict[int, int] = {}
+        for i, r in enumerate(bad.tolist()):
+            kind = KINDS[(start // BLOCK + i) % len(KINDS)]
+            c = int(rng.integers(k))
+            if kind == "range":
+                x[r, c] = 0.0 if i % 2 else 11.0
+            elif kind == "fraction":
+                x[r, c] = 7.5
+            elif kind == "text":
+                x[r, c] = 99.0
+                put(r, c, TEXT[i % len(TEXT)])
+            elif kind == "duplicate":
+                dup_of[r] = int(rng.integers(start + r)) if start + r > 0 else 0
+            elif kind == "blank-organisation":
+                blank_org.append(r)
+            else:
+                blank_id.append(r)
+        if dup_of and start + min(dup_of) == 0:
+            # the very first row cannot repeat an earlier id: make it out of range instead
+            del dup_of[0]
+            x[0, 0] = 11.0
+        if dup_of:
+            rows = np.array(list(dup_of), dtype=np.int64)
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
+            ids = pc.replace_with_mask(ids, pa.array(mask), _earlier(list(dup_of.values())))
+        if blank_id:
+            mask = np.zeros(n, dtype=bool)
+            mask[blank_id] = True
+            ids = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), ids)
+        if blank_org:
+            mask = np.zeros(n, dtype=bool)
+            mask[blank_org] = True
+            orgs = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), orgs)
+        frozen = {c: (np.array(r, dtype=np.int64), s) for c, (r, s) in text.items()}
+        yield Block(start, ids, orgs, x, frozen, n_bad)
+
+
+def _earlier(rows: list[int]) -> pa.Array:
+    return pa.array([f"R{r:09d}" for r in rows], type=pa.string())
+
+
+def expected(spec: Spec) -> Expected:
+    """Input rows and exact number of rejections (every invalid row breaks one rule)."""
+    bad = sum(round(spec.invalid * min(BLOCK, spec.respondents - s)) for s in range(0, spec.respondents, BLOCK))
+    return Expected(spec.respondents, bad)
+
+
+def _int_strings(v: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
+    """Whole-number answers as text ('7'), non-whole ones as '7.5', NaN as null (blank)."""
+    nan = np.isnan(v)
+    whole = np.where(nan, 0, v)
+    if np.all(whole == np.floor(whole)):
+        return pc.cast(pa.array(whole.astype(np.int64), mask=nan), pa.string())
+    out = pc.cast(pa.array(v, mask=nan), pa.string())
+    return pc.if_else(pa.array(whole == np.floor(whole)), pc.cast(pa.array(whole.astype(np.int64), mask=nan), pa.string()), out)
+
+
+def write_csv(path: str | Path, spec: Spec = Spec()) -> Expected:
+    """Write the responses as a CSV file (UTF-8, comma-separated, header row)."""
+    schema = pa.schema([(name, pa.string()) for name in NAMES])
+    opts = pacsv.WriteOptions(include_header=True, quoting_style="none")
+    with pacsv.CSVWriter(str(path), schema, write_options=opts) as writer:
+        for b in blocks(spec):
+            cols: list[pa.Array] = [b.ids, b.organisations]
+            for j in range(len(COLUMNS)):
+                arr = _int_strings(b.values[:, j])
+                if j in b.text:
+                    rows, strs = b.text[j]
+                    mask = np.zeros(len(arr), dtype=bool)
+                    mask[rows] = True
+                    order = np.argsort(rows, kind="stable")
+                    arr = pc.replace_with_mask(arr, pa.array(mask), pa.array([strs[i] for i in order]))
+                cols.append(arr)
+            writer.write_table(pa.Table.from_arrays(cols, schema=schema))
+    return expected(spec)
+
+
+def arrow_table(spec: Spec = Spec()) -> pa.Table:
+    """The responses as a typed Arrow table: string ids and organisations, float64 answers."""
+    parts = []
+    for b in blocks(spec):
+        arrays = [b.ids, b.organisations] + [pa.array(b.values[:, j], from_pandas=True) for j in range(len(COLUMNS))]
+        parts.append(pa.Table.from_arrays(arrays, names=NAMES))
+    return pa.concat_tables(parts).combine_chunks()
+
+
+def frame(spec: Spec = Spec()) -> Any:
+    """The responses as a pandas DataFrame (float64 answers with NaN for missing)."""
+    return arrow_table(spec).to_pandas()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("respondents", type=int)
+    ap.add_argument("path", type=Path)
+    ap.add_argument("--seed", type=int, default=Spec.seed)
+    args = ap.parse_args()
+    exp = write_csv(args.path, Spec(respondents=args.respondents, seed=args.seed))
+    print(f"{args.path}: {exp.input} rows, {exp.rejected} invalid")
+
+
+if __name__ == "__main__":
+    main()
