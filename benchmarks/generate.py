@@ -208,8 +208,9 @@ def _int_strings(v: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
 def write_csv(path: str | Path, spec: Spec = Spec()) -> Expected:
     """Write the responses as a CSV file (UTF-8, comma-separated, header row)."""
     schema = pa.schema([(name, pa.string()) for name in NAMES])
-    opts = pacsv.WriteOptions(include_header=True, quoting_style="none")
-    with pacsv.CSVWriter(str(path), schema, write_options=opts) as writer:
+    opts = pacsv.WriteOptions(include_header=False, quoting_style="none")
+    with open(path, "wb") as fh, pacsv.CSVWriter(fh, schema, write_options=opts) as writer:
+        fh.write((",".join(NAMES) + "\n").encode())
         for b in blocks(spec):
             cols: list[pa.Array] = [b.ids, b.organisations]
             for j in range(len(COLUMNS)):

@@ -18,6 +18,7 @@ from aspire_models.errors import (
 from aspire_models.framework import Element, ElementKind, Framework, SourceRef
 from aspire_models.hookspecs import hookimpl
 from aspire_models.instrument import Instrument
+from aspire_models.limits import Limits
 from aspire_models.registry import Registry
 from aspire_models.result import Result
 from aspire_models.scoring import Scorer, ScorerOutput, ScoringContext, Table
@@ -31,6 +32,7 @@ __all__ = [
     "ElementKind",
     "Framework",
     "Instrument",
+    "Limits",
     "PluginError",
     "Problem",
     "Registry",

@@ -10,16 +10,25 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from aspire_models.errors import ScoringError
+import attrs
+import numpy as np
+
+from aspire_models.errors import AspireError, PluginError, Problem, ResponseError, ScoringError
 from aspire_models.instrument import Instrument, ScoringRule
+from aspire_models.limits import DEFAULT_LIMITS, Limits
 from aspire_models.registry import Registry
 from aspire_models.responses import ResponseSet, read_csv, read_frame, read_records
-from aspire_models.result import Accounting, Provenance, Result
-from aspire_models.scoring import ScorerOutput, ScoringContext, resolve_params
+from aspire_models.result import Accounting, Provenance, Result, ScorerFailure
+from aspire_models.scoring import Scorer, ScorerOutput, ScoringContext, resolve_params
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,33 +37,53 @@ __all__ = ["load_responses", "score", "score_responses"]
 
 Responses: TypeAlias = "str | Path | Sequence[Mapping[str, Any]] | pd.DataFrame | ResponseSet"
 
+#: Default seconds a scorer may run before it is reported as failed and left out.
+DEFAULT_TIMEOUT = 600.0
 
-def load_responses(instrument: Instrument, data: Responses, **options: Any) -> ResponseSet:
-    """Read and validate responses from a CSV path, a list of records or a DataFrame."""
+
+def load_responses(
+    instrument: Instrument, data: Responses, *, limits: Limits = DEFAULT_LIMITS, **options: Any
+) -> ResponseSet:
+    """Read and validate responses from a CSV path, a JSON file or list of records, or a DataFrame.
+
+    ``limits`` bounds file size, rows and JSON depth (see :class:`~aspire_models.limits.Limits`).
+    """
     if isinstance(data, ResponseSet):
         return data
     if isinstance(data, str | Path):
         path = Path(data)
+        try:
+            limits.check_file_size(path.stat().st_size, str(path))
+        except FileNotFoundError:
+            raise ResponseError([Problem("file-exists", "no such file", file=str(path))]) from None
         if path.suffix.lower() == ".json":
-            import json
-
-            from aspire_models.errors import Problem, ResponseError
-
             try:
                 records = json.loads(path.read_text(encoding="utf-8-sig"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise ResponseError([Problem("json", f"not valid JSON: {exc}", file=str(path))]) from None
+            except RecursionError:
+                raise ResponseError(
+                    [Problem("max-json-depth", "JSON nested too deeply to read", file=str(path))]
+                ) from None
+            limits.check_json_depth(records, str(path))
             if not isinstance(records, list):
                 raise ResponseError(
                     [Problem("type", "a JSON response file must hold a list of records", file=str(path))]
                 )
+            limits.check_rows(len(records), str(path))
             return read_records(records, instrument, source=str(path))
-        return read_csv(path, instrument, **options)
+        rs = read_csv(path, instrument, **options)
+        limits.check_rows(rs.n_input, str(path))
+        return rs
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
+        limits.check_rows(len(data), "<DataFrame>")
         return read_frame(data, instrument, **options)
-    return read_records(data, instrument)
+    records_in = list(data)
+    limits.check_rows(len(records_in), "<records>")
+    limits.check_json_depth(records_in, "<records>")
+    return read_records(records_in, instrument)
 
 
 def score(
@@ -64,16 +93,59 @@ def score(
     *,
     scorers: Iterable[str | ScoringRule] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    pseudonymise_key: bytes | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    strict: bool | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **read_options: Any,
 ) -> Result:
     """Score responses with an instrument's scorers (or the ones named).
 
     :param scorers: scorer ids or rules to run instead of the instrument's ``scoring`` list.
     :param params: per-scorer parameter overrides, ``{scorer_id: {name: value}}``.
+    :param pseudonymise_key: replace respondent ids by keyed hashes on load
+        (:func:`aspire_models.privacy.pseudonymise`).
+    :param limits: resource limits for reading untrusted input.
+    :param strict: stop at the first failing scorer (default: the registry's ``strict``);
+        otherwise a failing, slow or misbehaving scorer is reported in ``Result.failures``
+        by name and plugin, and the run goes on without it.
+    :param timeout: seconds a scorer may take before it is reported as failed (``None``: no limit).
     """
     ins = registry.instrument(instrument) if isinstance(instrument, str) else instrument
-    responses = load_responses(ins, data, **read_options)
-    return score_responses(registry, responses, scorers=scorers, params=params)
+    responses = load_responses(ins, data, limits=limits, **read_options)
+    if pseudonymise_key is not None:
+        from aspire_models.privacy import pseudonymise
+
+        responses = pseudonymise(responses, pseudonymise_key)
+    return score_responses(registry, responses, scorers=scorers, params=params, strict=strict, timeout=timeout)
+
+
+def _read_only(responses: ResponseSet) -> ResponseSet:
+    """Make every array a scorer can reach read-only: scorers share them."""
+    arrays: list[np.ndarray[Any, Any]] = [
+        responses.numeric,
+        responses.respondent_id,
+        responses.rows,
+        responses.organisation.codes,
+    ]
+    arrays += [c.codes for c in (responses.rater_role, responses.subject, responses.team) if c is not None]
+    arrays += list(responses.multi.values()) + list(responses.text.values())
+    for arr in arrays:
+        arr.flags.writeable = False
+    return attrs.evolve(
+        responses, multi=MappingProxyType(dict(responses.multi)), text=MappingProxyType(dict(responses.text))
+    )
+
+
+def _call(scorer: Scorer, ctx: ScoringContext, params: Mapping[str, Any], timeout: float | None) -> Any:
+    if timeout is None:
+        return scorer.score(ctx, params)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scorer-{scorer.id}")
+    try:
+        future = pool.submit(scorer.score, ctx, params)
+        return future.result(timeout=timeout)
+    finally:
+        pool.shutdown(wait=False)  # a timed-out scorer's thread is abandoned, its result ignored
 
 
 def score_responses(
@@ -82,8 +154,11 @@ def score_responses(
     *,
     scorers: Iterable[str | ScoringRule] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    strict: bool | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Result:
-    """Score an already validated :class:`ResponseSet`."""
+    """Score an already validated :class:`ResponseSet` (see :func:`score`)."""
+    strict = registry.strict if strict is None else strict
     ins = responses.instrument
     framework = registry.framework(ins.framework)
     rules = (
@@ -91,10 +166,13 @@ def score_responses(
     )
     if not rules:
         raise ScoringError(f"instrument {ins.id!r} names no scorers; pass scorers=[...]")
+    responses = _read_only(responses)
     ctx = ScoringContext(ins, framework, responses, registry.framework, tuple(registry.norms.values()))
     outputs: list[ScorerOutput] = []
+    failures: list[ScorerFailure] = []
     for rule in rules:
         scorer = registry.scorer(rule.scorer)
+        plugin = registry.owner("scorer", scorer.id)
         if ins.design not in scorer.designs:
             raise ScoringError(
                 f"scorer {scorer.id!r} does not apply to {ins.design} instruments "
@@ -102,11 +180,26 @@ def score_responses(
             )
         merged = {**rule.params, **(params or {}).get(scorer.id, {})}
         resolved = resolve_params(scorer, merged, where=f"instrument {ins.id!r}")
-        out = scorer.score(ctx, resolved)
-        if not isinstance(out, ScorerOutput):
-            raise ScoringError(f"scorer {scorer.id!r} returned {type(out).__name__}, not ScorerOutput")
-        ctx.previous[scorer.id] = out
-        outputs.append(out)
+        try:
+            out = _call(scorer, ctx, copy.deepcopy(resolved), timeout)
+            if not isinstance(out, ScorerOutput):
+                raise ScoringError(f"returned {type(out).__name__}, not ScorerOutput")
+            if out.scorer != scorer.id:
+                raise ScoringError(f"returned output labelled {out.scorer!r}")
+        except FuturesTimeout:
+            reason = f"took longer than {timeout:g} s (timeout); left out"
+            failure = ScorerFailure(scorer.id, plugin, reason)
+        except Exception as exc:  # isolate any scorer fault, built-in or plugin
+            reason = str(exc) if isinstance(exc, AspireError) else f"{type(exc).__name__}: {exc}"
+            failure = ScorerFailure(scorer.id, plugin, reason)
+        else:
+            out = attrs.evolve(out, params=resolved)
+            ctx.previous[scorer.id] = out
+            outputs.append(out)
+            continue
+        if strict:
+            raise PluginError(plugin, scorer.id, failure.reason)
+        failures.append(failure)
     from aspire_models import __version__
 
     prov = Provenance(
@@ -125,4 +218,5 @@ def score_responses(
         responses.rejected,
         tuple(outputs),
         responses.warnings,
+        tuple(failures),
     )

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType, ModuleType
@@ -86,6 +88,8 @@ class Registry:
     :param plugins: further plugin objects or modules to register (useful in tests).
     :param strict: raise :class:`~aspire_models.errors.PluginError` at the first failing
         plugin or refused contribution instead of reporting it in :attr:`problems`.
+    :param hook_timeout: seconds one plugin's hook may take; a slower plugin is reported and
+        left out (its thread is abandoned). ``None``: no limit.
     """
 
     def __init__(
@@ -95,8 +99,10 @@ class Registry:
         entry_points: bool = True,
         plugins: Iterable[object] = (),
         strict: bool = False,
+        hook_timeout: float | None = 60.0,
     ) -> None:
         self.strict = strict
+        self.hook_timeout = hook_timeout
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._info: dict[str, PluginInfo] = {}
@@ -165,7 +171,15 @@ class Registry:
         hook = getattr(self._pm.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
             try:
-                result = impl.function()
+                result = self._run_hook(impl.function)
+            except FuturesTimeout:
+                self._record(
+                    problems,
+                    impl.plugin_name,
+                    None,
+                    f"hook {hook_name} took longer than {self.hook_timeout:g} s (timeout); left out",
+                )
+                continue
             except Exception as exc:
                 self._record(problems, impl.plugin_name, None, f"hook {hook_name} raised {type(exc).__name__}: {exc}")
                 continue
@@ -181,6 +195,15 @@ class Registry:
                 continue
             out.extend((impl.plugin_name, item) for item in result)
         return out
+
+    def _run_hook(self, function: Callable[[], Any]) -> Any:
+        if self.hook_timeout is None:
+            return function()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aspire-hook")
+        try:
+            return pool.submit(function).result(timeout=self.hook_timeout)
+        finally:
+            pool.shutdown(wait=False)
 
     def _record(self, problems: list[PluginProblem], plugin: str, item: str | None, reason: str) -> None:
         if self.strict:

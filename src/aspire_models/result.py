@@ -18,7 +18,7 @@ from aspire_models.scoring import ScorerOutput, Table, json_value
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Accounting", "Provenance", "Result"]
+__all__ = ["Accounting", "Provenance", "Result", "ScorerFailure"]
 
 RESULT_SCHEMA_ID = "urn:aspire-models:schema:result:1"
 
@@ -61,6 +61,21 @@ class Accounting:
 
 
 @attrs.frozen
+class ScorerFailure:
+    """A scorer that raised, returned the wrong type or ran out of time: left out of the result."""
+
+    scorer: str
+    plugin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"scorer {self.scorer!r} (plugin {self.plugin!r}) failed: {self.reason}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"scorer": self.scorer, "plugin": self.plugin, "reason": self.reason}
+
+
+@attrs.frozen
 class Result:
     """What :func:`aspire_models.score` returns."""
 
@@ -69,6 +84,7 @@ class Result:
     rejected: tuple[Rejection, ...]
     outputs: tuple[ScorerOutput, ...]
     warnings: tuple[str, ...] = ()
+    failures: tuple[ScorerFailure, ...] = ()
 
     def output(self, scorer_id: str) -> ScorerOutput:
         for o in self.outputs:
@@ -121,6 +137,7 @@ class Result:
             },
             "rejected": [r.to_dict() for r in self.rejected],
             "warnings": list(self.warnings),
+            "failures": [f.to_dict() for f in self.failures],
             "outputs": outputs,
         }
 

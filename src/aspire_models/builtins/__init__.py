@@ -13,6 +13,7 @@ from importlib.resources.abc import Traversable
 from aspire_models.hookspecs import hookimpl
 from aspire_models.scorers.aggregate import AggregateScorer
 from aspire_models.scorers.benchmark import BenchmarkScorer
+from aspire_models.scorers.breakdown import BreakdownScorer
 from aspire_models.scorers.diffusion import DiffusionScorer
 from aspire_models.scorers.dimensions import DimensionScorer
 from aspire_models.scorers.multiselect import MultiSelectScorer
@@ -47,6 +48,7 @@ def aspire_scorers() -> Sequence[Scorer]:
         MultiSelectScorer(),
         ReliabilityScorer(),
         BenchmarkScorer(),
+        BreakdownScorer(),
         Review360Scorer(),
         TeamViewScorer(),
         DiffusionScorer(),

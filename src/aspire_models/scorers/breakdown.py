@@ -1,0 +1,116 @@
+"""Organisation breakdowns by rater role, team or subject, with minimum group size suppression.
+
+Each organisation's dimension means are published for the whole organisation and for each of
+its groups; groups too small to publish are withheld, with secondary suppression against
+differencing (see :mod:`aspire_models.stats.suppression`). Counts that decide suppression are
+respondents (rows) per group, whatever dimension, so a group is shown for every dimension or
+for none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from aspire_models.errors import ScoringError
+from aspire_models.scorers.aggregate import with_gaps
+from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, cached_dimensions
+from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.stats.moments import Moments
+from aspire_models.stats.suppression import suppress_cells
+
+__all__ = ["BreakdownScorer"]
+
+
+@attrs.frozen
+class BreakdownScorer:
+    """Per organisation and group (rater role, team): dimension means, small groups withheld."""
+
+    id: str = "breakdown"
+    title: str = "Organisation breakdown with small-group suppression"
+    description: str = (
+        "Per organisation, and per rater role or team within it: respondents, and per dimension n, mean "
+        "and sd; groups with fewer than k respondents are withheld, with secondary suppression so that no "
+        "withheld group can be recovered by differencing."
+    )
+    designs: tuple[str, ...] = ("self-assessment",)
+    params_schema: Mapping[str, Any] = attrs.field(
+        factory=lambda: {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "by": {"enum": ["rater_role", "team"], "default": "team"},
+                "k": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "default": 5,
+                    "description": "Minimum respondents in a published group.",
+                },
+                "min_answered": MIN_ANSWERED_SCHEMA,
+                "now_mode": {"type": "string", "default": "now"},
+                "future_mode": {"type": "string", "default": "future"},
+            },
+        }
+    )
+
+    def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
+        data = ctx.data
+        groups = data.rater_role if params["by"] == "rater_role" else data.team
+        if groups is None:
+            raise ScoringError(f"breakdown by {params['by']} needs a {params['by']!r} column in the responses")
+        dims = cached_dimensions(ctx, "mean", params["min_answered"])
+        values, elements, modes = with_gaps(dims, params["now_mode"], params["future_mode"])
+        orgs = data.organisation
+        n_orgs, n_groups = len(orgs.labels), len(groups.labels)
+        valid = groups.codes >= 0
+        cell = np.where(valid, orgs.codes.astype(np.int64) * n_groups + groups.codes, -1)
+        # respondents per organisation (column 0) and per group (columns 1..)
+        counts = np.zeros((n_orgs, 1 + n_groups), dtype=np.int64)
+        counts[:, 0] = np.bincount(orgs.codes, minlength=n_orgs)
+        counts[:, 1:] = np.bincount(cell[valid], minlength=n_orgs * n_groups).reshape(n_orgs, n_groups)
+        ungrouped = counts[:, 0] - counts[:, 1:].sum(axis=1)
+        mask = suppress_cells(counts, params["k"], hidden=ungrouped)
+        org_m = Moments.grouped(values, orgs.codes, n_orgs)
+        cell_m = Moments.grouped(values[valid], cell[valid], n_orgs * n_groups)
+        cols: dict[str, list[Any]] = {
+            k: [] for k in ("organisation", "group", "respondents", "element", "mode", "n", "mean", "sd", "suppressed")
+        }
+
+        def emit(org: str, group: str, respondents: int | None, m: Moments, row: int, suppressed: bool) -> None:
+            for j, (e, md) in enumerate(zip(elements, modes, strict=True)):
+                cols["organisation"].append(org)
+                cols["group"].append(group)
+                cols["respondents"].append(None if suppressed else respondents)
+                cols["element"].append(e)
+                cols["mode"].append(md)
+                cols["n"].append(None if suppressed else int(m.n[row, j]))
+                cols["mean"].append(None if suppressed else float(m.mean[row, j]))
+                cols["sd"].append(None if suppressed else float(m.sd[row, j]))
+                cols["suppressed"].append(suppressed)
+
+        withheld = 0
+        for g, org in enumerate(orgs.labels):
+            if counts[g, 0] == 0:
+                continue
+            emit(org, "(all)", int(counts[g, 0]), org_m, g, bool(mask[g, 0]))
+            for h, label in enumerate(groups.labels):
+                if counts[g, 1 + h] == 0:
+                    continue
+                withheld += int(mask[g, 1 + h])
+                emit(org, label, int(counts[g, 1 + h]), cell_m, g * n_groups + h, bool(mask[g, 1 + h]))
+        return ScorerOutput(
+            self.id,
+            params,
+            (
+                Table(
+                    "breakdown",
+                    "organisation",
+                    cols,
+                    f"Per organisation and {params['by']}; groups under k respondents withheld.",
+                ),
+            ),
+            {"by": params["by"], "k": params["k"], "withheld_groups": withheld},
+        )
