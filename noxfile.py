@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PLUGINS = ["./plugins/aspire-council-values", "./plugins/aspire-public-sector"]
@@ -30,7 +30,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the package, plugins, tests and benchmarks."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "plugins", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "plugins", "tests", "benchmarks", "docs", "noxfile.py")
 
 
 @nox.session(python="3.11")
@@ -39,6 +39,18 @@ def typecheck(session: nox.Session) -> None:
     install(session, "test", "reports", "dask")
     session.install("mypy", "pandas-stubs", "types-jsonschema")
     session.run("mypy")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """The Sphinx documentation, warnings as errors (output in docs/_build/html).
+
+    The catalogue, schema, CLI, API and methods pages are generated from the installed
+    package and plugins while building, so the package is installed as for the tests.
+    """
+    install(session, "reports", "dask", "test")
+    session.install("sphinx>=8")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html", *session.posargs)
 
 
 @nox.session(python="3.11")

@@ -202,7 +202,9 @@ def _int_strings(v: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
     if np.all(whole == np.floor(whole)):
         return pc.cast(pa.array(whole.astype(np.int64), mask=nan), pa.string())
     out = pc.cast(pa.array(v, mask=nan), pa.string())
-    return pc.if_else(pa.array(whole == np.floor(whole)), pc.cast(pa.array(whole.astype(np.int64), mask=nan), pa.string()), out)
+    return pc.if_else(
+        pa.array(whole == np.floor(whole)), pc.cast(pa.array(whole.astype(np.int64), mask=nan), pa.string()), out
+    )
 
 
 def write_csv(path: str | Path, spec: Spec = Spec()) -> Expected:

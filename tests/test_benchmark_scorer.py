@@ -69,39 +69,19 @@ def test_norm_table_round_trip(core: Registry) -> None:
 
 
 def test_norms_for_another_instrument_are_refused(core: Registry) -> None:
-    doc = {
-        "id": "x",
-        "version": "1",
-        "title": "x",
-        "instrument": {"id": "other", "version": "1.0"},
-        "dimensions": [
-            {
-                "element": "leadership",
-                "mode": "now",
-                "n": 3,
-                "mean": 5,
-                "sd": 1,
-                "percentiles": {"25": 4, "50": 5, "75": 6},
-            }
-        ],
-    }
+    doc = {"id": "x", "version": "1", "title": "x", "instrument": {"id": "other", "version": "1.0"},
+           "dimensions": [{"element": "leadership", "mode": "now", "n": 3, "mean": 5, "sd": 1,
+                           "percentiles": {"25": 4, "50": 5, "75": 6}}]}
+    r = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
+              params={"benchmark": {"norms": doc}})
+    assert r.outputs == () and "is for other" in r.failures[0].reason
     with pytest.raises(ScoringError, match="is for other"):
-        score(
-            core,
-            SOP,
-            example_path("aspire-sop-responses.csv"),
-            scorers=["benchmark"],
-            params={"benchmark": {"norms": doc}},
-        )
+        score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
+              params={"benchmark": {"norms": doc}}, strict=True)
     bad = dict(doc, dimensions=[])
-    with pytest.raises(DocumentError):
-        score(
-            core,
-            SOP,
-            example_path("aspire-sop-responses.csv"),
-            scorers=["benchmark"],
-            params={"benchmark": {"norms": bad}},
-        )
+    r = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
+              params={"benchmark": {"norms": bad}})
+    assert "dimensions" in r.failures[0].reason
 
 
 def test_cli_norms_then_benchmark(tmp_path: Path) -> None:
@@ -124,3 +104,22 @@ def test_cli_norms_then_benchmark(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "Council C" in r.stdout and "percentile_rank" in r.stdout
+
+
+def test_norm_tables_from_a_plugin_hook(core: Registry) -> None:
+    import types
+
+    from aspire_models import hookimpl
+
+    agg = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["aggregate"])
+    doc = build_norms({"rows": agg.table("aggregate", "organisations").rows()}, norms_id="plugin-norms",
+                      version="1", title="From a plugin", instrument_id=SOP, instrument_version="1.0.0")
+    bad = dict(doc, id="Bad Id")
+    plugin = types.ModuleType("norms_plugin")
+    plugin.aspire_norms = hookimpl(lambda: [doc, bad])  # type: ignore[attr-defined]
+    reg = Registry(entry_points=False, plugins=[plugin])
+    assert list(reg.norms) == ["plugin-norms"]
+    assert reg.problems[0].plugin == "norms_plugin" and "pattern" in reg.problems[0].reason
+    r = score(reg, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
+              params={"benchmark": {"norms": "plugin-norms"}})
+    assert (r.frame("benchmark", "benchmarks").reference_n == 5).all()

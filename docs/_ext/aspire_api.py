@@ -13,14 +13,13 @@
     functions (``module: Title | func, func``); modules not listed follow, titled by the
     first sentence of their docstring. Labels ``method-<module>``.
 
-Footnotes and citations in docstrings (``.. [1]``, ``[1]_``, ``.. [Bass1969]``) are scoped
-to their module when rendered (``[#<module>-1]``): numbered footnotes are local to a page and
-citations global to the site, so without this two modules' ``[1]`` on one page, or one
-module's citations on both the API and the methods page, would collide.
+Docstrings are numpydoc, read by ``sphinx.ext.napoleon``; :func:`fix_rst` then makes two
+numpydoc conventions explicit for reStructuredText (reference lists, array shapes).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -40,19 +39,57 @@ from sphinx.util.typing import ExtensionMetadata
 
 METHOD_PACKAGES = ("aspire_models.scorers", "aspire_models.stats")
 
-_LABEL = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
-_FOOTNOTE = re.compile(r"^(\s*)\.\. \[" + _LABEL + r"\]", re.MULTILINE)
-_FOOTNOTE_REF = re.compile(r"(?<![\w`\[])\[" + _LABEL + r"\]_")
+_DEFINITION = re.compile(r"^(\s*)\.\. \[([A-Za-z0-9][A-Za-z0-9_.-]*)\]\s+(.*)$")
+_REFERENCE = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.-]*)\]_")
+_TYPE_FIELD = re.compile(r"^\s*:(type|vartype|rtype)\b[^:]*:")
+_SHAPE = re.compile(r"shape \(([^)]*)\)")
 
 
-def scope_footnotes(text: str, scope: str) -> str:
-    """Rewrite footnote and citation labels to auto-numbered footnotes scoped to ``scope``."""
+def references_in(text: str) -> set[str]:
+    """Footnote and citation labels referenced (``[label]_``) in some text."""
+    return set(_REFERENCE.findall(text))
 
-    def label(name: str) -> str:
-        return f"#{scope}-{name}".lower()
 
-    text = _FOOTNOTE.sub(lambda m: f"{m.group(1)}.. [{label(m.group(2))}]", text)
-    return _FOOTNOTE_REF.sub(lambda m: f"[{label(m.group(1))}]_", text)
+def fix_rst(text: str, referenced: set[str]) -> str:
+    """Two numpydoc conventions that reStructuredText reads differently, made explicit.
+
+    * A ``References`` list (``.. [1] Author (year)...``) is a bibliography: an entry that
+      no docstring of its module cites (``[1]_``) is rendered as a plain paragraph, not as
+      an unreferenced footnote or a site-wide citation. Cited entries stay footnotes.
+    * ``shape (k,)`` in a type (``ndarray of float, shape (k,)``) is a shape, not a name:
+      it is set as code so that ``k`` is not linked to some attribute called ``k``.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = _DEFINITION.match(line)
+        if m and m.group(2) not in referenced:
+            indent = m.group(1)
+            entry = [f"{indent}[{m.group(2)}] {m.group(3)}"]
+            i += 1
+            while i < len(lines) and lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) > len(indent):
+                entry.append(indent + lines[i].strip())
+                i += 1
+            if out and out[-1].strip():
+                out.append("")
+            out += [*entry, ""]
+            continue
+        if _TYPE_FIELD.match(line):
+            line = _SHAPE.sub(lambda s: f"shape ``({s.group(1)})``", line)
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+@functools.cache
+def _module_references(modname: str) -> frozenset[str]:
+    module = sys.modules.get(modname)
+    try:
+        return frozenset(references_in(inspect.getsource(module))) if module else frozenset()
+    except (OSError, TypeError):
+        return frozenset()
 
 
 def module_of(name: str) -> str:
@@ -79,8 +116,8 @@ def method_modules() -> list[str]:
 def _process_docstring(app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
     if not name.startswith("aspire_models"):
         return
-    scope = name if what == "module" else module_of(name)
-    lines[:] = scope_footnotes("\n".join(lines), scope).split("\n")
+    modname = name if what == "module" else module_of(name)
+    lines[:] = fix_rst("\n".join(lines), set(_module_references(modname))).split("\n")
 
 
 class ApiDirective(SphinxDirective):
@@ -141,7 +178,9 @@ class MethodsDirective(SphinxDirective):
             listed[mod.strip()] = (title.strip() or None, [f.strip() for f in funcs.split(",") if f.strip()])
         unknown = set(listed) - set(method_modules())
         if unknown:
-            raise self.error(f"aspire-methods: not a module of {', '.join(METHOD_PACKAGES)}: {', '.join(sorted(unknown))}")
+            raise self.error(
+                f"aspire-methods: not a module of {', '.join(METHOD_PACKAGES)}: {', '.join(sorted(unknown))}"
+            )
         order = list(listed) + [m for m in method_modules() if m not in listed]
         scorers: dict[str, list[str]] = {}
         for scorer in registry().scorers.values():
@@ -152,11 +191,13 @@ class MethodsDirective(SphinxDirective):
             out.append(self.module_section(importlib.import_module(modname), title, funcs, scorers.get(modname, [])))
         return out
 
-    def render(self, doc: str, what: str, name: str, obj: Any, scope: str) -> list[nodes.Node]:
+    def render(self, doc: str, what: str, name: str, obj: Any, referenced: set[str]) -> list[nodes.Node]:
         text = str(NumpyDocstring(doc, self.config, what=what, name=name, obj=obj))  # type: ignore[arg-type]
-        return self.parse_text_to_nodes(scope_footnotes(text, scope), allow_section_headings=True)
+        return self.parse_text_to_nodes(fix_rst(text, referenced), allow_section_headings=True)
 
-    def module_section(self, module: ModuleType, title: str | None, funcs: list[str], scorer_ids: list[str]) -> nodes.section:
+    def module_section(
+        self, module: ModuleType, title: str | None, funcs: list[str], scorer_ids: list[str]
+    ) -> nodes.section:
         modname = module.__name__
         doc = inspect.getdoc(module) or ""
         sec = section(self.env, f"method-{modname}", title or first_sentence(doc) or modname)
@@ -168,12 +209,12 @@ class MethodsDirective(SphinxDirective):
                     links.append(", ")
                 links.append(ref(f"scorer-{sid}", literal(sid)))
         sec += para(*links, ".")
-        sec.extend(self.render(doc, "module", modname, module, modname))
-        for fname in funcs:
-            func = getattr(module, fname)
+        bodies = {f: numpydoc_without(inspect.getdoc(getattr(module, f)) or "", _DROP_SECTIONS) for f in funcs}
+        referenced = references_in("\n".join([doc, *bodies.values()]))
+        sec.extend(self.render(doc, "module", modname, module, referenced))
+        for fname, body in bodies.items():
             sec += nodes.rubric("", "", nodes.Text("In detail: "), pyref("func", f"{modname}.{fname}"))
-            body = numpydoc_without(inspect.getdoc(func) or "", _DROP_SECTIONS)
-            sec.extend(self.render(body, "function", f"{modname}.{fname}", func, modname))
+            sec.extend(self.render(body, "function", f"{modname}.{fname}", getattr(module, fname), referenced))
         return sec
 
 

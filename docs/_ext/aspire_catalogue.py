@@ -166,7 +166,9 @@ class CatalogueDirective(_RegistryDirective):
         if e.attributes:
             who.append(para(", ".join(f"{k} = {v:g}" for k, v in e.attributes.items())))
         if e.definition is None:
-            definition: list[nodes.Node] = [para(nodes.emphasis(text="The source names this element without defining it."))]
+            definition: list[nodes.Node] = [
+                para(nodes.emphasis(text="The source names this element without defining it."))
+            ]
         else:
             definition = [para(e.definition), para(nodes.emphasis(text=f"({STATUS_TEXT[e.definition_status]})"))]
         src = e.source

@@ -104,9 +104,15 @@ class CommandOutputDirective(SphinxDirective):
                 code = main(argv[1:], out=stdout)
             except SystemExit as exc:  # argparse usage errors
                 code = exc.code if isinstance(exc.code, int) else 1
+            except Exception as exc:
+                raise self.error(f"{self.arguments[0]!r} failed: {type(exc).__name__}: {exc}") from exc
         if code != 0 or stderr.getvalue():
             logger.warning(
-                "%r exited with %s; stderr: %s", self.arguments[0], code, stderr.getvalue(), location=self.get_location()
+                "%r exited with %s; stderr: %s",
+                self.arguments[0],
+                code,
+                stderr.getvalue(),
+                location=self.get_location(),
             )
         return [output_block(f"$ {self.arguments[0]}\n{stdout.getvalue()}")]
 

@@ -102,7 +102,7 @@ def ref(label: str, *text: Part) -> addnodes.pending_xref:
     inner = nodes.inline(classes=["std", "std-ref"])
     for part in text:
         inner += nodes.Text(part) if isinstance(part, str) else part
-    node += inner
+    node.append(inner)
     return node
 
 
@@ -111,7 +111,7 @@ def pyref(kind: str, target: str, text: str | None = None) -> addnodes.pending_x
     node = addnodes.pending_xref(
         "", refdomain="py", reftype=kind, reftarget=target, refexplicit=text is not None, refwarn=False
     )
-    node += nodes.literal(text=text or target, classes=["xref", "py", f"py-{kind}"])
+    node.append(nodes.literal(text=text or target, classes=["xref", "py", f"py-{kind}"]))
     return node
 
 
@@ -161,7 +161,9 @@ def describe_schema(schema: Any, current: str = "") -> list[Part]:
             opts.append(literal(_js(v)))
         add(*opts)
     for key in ("oneOf", "anyOf"):
-        alts = [s for s in schema.get(key, []) if not (isinstance(s, Mapping) and "properties" in s and "type" not in s)]
+        alts = [
+            s for s in schema.get(key, []) if not (isinstance(s, Mapping) and "properties" in s and "type" not in s)
+        ]
         if alts:
             joined: list[Part] = []
             for i, alt in enumerate(alts):
@@ -192,30 +194,35 @@ def describe_schema(schema: Any, current: str = "") -> list[Part]:
             else:
                 typed.append(t)
         add(*typed)
-    constraints = []
+    constraints: list[Part] = []
     for key, words in (
-        ("minLength", "at least {} characters"),
-        ("maxLength", "at most {} characters"),
+        ("minLength", "length >= {}"),
+        ("maxLength", "length <= {}"),
         ("minimum", ">= {}"),
         ("maximum", "<= {}"),
         ("exclusiveMinimum", "> {}"),
         ("exclusiveMaximum", "< {}"),
-        ("minItems", "at least {} items"),
-        ("maxItems", "at most {} items"),
+        ("minItems", "at least {} item(s)"),
+        ("maxItems", "at most {} item(s)"),
         ("format", "format {}"),
     ):
         if key in schema:
-            constraints.append(words.format(schema[key]))
+            constraints += [", " if constraints else "", words.format(schema[key])]
     if schema.get("uniqueItems"):
-        constraints.append("unique items")
-    if constraints:
-        add(", ".join(constraints))
+        constraints += [", " if constraints else "", "unique items"]
     if "pattern" in schema:
-        add("matching ", literal(schema["pattern"]))
+        constraints += [", " if constraints else "", "matching ", literal(schema["pattern"])]
+    constraints = [c for c in constraints if c != ""]
+    if constraints and parts:
+        parts += [" (", *constraints, ")"]
+    elif constraints:
+        parts = constraints
     return parts or ["any"]
 
 
-def schema_rows(schema: Any, prefix: str = "", condition: str | None = None) -> Iterable[tuple[str, Any, bool, str | None]]:
+def schema_rows(
+    schema: Any, prefix: str = "", condition: str | None = None
+) -> Iterable[tuple[str, Any, bool, str | None]]:
     """Flatten an object schema's properties to ``(path, subschema, required, condition)`` rows.
 
     Nested objects and arrays of objects are expanded with ``parent.child`` and
@@ -235,7 +242,11 @@ def schema_rows(schema: Any, prefix: str = "", condition: str | None = None) -> 
     for variant in schema.get("oneOf", []):
         if not (isinstance(variant, Mapping) and "properties" in variant and "type" not in variant):
             continue
-        consts = [f"{k} is {_js(v['const'])}" for k, v in variant["properties"].items() if isinstance(v, Mapping) and "const" in v]
+        consts = [
+            f"{k} is {_js(v['const'])}"
+            for k, v in variant["properties"].items()
+            if isinstance(v, Mapping) and "const" in v
+        ]
         cond = "when " + " and ".join(consts) if consts else "in one variant"
         vreq = set(variant.get("required", []))
         for name, sub in variant["properties"].items():
@@ -264,9 +275,9 @@ def schema_description(sub: Any, condition: str | None) -> list[Part]:
         return []
     parts: list[Part] = []
     if condition:
-        parts.append(nodes.emphasis(text=f"Only {condition}. "))
+        parts.append(nodes.emphasis(text=f"Only {condition}."))
     if sub.get("description"):
-        parts.append(str(sub["description"]))
+        parts.append((" " if parts else "") + str(sub["description"]))
     if "default" in sub:
         parts.extend([" Default: " if parts else "Default: ", literal(_js(sub["default"])), "."])
     return parts

@@ -37,7 +37,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
 
-def schema_dir(app_confdir: str, configured: str | None) -> Path:
+def schema_dir(app_confdir: str | os.PathLike[str], configured: str | None) -> Path:
     base = Path(app_confdir)
     return (base / configured).resolve() if configured else (base.parent / "schemas").resolve()
 
@@ -70,7 +70,13 @@ class SchemaDirective(SphinxDirective):
             sec += para(schema["description"])
         here = Path(self.env.doc2path(self.env.docname)).parent
         download = addnodes.download_reference(
-            "", "", reftarget=os.path.relpath(path, here), refdoc=self.env.docname, refexplicit=True, refdomain="", reftype="download"
+            "",
+            "",
+            reftarget=os.path.relpath(path, here),
+            refdoc=self.env.docname,
+            refexplicit=True,
+            refdomain="",
+            reftype="download",
         )
         download += literal(path.name)
         sec += field_list(
@@ -89,7 +95,7 @@ class SchemaDirective(SphinxDirective):
             dsec = section(self.env, f"schema-{name}-def-{def_name}", "Definition ", literal(def_name))
             if isinstance(sub, Mapping) and sub.get("description"):
                 dsec += para(sub["description"])
-            if isinstance(sub, Mapping) and ("properties" in sub or "oneOf" in sub and "type" in sub):
+            if isinstance(sub, Mapping) and ("properties" in sub or ("oneOf" in sub and "type" in sub)):
                 kind = describe_schema({k: v for k, v in sub.items() if k not in ("oneOf", "description")}, name)
                 dsec += para("Value: ", *kind, ".")
                 dsec += properties_table(sub, name)

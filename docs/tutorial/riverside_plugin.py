@@ -7,6 +7,7 @@ The test suite registers this module in a registry and scores the example data
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from aspire_models import ScorerOutput, ScoringContext, Table, hookimpl
 from aspire_models.scorers.dimensions import dimension_scores
 from aspire_models.scoring import Scorer
+from aspire_models.stats.suppression import suppress_cells
 
 HERE = Path(__file__).parent
 
@@ -25,7 +27,7 @@ HERE = Path(__file__).parent
 @attrs.frozen
 class NetAgreementScorer:
     """Net agreement per value and team: the share of respondents who agree minus the share
-    who disagree, with teams smaller than ``min_group`` withheld."""
+    who disagree, with teams too small to publish withheld."""
 
     id: str = "net-agreement"
     title: str = "Net agreement by team"
@@ -33,7 +35,8 @@ class NetAgreementScorer:
         "Per value, for the whole council and for each team: the percentage of respondents whose "
         "value score is favourable (at least `favourable`) minus the percentage whose score is "
         "unfavourable (at most `unfavourable`). Teams with fewer than `min_group` respondents are "
-        "withheld, so that no answer can be traced to a person."
+        "withheld, and so is the next smallest team while the withheld ones could be recovered "
+        "from the council total, so that no answer can be traced to a person."
     )
     designs: tuple[str, ...] = ("self-assessment",)
     params_schema: Mapping[str, Any] = attrs.field(
@@ -63,19 +66,21 @@ class NetAgreementScorer:
         # the whole council, then each team ("team" is an optional response column)
         everyone = np.ones(ctx.data.n_accepted, dtype=bool)
         groups: list[tuple[str, NDArray[np.bool_]]] = [("(all)", everyone)]
+        no_team = 0
         if ctx.data.team is not None:
             codes, labels = ctx.data.team.codes, ctx.data.team.labels
             groups += [(label, codes == i) for i, label in enumerate(labels)]
+            no_team = int((codes < 0).sum())
+
+        # small teams are withheld, and so is the next smallest while the withheld ones could be
+        # recovered by subtracting the published teams from the council total
+        sizes = [int(rows.sum()) for _, rows in groups]
+        withhold = suppress_cells([sizes], k=params["min_group"], hidden=[no_team])[0]
 
         columns: dict[str, list[Any]] = {
             k: [] for k in ("team", "element", "respondents", "n", "favourable", "unfavourable", "net", "suppressed")
         }
-        withheld: list[str] = []
-        for team, rows in groups:
-            size = int(rows.sum())
-            hide = team != "(all)" and size < params["min_group"]
-            if hide:
-                withheld.append(team)
+        for (team, rows), size, hide in zip(groups, sizes, withhold, strict=True):
             for j, element in enumerate(dims.elements):
                 n = int(scored[rows, j].sum())
                 fav = 100 * favourable[rows, j].sum() / n if n else float("nan")
@@ -87,7 +92,7 @@ class NetAgreementScorer:
                 columns["favourable"].append(None if hide else fav)
                 columns["unfavourable"].append(None if hide else unfav)
                 columns["net"].append(None if hide else fav - unfav)
-                columns["suppressed"].append(hide)
+                columns["suppressed"].append(bool(hide))
 
         table = Table(
             "net-agreement",
@@ -97,8 +102,16 @@ class NetAgreementScorer:
             "(n), % favourable, % unfavourable and net agreement (favourable minus unfavourable, in "
             "percentage points). Withheld teams show only their size.",
         )
-        council_net = np.array(columns["net"][: len(dims.elements)], dtype=np.float64)  # the '(all)' rows
-        summary = {"highest_net_agreement": dims.elements[int(np.nanargmax(council_net))], "withheld_teams": withheld}
+        council_net = columns["net"][: len(dims.elements)]  # the '(all)' rows come first
+        reported = [
+            (net, e)
+            for net, e in zip(council_net, dims.elements, strict=True)
+            if net is not None and not math.isnan(net)
+        ]
+        summary = {
+            "highest_net_agreement": max(reported, key=lambda r: r[0])[1] if reported else None,
+            "withheld_teams": [team for (team, _), hide in zip(groups[1:], withhold[1:], strict=True) if hide],
+        }
         return ScorerOutput(self.id, params, (table,), summary)
 
 
@@ -116,4 +129,3 @@ def aspire_instruments() -> Sequence[Path]:
 @hookimpl
 def aspire_scorers() -> Sequence[Scorer]:
     return [NetAgreementScorer()]
-

@@ -264,7 +264,7 @@ def _print_result_text(result: Any, out: TextIO, *, tables: bool = True) -> None
 
 
 def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
-    from aspire_models.engine import score
+    from aspire_models.progress import Progress, score_with_progress
 
     reg = _registry(args)
     if not Path(args.responses).exists():
@@ -290,7 +290,8 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     if args.ignore_extra_columns:
         options["extra_columns"] = "ignore"
     scorers = ["review-360"] if args.subject else None
-    result = score(reg, ins, args.responses, params=params, scorers=scorers, **options)
+    with Progress(0, quiet=args.quiet) as bar:  # drawn only on a terminal
+        result = score_with_progress(reg, ins, args.responses, bar, params=params, scorers=scorers, **options)
     text = result.to_json(include_respondents=args.include_respondents)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -570,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ignore-extra-columns", action="store_true", help="read past columns the instrument does not know")
     p.add_argument("--subject", help="360 instruments: report one subject (the person reviewed) only")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("reliability", parents=[common], help="Cronbach's alpha and item statistics per dimension")
@@ -611,6 +613,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("which", nargs="?", choices=["aspire", "360", "diffusion"], default="aspire")
     p.add_argument("--subject", help="with 360: the subject to show (default HRBP-01)")
     p.set_defaults(func=cmd_demo)
+
+    from aspire_models.reports.cli import add_parser as add_report_parser
+
+    add_report_parser(sub, common)
     return parser
 
 

@@ -180,6 +180,7 @@ def score_responses(
             )
         merged = {**rule.params, **(params or {}).get(scorer.id, {})}
         resolved = resolve_params(scorer, merged, where=f"instrument {ins.id!r}")
+        error: Exception | None = None
         try:
             out = _call(scorer, ctx, copy.deepcopy(resolved), timeout)
             if not isinstance(out, ScorerOutput):
@@ -188,18 +189,19 @@ def score_responses(
                 raise ScoringError(f"returned output labelled {out.scorer!r}")
         except FuturesTimeout:
             reason = f"took longer than {timeout:g} s (timeout); left out"
-            failure = ScorerFailure(scorer.id, plugin, reason)
         except Exception as exc:  # isolate any scorer fault, built-in or plugin
+            error = exc
             reason = str(exc) if isinstance(exc, AspireError) else f"{type(exc).__name__}: {exc}"
-            failure = ScorerFailure(scorer.id, plugin, reason)
         else:
             out = attrs.evolve(out, params=resolved)
             ctx.previous[scorer.id] = out
             outputs.append(out)
             continue
-        if strict:
-            raise PluginError(plugin, scorer.id, failure.reason)
-        failures.append(failure)
+        if strict:  # the scorer's own refusal as it is; anything else as a plugin fault
+            if isinstance(error, AspireError):
+                raise error
+            raise PluginError(plugin, scorer.id, reason) from error
+        failures.append(ScorerFailure(scorer.id, plugin, reason))
     from aspire_models import __version__
 
     prov = Provenance(

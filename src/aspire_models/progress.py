@@ -13,6 +13,7 @@ False
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -70,6 +71,7 @@ class Progress:
         total = max(self.total, 1)
         filled = round(self.width * min(done, total) / total)
         text = f"[{'#' * filled}{'.' * (self.width - filled)}] {done:>{len(str(total))}}/{total}  {self.label}"
+        text = text[: max(20, shutil.get_terminal_size((80, 24)).columns - 1)]  # one line, or \r cannot redraw it
         pad = max(0, self._last - len(text))
         self.stream.write("\r" + text + " " * pad)
         self.stream.flush()

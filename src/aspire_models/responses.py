@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -30,15 +31,29 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
+from aspire_models import _columnar
 from aspire_models.errors import Problem, ResponseError
 from aspire_models.instrument import META_COLUMNS, Column, Instrument, MultiSelectScale, NumericScale
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Codes", "Rejection", "ResponseSet", "read_csv", "read_frame", "read_records", "validate_table"]
+__all__ = [
+    "Codes",
+    "Rejection",
+    "ResponseSet",
+    "read_arrow",
+    "read_csv",
+    "read_frame",
+    "read_records",
+    "validate_table",
+]
 
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+#: longest identifier or label (respondent, organisation, subject, team), as in the record schema
+_ID_MAX_LENGTH = 200
+#: bytes of CSV per parse task (parsed in parallel threads)
+_CSV_BLOCK = 4 << 20
 
 
 @attrs.frozen
@@ -125,7 +140,12 @@ class ResponseSet:
 # readers
 # ---------------------------------------------------------------------------------------
 def _check_header(
-    names: Sequence[str], instrument: Instrument, source: str, *, extra_columns: str = "error"
+    names: Sequence[str],
+    instrument: Instrument,
+    source: str,
+    *,
+    extra_columns: str = "error",
+    require_answers: bool = True,
 ) -> list[str]:
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -168,7 +188,7 @@ def _check_header(
                     )
                 )
     answer_cols = {c.name for c in instrument.columns()}
-    if not answer_cols & set(seen):
+    if require_answers and not answer_cols & set(seen):
         problems.append(
             Problem(
                 "answer-columns",
@@ -205,38 +225,88 @@ def read_csv(
     names = next(csv.reader([head], delimiter=delimiter))
     names = [n.strip() for n in names]
     warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise ResponseError([Problem("csv", f"cannot parse the CSV: {exc}", file=source)]) from None
-    if table.num_rows == 0:
+    answers = _Answers(instrument, data.count(b"\n") + 1)  # rows <= newlines + 1
+    kept: dict[str, list[pa.Array]] = {name: [] for name in names if name not in answers.index}
+    found: list[Found] = []
+    n = 0
+    with (
+        ThreadPoolExecutor(max_workers=1) as hasher,
+        ThreadPoolExecutor(max_workers=_columnar.threads()) as pool,
+    ):
+        hashing = hasher.submit(lambda: hashlib.sha256(data).hexdigest())  # alongside the parse
+        pending: list[Future[list[Found]]] = []
+        try:
+            reader = pacsv.open_csv(
+                pa.BufferReader(data),
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=1, use_threads=True, block_size=_CSV_BLOCK
+                ),
+                # without a quote character no value can hold a newline, and blocks parse in parallel
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+            # each block's answers are parsed in a worker while the reader parses the next block
+            for batch in reader:
+                pieces = {}
+                for i, name in enumerate(names):
+                    if name in answers.index:
+                        pieces[name] = batch.column(i)
+                    elif name in kept:
+                        kept[name].append(batch.column(i))
+                pending.append(pool.submit(answers.convert, n, pieces))
+                n += batch.num_rows
+                while sum(not f.done() for f in pending) > 2 * _columnar.threads():
+                    next(f for f in pending if not f.done()).result()
+        except pa.ArrowInvalid as exc:
+            raise ResponseError([Problem("csv", f"cannot parse the CSV: {exc}", file=source)]) from None
+        finally:
+            for f in pending:
+                found += f.result()
+        digest = hashing.result()
+    if n == 0:
         raise ResponseError([Problem("not-empty", "the file has a header but no data rows", file=source)])
-    digest = hashlib.sha256(data).hexdigest()
-    return validate_table(table, instrument, source=source, digest=digest, warnings=warnings)
+    columns: dict[str, Column_] = {name: pa.chunked_array(parts, type=pa.string()) for name, parts in kept.items()}
+    return _validate(
+        columns,
+        n,
+        instrument,
+        source=source,
+        digest=digest,
+        warnings=warnings,
+        answers=(answers.finish(n), found),
+    )
 
 
 def read_records(
-    records: Iterable[Mapping[str, Any]], instrument: Instrument, *, source: str = "<records>"
+    records: Iterable[Mapping[str, Any]], instrument: Instrument, *, source: str = "<records>", strict: bool = False
 ) -> ResponseSet:
     """Validate JSON-style records (one dict per respondent; multi-selects as lists).
 
     A field the instrument does not know rejects that record (rule ``additionalProperties``),
     as the response record's JSON Schema would.
+
+    :param strict: judge every record exactly as its JSON Schema
+        (:meth:`~aspire_models.instrument.Instrument.response_record_schema`) does: answers
+        must be JSON numbers (not text), names and ids strings of 1 to 200 characters taken
+        as they are (no trimming), multi-select answers lists of distinct option ids, and a
+        record may leave out any field but ``respondent_id``. Type checks happen as the
+        records are turned into columns; every other rule is checked on whole columns. The
+        rules the schema cannot state for one record still apply to the set: ids are unique,
+        and when some records name an organisation all must. By default the lenient readings
+        of a CSV file apply (numbers may be written as text, spaces are trimmed).
     """
     recs = list(records)
     if not recs:
         raise ResponseError([Problem("not-empty", "there are no records", file=source)])
-    known = [c.name for c in instrument.columns()] + list(META_COLUMNS)
+    known = [c.name for c in instrument.columns()] + [
+        m for m in META_COLUMNS if not (strict and m == "rater_role" and not instrument.rater_roles)
+    ]
     known_set = set(known)
+    kinds = {c.name: c.kind for c in instrument.columns()}
     cols: dict[str, list[str | None]] = {k: [None] * len(recs) for k in known}
     extra: dict[int, list[Problem]] = {}
     for r, rec in enumerate(recs):
@@ -260,12 +330,63 @@ def read_records(
                     )
                 )
                 continue
-            cols[key][r] = _to_cell(value)
+            if strict:
+                cell, broken = _strict_cell(kinds.get(key, "meta"), key, value)
+                if broken is not None:
+                    rule, message = broken
+                    extra.setdefault(r, []).append(
+                        Problem(rule, message, file=source, record=r + 1, field=key, value=value)
+                    )
+                    continue
+                cols[key][r] = cell
+            else:
+                cols[key][r] = _to_cell(value)
     present = [k for k in known if any(v is not None for v in cols[k])]
-    _check_header(present, instrument, source)
+    if strict:  # a missing required field rejects the record, as in the schema
+        needed = ["respondent_id"] + (["subject_id", "rater_role"] if instrument.design == "review-360" else [])
+        present += [k for k in needed if k not in present]
+    _check_header(present, instrument, source, require_answers=not strict)
     table = pa.table({k: pa.array(cols[k], type=pa.string()) for k in present})
     digest = hashlib.sha256(json.dumps(recs, sort_keys=True, default=str).encode()).hexdigest()
-    return validate_table(table, instrument, source=source, digest=digest, extra_problems=extra)
+    return _validate(
+        {k: table.column(k) for k in present},
+        table.num_rows,
+        instrument,
+        source=source,
+        digest=digest,
+        extra_problems=extra,
+        exact=strict,
+    )
+
+
+def _strict_cell(kind: str, key: str, value: Any) -> tuple[str | None, tuple[str, str] | None]:
+    """A record's value as a cell, or the schema rule its JSON type breaks."""
+    if kind == "numeric":
+        if value is None:
+            return None, None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, ("type", f"{value!r} is not a number")
+        return repr(value), None
+    if kind == "multi-select":
+        if value is None:
+            return None, None
+        if not isinstance(value, list | tuple):
+            return None, ("type", f"{value!r} is not a list of options")
+        if not all(isinstance(v, str) and v and v == v.strip() and ";" not in v for v in value):
+            return None, ("enum", f"{value!r} holds something that is not an option id")
+        if len(set(value)) != len(value):
+            return None, ("uniqueItems", f"{value!r} names an option twice")
+        return ";".join(value), None
+    if kind == "text":
+        if value is None:
+            return None, None
+        if not isinstance(value, str):
+            return None, ("type", f"{value!r} is not text")
+        return value, None
+    if not isinstance(value, str):  # respondent_id, organisation, rater_role, subject_id, team, version
+        rule = {"rater_role": "enum", "instrument_version": "const"}.get(key, "type")
+        return None, (rule, f"{key} {value!r} is not a string")
+    return value, None
 
 
 def _to_cell(value: Any) -> str | None:
@@ -289,23 +410,65 @@ def _to_cell(value: Any) -> str | None:
 def read_frame(
     df: pd.DataFrame, instrument: Instrument, *, source: str = "<DataFrame>", extra_columns: str = "error"
 ) -> ResponseSet:
-    """Validate a pandas DataFrame (one respondent per row, columns as in a CSV file)."""
-    import pandas as pd
+    """Validate a pandas DataFrame (one respondent per row, columns as in a CSV file).
+
+    Numeric columns are read as they are (float64, NaN = missing); text columns go to Arrow
+    without a Python loop when they hold only strings and missing values.
+    """
 
     names = [str(c) for c in df.columns]
     warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
     if len(df) == 0:
         raise ResponseError([Problem("not-empty", "the DataFrame has no rows", file=source)])
-    arrays: dict[str, pa.Array] = {}
-    for name in names:
-        s = df[name]
+    columns = _frame_columns(df)
+    digest = _columnar.table_digest(names, [columns[name] for name in names])
+    return _validate(columns, len(df), instrument, source=source, digest=digest, warnings=warnings)
+
+
+def _frame_columns(df: pd.DataFrame) -> dict[str, Column_]:
+    """A DataFrame's columns as numpy (numbers) or Arrow (text) arrays, by name."""
+    import pandas as pd
+
+    columns: dict[str, Column_] = {}
+    for name, s in df.items():
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-            arrays[name] = pa.array(s.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+            columns[str(name)] = s.to_numpy(dtype="float64", na_value=np.nan)
         else:
-            arrays[name] = pa.array([_to_cell(v) if not _isna(v) else None for v in s.tolist()], type=pa.string())
-    table = pa.table(arrays)
-    digest = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
-    return validate_table(table, instrument, source=source, digest=digest, warnings=warnings)
+            columns[str(name)] = _frame_text(s)
+    return columns
+
+
+def _frame_text(s: pd.Series[Any]) -> pa.Array:
+    """A non-numeric DataFrame column as Arrow text (strings kept, missing values null)."""
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        arr = None
+    if arr is not None:
+        typ = arr.type
+        if pa.types.is_dictionary(typ):
+            typ = typ.value_type
+        if pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ):
+            return _as_array(arr) if pa.types.is_dictionary(arr.type) else _as_text(arr)
+    return pa.array([_to_cell(v) if not _isna(v) else None for v in s.tolist()], type=pa.string())
+
+
+def read_arrow(
+    table: pa.Table, instrument: Instrument, *, source: str = "<Arrow table>", extra_columns: str = "error"
+) -> ResponseSet:
+    """Validate an Arrow table (one respondent per row, columns as in a CSV file).
+
+    Answer columns may be numbers (any integer or floating type; null = missing) or text,
+    read as in a CSV file; the other columns are read as text. Nothing is copied to Python
+    objects except the accepted respondent ids.
+    """
+    names = [str(c) for c in table.column_names]
+    warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
+    if table.num_rows == 0:
+        raise ResponseError([Problem("not-empty", "the table has no rows", file=source)])
+    columns: dict[str, Column_] = {name: table.column(i) for i, name in enumerate(names)}
+    digest = _columnar.table_digest(names, [columns[name] for name in names])
+    return _validate(columns, table.num_rows, instrument, source=source, digest=digest, warnings=warnings)
 
 
 def _isna(v: Any) -> bool:
@@ -315,7 +478,34 @@ def _isna(v: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 # vectorised validation
 # ---------------------------------------------------------------------------------------
-def _null_or_blank(arr: pa.ChunkedArray) -> NDArray[np.bool_]:
+Column_: TypeAlias = "pa.ChunkedArray | pa.Array | NDArray[Any]"
+
+#: rule bits of a numeric answer, in the order problems are listed
+_TYPE, _BELOW, _ABOVE, _FRACTION = 1, 2, 4, 8
+#: rows per task when answer columns are converted in parallel
+_ROWS_PER_TASK = 1 << 16
+
+
+def _as_array(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """One contiguous Arrow array."""
+    if isinstance(col, pa.ChunkedArray):
+        return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    return col
+
+
+def _as_text(col: Column_) -> pa.Array:
+    """A column as one string array (other types cast; numpy object arrays converted)."""
+    if isinstance(col, np.ndarray):
+        col = pa.array(col, from_pandas=True)
+    arr = _as_array(col)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    return arr
+
+
+def _null_or_blank(arr: pa.ChunkedArray | pa.Array) -> NDArray[np.bool_]:
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         trimmed = pc.utf8_trim_whitespace(arr)
         blank = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
@@ -323,51 +513,219 @@ def _null_or_blank(arr: pa.ChunkedArray) -> NDArray[np.bool_]:
     return np.asarray(pc.is_null(arr, nan_is_null=True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _parse_numeric(arr: pa.ChunkedArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """(values with NaN for blank or invalid, mask of non-blank cells that are not numbers)."""
-    if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
-        values = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-        values = np.where(np.isnan(values), np.nan, values)
-        return values, np.zeros(len(values), dtype=bool)
-    try:  # fast path: every non-null cell is a plain number
-        cast = pc.cast(arr, pa.float64())
-        values = np.asarray(pc.fill_null(cast, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
-        notnum = np.zeros(len(values), dtype=bool)
-        nonfinite = ~np.isfinite(values) & ~np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
-        if nonfinite.any():  # 'nan', 'inf' spelled out: not numbers for us
-            notnum |= nonfinite
-            values[nonfinite] = np.nan
-        return values, notnum
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+def _parse_text(arr: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Exact reading of numbers written as text: (values, mask of non-blank cells that are not
+    numbers). Spaces around a number are ignored; a number is what ``_NUMBER`` matches and is
+    finite (``nan``, ``inf`` and numbers too large for a double are not numbers)."""
     trimmed = pc.utf8_trim_whitespace(arr)
     ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER), False)
-    present = pc.fill_null(pc.not_equal(trimmed, ""), False)
+    present = np.asarray(pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
     good = pc.if_else(ok, trimmed, pa.scalar(None, pa.string()))
-    values = np.asarray(
-        pc.fill_null(pc.cast(good, pa.float64()), np.nan).to_numpy(zero_copy_only=False), dtype=np.float64
-    )
-    notnum = np.asarray(pc.and_(present, pc.invert(ok)).to_numpy(zero_copy_only=False), dtype=bool)
+    try:
+        cast = pc.fill_null(pc.cast(good, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+        values = np.array(cast, dtype=np.float64)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # pragma: no cover - Arrow stricter than the pattern
+        values = np.array([np.nan if t is None else float(t) for t in good.to_pylist()], dtype=np.float64)
+    finite = np.isfinite(values)
+    values[~finite] = np.nan
+    notnum = present & ~finite
     return values, notnum
 
 
-def _codes(arr: pa.ChunkedArray) -> tuple[NDArray[np.int32], tuple[str, ...]]:
-    """Dictionary-encode a string column into codes of its sorted labels (-1 for null)."""
-    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(arr)).combine_chunks()
-    labels = enc.dictionary.to_pylist()
-    order = np.argsort(np.array(labels, dtype=object)) if labels else np.zeros(0, dtype=np.int64)
-    remap = np.empty(len(labels), dtype=np.int32)
-    remap[order] = np.arange(len(labels), dtype=np.int32)
-    idx = enc.indices.to_numpy(zero_copy_only=False)
-    nulls = np.asarray(pc.is_null(enc.indices).to_numpy(zero_copy_only=False), dtype=bool)
-    raw = np.where(nulls, 0, np.nan_to_num(idx, nan=0)).astype(np.int64)
-    codes = np.where(nulls, -1, remap[raw] if len(labels) else -1).astype(np.int32)
-    return codes, tuple(labels[i] for i in order)
+def _parse_numeric(arr: Column_) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """(values with NaN for blank or invalid, mask of non-blank cells that are not numbers)."""
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "fiu":
+        return np.asarray(arr, dtype=np.float64), np.zeros(len(arr), dtype=bool)
+    if not isinstance(arr, np.ndarray) and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)):
+        values = np.asarray(pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False))
+        return np.asarray(values, dtype=np.float64), np.zeros(len(values), dtype=bool)
+    text = _as_text(arr)
+    code = _columnar.digit_codes(text)
+    values = _columnar.CODE_VALUES[code]
+    notnum = np.zeros(len(code), dtype=bool)
+    other = np.flatnonzero(code == _columnar.OTHER)
+    if len(other):
+        v, bad = _parse_text(text.take(pa.array(other)))
+        values[other] = v
+        notnum[other] = bad
+    return values, notnum
 
 
-def _cell_text(arr: pa.ChunkedArray, row: int) -> Any:
-    v = arr[row].as_py()
-    return v
+def _rule_bits(values: NDArray[np.float64], scale: NumericScale) -> NDArray[np.uint8]:
+    """Range and whole-number rule bits of parsed values (NaN: none)."""
+    bits = np.zeros(len(values), dtype=np.uint8)
+    with np.errstate(invalid="ignore"):
+        bits[values < scale.min] |= _BELOW
+        bits[values > scale.max] |= _ABOVE
+        if scale.integer:
+            bits[np.isfinite(values) & (values != np.floor(values))] |= _FRACTION
+    return bits
+
+
+def _digit_bits(scale: NumericScale) -> NDArray[np.uint8]:
+    """Rule bits of each digit code on a scale."""
+    return _rule_bits(_columnar.CODE_VALUES, scale)
+
+
+#: a cell that breaks a rule: (answer column, rows, rule bits, the cells as given)
+Found = tuple[int, NDArray[np.int64], NDArray[np.uint8], list[Any]]
+
+
+class _Answers:
+    """Answer columns parsed into one rows x columns matrix (column-major), block by block.
+
+    Blocks of rows may be converted in parallel threads (each writes its own rows). Numbers
+    written as one or two digits are looked up by :func:`_columnar.digit_codes`, not parsed;
+    the few other cells of a block are parsed together, exactly (:func:`_parse_text`).
+    Cells that break a rule are listed with their rule bits and their value as given.
+    """
+
+    def __init__(self, instrument: Instrument, rows: int) -> None:
+        self.columns = instrument.numeric_columns()
+        self.index = {c.name: j for j, c in enumerate(self.columns)}
+        self.scales: list[NumericScale] = []
+        for c in self.columns:
+            scale = instrument.scale(c.scale or "")
+            assert isinstance(scale, NumericScale)
+            self.scales.append(scale)
+        self.tables = {id(scale): _digit_bits(scale) for scale in self.scales}
+        # filled at once (missing throughout until parsed): touching the pages in order is
+        # far cheaper than faulting them in one small column piece at a time
+        self.values = np.full((rows, len(self.columns)), np.nan, dtype=np.float64, order="F")
+
+    def convert(self, start: int, pieces: Mapping[str, Any]) -> list[Found]:
+        """Parse one block of rows starting at ``start``: ``{column name: array}``."""
+        found: list[Found] = []
+        others: list[tuple[int, NumericScale, pa.Array, NDArray[np.int64]]] = []
+        for name, piece in pieces.items():
+            j = self.index.get(name)
+            if j is None:
+                continue
+            scale = self.scales[j]
+            out = self.values[start : start + len(piece), j]
+            given: tuple[str, Any]  # where to find the cells as given, for messages
+            if isinstance(piece, np.ndarray) and piece.dtype.kind in "fiu":
+                out[:] = piece
+                bits = _rule_bits(out, scale)
+                given = ("numpy", piece)
+            else:
+                if isinstance(piece, np.ndarray):
+                    piece = pa.array(piece, from_pandas=True)
+                piece = _as_array(piece)
+                typ = piece.type
+                if pa.types.is_floating(typ) or pa.types.is_integer(typ):
+                    out[:] = pc.fill_null(pc.cast(piece, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+                    bits = _rule_bits(out, scale)
+                    given = ("arrow", piece)
+                elif pa.types.is_dictionary(typ):
+                    v, bad = _parse_numeric(piece.dictionary)
+                    lut = _rule_bits(v, scale) | np.where(bad, _TYPE, 0).astype(np.uint8)
+                    idx = np.asarray(pc.fill_null(piece.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+                    out[:] = np.append(v, np.nan)[idx]
+                    bits = np.append(lut, np.uint8(0))[idx]
+                    given = ("arrow", piece)
+                else:
+                    if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
+                        piece = pc.cast(piece, pa.string())
+                    code = _columnar.digit_codes(piece)
+                    np.take(_columnar.CODE_VALUES, code, out=out, mode="clip")
+                    bits = np.take(self.tables[id(scale)], code)
+                    other = np.flatnonzero(code == _columnar.OTHER)
+                    if len(other):
+                        others.append((j, scale, piece, other))
+                    given = ("codes", code)
+            rows = np.flatnonzero(bits)
+            if len(rows):
+                found.append((j, rows + start, bits[rows], _given(given, rows)))
+        if others:  # cells that are not one or two digits: one exact parse for the whole block
+            strings = _columnar.gather_strings([(p, rows) for _, _, p, rows in others])
+            v_all, bad_all = _parse_text(strings)
+            at = 0
+            for j, scale, _, rows in others:
+                v, bad = v_all[at : at + len(rows)], bad_all[at : at + len(rows)]
+                self.values[start + rows, j] = v
+                bits = _rule_bits(v, scale) | np.where(bad, _TYPE, 0).astype(np.uint8)
+                hit = np.flatnonzero(bits)
+                if len(hit):
+                    found.append((j, rows[hit] + start, bits[hit], strings.take(pa.array(hit + at)).to_pylist()))
+                at += len(rows)
+        return found
+
+    def finish(self, n: int) -> NDArray[np.float64]:
+        """The matrix of the first ``n`` rows (columns never given are missing throughout)."""
+        return self.values[:n]
+
+
+def _given(where: tuple[str, Any], rows: NDArray[np.int64]) -> list[Any]:
+    """Cells as given: from a numpy column, an Arrow column, or digit codes."""
+    kind, source = where
+    if kind == "numpy":
+        return list(source[rows].tolist())
+    if kind == "arrow":
+        return list(source.take(pa.array(rows)).to_pylist())
+    return [_columnar.DIGITS[k - 2] for k in source[rows].tolist()]
+
+
+def _convert_answers(
+    n: int, instrument: Instrument, columns: Mapping[str, Column_]
+) -> tuple[NDArray[np.float64], list[Found]]:
+    """Parse the answer columns of a whole table, blocks of rows in parallel threads."""
+    answers = _Answers(instrument, n)
+    mine = {name: col for name, col in columns.items() if name in answers.index}
+
+    def task(block: tuple[int, int]) -> list[Found]:
+        a, b = block
+        return answers.convert(a, {name: col[a:b] for name, col in mine.items()})
+
+    results = _columnar.parallel_map(task, _row_blocks(n, list(mine.values())))
+    return answers.finish(n), [f for part in results for f in part]
+
+
+def _row_blocks(n: int, cols: Sequence[Column_]) -> list[tuple[int, int]]:
+    """Row ranges for parallel tasks: the columns' own chunks when they all share them (as
+    the CSV reader's do), else fixed ranges."""
+    layouts = {tuple(len(c) for c in col.chunks) for col in cols if isinstance(col, pa.ChunkedArray)}
+    if len(layouts) == 1 and all(isinstance(c, pa.ChunkedArray) for c in cols):
+        bounds = np.cumsum((0, *next(iter(layouts))))
+        return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+    return [(a, min(n, a + _ROWS_PER_TASK)) for a in range(0, n, _ROWS_PER_TASK)]
+
+
+def _codes(arr: Column_, *, trim: bool = True) -> tuple[NDArray[np.int32], tuple[str, ...]]:
+    """Dictionary-encode a text column into codes of its sorted labels (-1 for null).
+
+    Labels are the values with surrounding spaces removed (``trim``); only the dictionary of
+    distinct values is trimmed and sorted, never the whole column.
+    """
+    col = _as_array(pa.array(arr, from_pandas=True) if isinstance(arr, np.ndarray) else arr)
+    enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+    dictionary = enc.dictionary
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        dictionary = pc.cast(dictionary, pa.string())
+    raw = (pc.utf8_trim_whitespace(dictionary) if trim else dictionary).to_pylist()
+    labels = sorted({v for v in raw if v is not None})
+    where = {lab: i for i, lab in enumerate(labels)}
+    remap = np.array([where[v] if v is not None else -1 for v in raw] + [-1], dtype=np.int32)
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return remap[idx], tuple(labels)
+
+
+def _cell_text(arr: Column_, row: int) -> Any:
+    if isinstance(arr, np.ndarray):
+        v = arr[row]
+        return v.item() if isinstance(v, np.generic) else v
+    return arr[row].as_py()
+
+
+def _compact_rows(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """The kept rows of a column-major matrix, moved up in place (no second matrix)."""
+    k = int(np.count_nonzero(keep))
+    if k == len(keep):
+        return values
+    for j in range(values.shape[1]):
+        col = values[:, j]
+        col[:k] = col[keep]
+    return values[:k]
 
 
 def validate_table(
@@ -380,52 +738,104 @@ def validate_table(
     extra_problems: Mapping[int, list[Problem]] | None = None,
 ) -> ResponseSet:
     """Validate an Arrow table of responses (string or numeric columns) into a ResponseSet."""
-    n = table.num_rows
-    names = set(table.column_names)
+    columns = {name: table.column(name) for name in table.column_names}
+    return _validate(
+        columns,
+        table.num_rows,
+        instrument,
+        source=source,
+        digest=digest,
+        warnings=warnings,
+        extra_problems=extra_problems,
+    )
+
+
+def _validate(
+    columns: Mapping[str, Column_],
+    n: int,
+    instrument: Instrument,
+    *,
+    source: str,
+    digest: str,
+    warnings: Sequence[str] = (),
+    extra_problems: Mapping[int, list[Problem]] | None = None,
+    exact: bool = False,
+    answers: tuple[NDArray[np.float64], list[Found]] | None = None,
+    earlier: NDArray[np.bool_] | None = None,
+) -> ResponseSet:
+    """Validate named columns (Arrow arrays of any type, or numpy arrays) of ``n`` rows.
+
+    ``answers`` are the answer columns already parsed (:class:`_Answers`), as the CSV reader
+    does while it reads; otherwise they are parsed from ``columns`` here. ``earlier`` marks
+    rows whose respondent id appeared in an earlier part of the same data set (a partition
+    scored elsewhere): they break ``unique`` as a repeat within these rows does.
+
+    With ``exact``, text is compared as given (no trimming of spaces) and an empty string is
+    a value that breaks ``minLength``, as in the response record's JSON Schema; otherwise
+    the documented lenient readings apply.
+    """
     bad = np.zeros(n, dtype=bool)
-    # (mask, rule, message-template, column) for later per-row problem lists
-    findings: list[tuple[NDArray[np.bool_], str, str, str]] = []
+    # (rows, rule, message-template, column), in the order problems are listed per row
+    findings: list[tuple[NDArray[np.int64], str, str, str]] = []
 
-    def flag(mask: NDArray[np.bool_], rule: str, message: str, column: str) -> None:
-        if mask.any():
-            findings.append((mask, rule, message, column))
-            bad[...] = bad | mask
+    def flag(mask: NDArray[np.bool_] | NDArray[np.int64], rule: str, message: str, column: str) -> None:
+        rows: NDArray[np.int64] = np.flatnonzero(mask) if mask.dtype == np.bool_ else mask.astype(np.int64)
+        if len(rows):
+            findings.append((rows, rule, message, column))
+            bad[rows] = True
 
-    def column(name: str) -> pa.ChunkedArray | None:
-        return table.column(name) if name in names else None
+    def column(name: str) -> Column_ | None:
+        return columns.get(name)
+
+    def too_long(arr: pa.Array, name: str) -> None:
+        lengths = np.asarray(pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False))
+        flag(lengths > _ID_MAX_LENGTH, "maxLength", f"{name} is longer than {_ID_MAX_LENGTH} characters", name)
 
     # -- meta columns ---------------------------------------------------------------------
-    rid = column("respondent_id")
-    assert rid is not None
-    if not pa.types.is_string(rid.type):
-        rid = pc.cast(rid, pa.string())
-    rid_blank = _null_or_blank(rid)
-    flag(rid_blank, "required", "respondent_id is blank", "respondent_id")
-    rid_codes, _labels = _codes(rid)
-    dup = np.zeros(n, dtype=bool)
-    present = rid_codes >= 0
-    if present.any():
-        _, first = np.unique(rid_codes[present], return_index=True)
-        idx_present = np.flatnonzero(present)
-        dup[idx_present] = True
-        dup[idx_present[first]] = False
+    rid_col = column("respondent_id")
+    assert rid_col is not None
+    rid = _as_text(rid_col)
+    ids = rid if exact else pc.utf8_trim_whitespace(rid)
+    offsets, _ = _columnar.string_buffers(ids)
+    empty = (offsets[1:] - offsets[:-1]) == 0
+    valid = np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if exact:
+        flag(~valid, "required", "respondent_id is blank", "respondent_id")
+        flag(valid & empty, "minLength", "respondent_id is empty", "respondent_id")
+    else:
+        flag(~valid | empty, "required", "respondent_id is blank", "respondent_id")
+    too_long(ids, "respondent_id")
+    dup = _columnar.later_duplicates(ids)
+    if earlier is not None:
+        dup |= earlier
     flag(dup, "unique", "respondent_id {value!r} already appears in an earlier row", "respondent_id")
 
     def category(name: str, allowed: Sequence[str] | None, required: bool) -> Codes | None:
         arr = column(name)
         if arr is None:
             return None
-        if not pa.types.is_string(arr.type):
-            arr = pc.cast(arr, pa.string())
-        blank = _null_or_blank(arr)
-        if required:
+        codes, labels = _codes(arr, trim=not exact)
+        nulls = codes < 0
+        blank = nulls.copy()
+        if "" in labels:
+            blank |= codes == labels.index("")
+        if exact:
+            if required:
+                flag(nulls, "required", f"{name} is blank", name)
+            if allowed is None:
+                flag(blank & ~nulls, "minLength", f"{name} is empty", name)
+        elif required:
             flag(blank, "required", f"{name} is blank", name)
-        codes, labels = _codes(arr)
         if allowed is not None:
             unknown = [i for i, lab in enumerate(labels) if lab not in allowed]
             if unknown:
                 mask = np.isin(codes, np.array(unknown, dtype=np.int32))
                 flag(mask, "enum", f"{name} {{value!r}} is not one of: {', '.join(allowed)}", name)
+        else:
+            long_labels = [i for i, lab in enumerate(labels) if len(lab) > _ID_MAX_LENGTH]
+            if long_labels:
+                mask = np.isin(codes, np.array(long_labels, dtype=np.int32))
+                flag(mask, "maxLength", f"{name} is longer than {_ID_MAX_LENGTH} characters", name)
         return Codes(codes, labels)
 
     is360 = instrument.design == "review-360"
@@ -435,11 +845,11 @@ def validate_table(
     team = category("team", None, False)
     version = column("instrument_version")
     if version is not None:
-        vs = pc.cast(version, pa.string())
+        vs = _as_text(version)
         wrong = np.asarray(
-            pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(vs), instrument.version), False).to_numpy(
-                zero_copy_only=False
-            ),
+            pc.fill_null(
+                pc.not_equal(vs if exact else pc.utf8_trim_whitespace(vs), instrument.version), False
+            ).to_numpy(zero_copy_only=False),
             dtype=bool,
         )
         flag(
@@ -448,26 +858,26 @@ def validate_table(
 
     # -- answers --------------------------------------------------------------------------
     numeric_cols = instrument.numeric_columns()
-    values = np.full((n, len(numeric_cols)), np.nan, dtype=np.float64)
-    for j, col in enumerate(numeric_cols):
-        arr = column(col.name)
-        if arr is None:
-            continue
-        scale = instrument.scale(col.scale or "")
+    values, cells = answers if answers is not None else _convert_answers(n, instrument, columns)
+    by_column: dict[int, list[Found]] = {}
+    for cell in cells:
+        by_column.setdefault(cell[0], []).append(cell)
+    given: dict[tuple[int, str], Any] = {}  # (row, column): the cell as given, for messages
+    for j, parts in sorted(by_column.items()):
+        rows = np.concatenate([p[1] for p in parts])
+        bits = np.concatenate([p[2] for p in parts])
+        scale = instrument.scale(numeric_cols[j].scale or "")
         assert isinstance(scale, NumericScale)
-        v, notnum = _parse_numeric(arr)
-        flag(notnum, "type", "{value!r} is not a number", col.name)
-        with np.errstate(invalid="ignore"):
-            flag(v < scale.min, "minimum", f"{{value!r}} is below the scale minimum {scale.min:g}", col.name)
-            flag(v > scale.max, "maximum", f"{{value!r}} is above the scale maximum {scale.max:g}", col.name)
-            if scale.integer:
-                flag(
-                    np.isfinite(v) & (v != np.floor(v)),
-                    "integer",
-                    "{value!r} is not a whole number on this scale",
-                    col.name,
-                )
-        values[:, j] = v
+        name = numeric_cols[j].name
+        for p in parts:
+            given.update(zip(((r, name) for r in p[1].tolist()), p[3], strict=True))
+        for bit, rule, message in (
+            (_TYPE, "type", "{value!r} is not a number"),
+            (_BELOW, "minimum", f"{{value!r}} is below the scale minimum {scale.min:g}"),
+            (_ABOVE, "maximum", f"{{value!r}} is above the scale maximum {scale.max:g}"),
+            (_FRACTION, "integer", "{value!r} is not a whole number on this scale"),
+        ):
+            flag(rows[(bits & bit) != 0], rule, message, name)
 
     multi: dict[str, NDArray[np.bool_]] = {}
     text: dict[str, NDArray[np.object_]] = {}
@@ -478,9 +888,7 @@ def validate_table(
             assert isinstance(scale, MultiSelectScale)
             matrix = np.zeros((n, len(scale.options)), dtype=bool)
             if arr is not None:
-                if not pa.types.is_string(arr.type):
-                    arr = pc.cast(arr, pa.string())
-                parts = pc.split_pattern(arr.combine_chunks(), ";")
+                parts = pc.split_pattern(_as_text(arr), ";")
                 flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
                 parent = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False), dtype=np.int64)
                 nonempty = np.asarray(
@@ -503,8 +911,7 @@ def validate_table(
             if arr is None:
                 text[col.name] = np.full(n, None, dtype=object)
                 continue
-            if not pa.types.is_string(arr.type):
-                arr = pc.cast(arr, pa.string())
+            arr = _as_text(arr)
             limit = next((q.max_length for q in instrument.open_questions if q.id == col.name), None)
             if limit is not None:
                 lengths = np.asarray(pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False))
@@ -519,21 +926,19 @@ def validate_table(
     bad_rows = np.flatnonzero(bad)
     if len(bad_rows):
         per_row: dict[int, list[Problem]] = {int(r): list(extra.get(int(r), [])) for r in bad_rows}
-        for mask, rule, message, colname in findings:
+        for rows, rule, message, colname in findings:
             arr = column(colname)
-            for i in np.flatnonzero(mask).tolist():
-                value = _cell_text(arr, i) if arr is not None else None
+            for i in rows.tolist():
+                value = given.get((i, colname), _cell_text(arr, i) if arr is not None else None)
                 per_row[i].append(
                     Problem(rule, message.format(value=value), file=source, record=i + 1, field=colname, value=value)
                 )
         rejected = [Rejection(r + 1, tuple(per_row[r])) for r in sorted(per_row)]
     keep = ~bad
-    rids = np.asarray(pc.utf8_trim_whitespace(rid).to_numpy(zero_copy_only=False), dtype=object)[keep]
-    org = (
-        organisation.take(keep)
-        if organisation is not None
-        else Codes(np.zeros(int(keep.sum()), dtype=np.int32), ("(all)",))
-    )
+    n_keep = n - len(bad_rows)
+    kept = ids if n_keep == n else ids.filter(pa.array(keep))
+    rids = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=object)
+    org = organisation.take(keep) if organisation is not None else Codes(np.zeros(n_keep, dtype=np.int32), ("(all)",))
     return ResponseSet(
         instrument=instrument,
         source=source,
@@ -545,7 +950,7 @@ def validate_table(
         subject=subject.take(keep) if subject is not None else None,
         team=team.take(keep) if team is not None else None,
         numeric_columns=numeric_cols,
-        numeric=np.ascontiguousarray(values[keep]),
+        numeric=_compact_rows(values, keep),
         multi={k: v[keep] for k, v in multi.items()},
         text={k: v[keep] for k, v in text.items()},
         rejected=tuple(rejected),

@@ -23,24 +23,61 @@ from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, Dimensions, ca
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Moments
 
-__all__ = ["AggregateScorer", "organisation_moments", "organisation_table", "sector_table"]
+__all__ = [
+    "AggregateScorer",
+    "gap_columns",
+    "gap_pairs",
+    "moments_with_gaps",
+    "organisation_moments",
+    "organisation_table",
+    "sector_table",
+    "with_gaps",
+]
+
+
+def gap_pairs(dims: Dimensions, now: str, future: str) -> list[tuple[int, int]]:
+    """(now column, future column) of each element measured in both modes, in element order."""
+    pairs = []
+    for j, (e, m) in enumerate(zip(dims.elements, dims.modes, strict=True)):
+        if m == now:
+            try:
+                pairs.append((j, dims.index(e, future)))
+            except KeyError:
+                continue
+    return pairs
+
+
+def gap_columns(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.float64], list[str]]:
+    """Per element measured in both modes, the respondent gap future-now (one column each)."""
+    pairs = gap_pairs(dims, now, future)
+    gaps = np.empty((dims.scores.shape[0], len(pairs)), dtype=np.float64, order="F")
+    for i, (j, k) in enumerate(pairs):
+        np.subtract(dims.scores[:, k], dims.scores[:, j], out=gaps[:, i])
+    return gaps, [dims.elements[j] for j, _ in pairs]
+
+
+def moments_with_gaps(
+    dims: Dimensions, pairs: list[tuple[int, int]], codes: NDArray[np.int32], n_groups: int
+) -> Moments:
+    """Organisation moments of the dimension scores followed by the gaps, made block by block
+    of rows (no respondents x (dimensions + gaps) matrix)."""
+    scores = dims.scores
+    now = [j for j, _ in pairs]
+    future = [k for _, k in pairs]
+
+    def rows(index: NDArray[np.int64]) -> NDArray[np.float64]:
+        s = np.take(scores, index, axis=0)
+        return np.hstack([s, s[:, future] - s[:, now]])
+
+    return Moments.of_rows(rows, codes, n_groups, scores.shape[1] + len(pairs))
 
 
 def with_gaps(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.float64], list[str], list[str]]:
     """Dimension scores plus, per element measured in both modes, the respondent gap future-now."""
-    cols = [dims.scores]
-    elements = list(dims.elements)
-    modes: list[str] = [m if m is not None else "" for m in dims.modes]
-    for j, (e, m) in enumerate(zip(dims.elements, dims.modes, strict=True)):
-        if m == now:
-            try:
-                k = dims.index(e, future)
-            except KeyError:
-                continue
-            cols.append((dims.scores[:, k] - dims.scores[:, j])[:, None])
-            elements.append(e)
-            modes.append("gap")
-    return np.hstack(cols), elements, modes
+    gaps, gap_elements = gap_columns(dims, now, future)
+    elements = list(dims.elements) + gap_elements
+    modes: list[str] = [m if m is not None else "" for m in dims.modes] + ["gap"] * len(gap_elements)
+    return np.hstack([dims.scores, gaps]), elements, modes
 
 
 def organisation_moments(values: NDArray[np.float64], org_codes: NDArray[np.int32], n_orgs: int) -> Moments:
@@ -124,9 +161,12 @@ class AggregateScorer:
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         dims = cached_dimensions(ctx, params["method"], params["min_answered"])
-        values, elements, modes = with_gaps(dims, params["now_mode"], params["future_mode"])
+        pairs = gap_pairs(dims, params["now_mode"], params["future_mode"])
+        gap_elements = [dims.elements[j] for j, _ in pairs]
+        elements = list(dims.elements) + gap_elements
+        modes = [m if m is not None else "" for m in dims.modes] + ["gap"] * len(gap_elements)
         orgs = ctx.data.organisation
-        m = organisation_moments(values, orgs.codes, len(orgs.labels))
+        m = moments_with_gaps(dims, pairs, orgs.codes, len(orgs.labels))
         ctx.cache[("organisation-moments", params["method"], params["min_answered"])] = (m, elements, modes)
         org_t = organisation_table(m, orgs.labels, elements, modes)
         sec_t = sector_table(m, elements, modes)

@@ -12,8 +12,8 @@ and answered items :math:`A_r \\subseteq I_d`:
 
 if :math:`|A_r| \\ge` ``min_answered`` (a count, or a proportion of :math:`|I_d|` when below 1),
 otherwise missing (never zero). ``method='sum'`` reports the prorated sum
-:math:`s_{rd}\\sum_{i \\in I_d} w_i`. Computed as two matrix products over the whole
-respondents x items array.
+:math:`s_{rd}\\sum_{i \\in I_d} w_i`. Computed column by column over blocks of respondents
+(no Python loop over respondents).
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from aspire_models import _columnar
 from aspire_models.instrument import Instrument, NumericScale
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 
 __all__ = ["DimensionScorer", "Dimensions", "dimension_scores", "reverse_keyed"]
+
+#: answers per block of rows in :func:`dimension_scores` (a few MB: stays in cache)
+_CELLS_PER_BLOCK = 1 << 20
 
 MIN_ANSWERED_SCHEMA = {
     "description": "Minimum answered items for a dimension score: a whole number of items (>= 1), "
@@ -82,38 +86,91 @@ def _scale(instrument: Instrument, scale_id: str | None) -> NumericScale:
 def dimension_scores(
     instrument: Instrument, values: NDArray[np.float64], *, method: str = "mean", min_answered: float = 0.5
 ) -> Dimensions:
-    """Score a respondents x numeric-columns array (columns as ``instrument.numeric_columns()``)."""
+    """Score a respondents x numeric-columns array (columns as ``instrument.numeric_columns()``).
+
+    Each dimension sums its own columns only (a column belongs to one dimension, so a dense
+    respondents x items x dimensions product would be mostly zeros), over blocks of rows
+    that stay in the processor's cache, in parallel threads; no full-size temporary is made.
+    """
     cols = instrument.numeric_columns()
     keys: dict[tuple[str, str | None], int] = {}
-    for c in cols:
-        item = instrument.item(c.item)
+    items = [instrument.item(c.item) for c in cols]
+    for c, item in zip(cols, items, strict=True):
         assert item.element is not None
         keys.setdefault((item.element, c.mode), len(keys))
-    weights = np.zeros((len(cols), len(keys)))
-    for i, c in enumerate(cols):
-        item = instrument.item(c.item)
-        weights[i, keys[(item.element or "", c.mode)]] = item.weight
-    x = reverse_keyed(instrument, values)
-    present = ~np.isnan(x)
-    num = np.where(present, x, 0.0) @ weights
-    den = present.astype(np.float64) @ weights
-    answered = (present.astype(np.float64) @ (weights > 0)).astype(np.int64)
-    n_items = (weights > 0).sum(axis=0).astype(np.int64)
+    d = len(keys)
+    members: list[list[tuple[int, float, float | None]]] = [[] for _ in range(d)]
+    for j, (c, item) in enumerate(zip(cols, items, strict=True)):
+        if item.weight > 0:
+            scale = _scale(instrument, c.scale)
+            flip = scale.min + scale.max if item.reverse else None
+            members[keys[(item.element or "", c.mode)]].append((j, float(item.weight), flip))
+    n_items = np.array([len(m) for m in members], dtype=np.int64)
+    total_weight = np.array([sum(w for _, w, _ in m) for m in members])
     need = np.array([int(min_answered) if min_answered >= 1 else max(1, math.ceil(min_answered * k)) for k in n_items])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scores = np.where((answered >= need) & (den > 0), num / np.where(den > 0, den, 1.0), np.nan)
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    # row-major: the aggregates take whole rows; filled at once, as touching the pages in
+    # order is far cheaper than faulting them in piecemeal
+    scores = np.zeros((n, d), dtype=np.float64)
+    scores.fill(0.0)
+    answered = np.zeros((n, d), dtype=np.int64)
+    answered.fill(0)
+    step = max(1, _CELLS_PER_BLOCK // 8)
+
+    def block(bounds: tuple[int, int]) -> None:
+        a, b = bounds
+        x = values[a:b] if values.strides[0] == values.itemsize else np.asfortranarray(values[a:b])
+        m = b - a
+        num, den, cnt = np.empty(m), np.empty(m), np.empty(m)
+        ok = np.empty(m, dtype=bool)
+        block_scores = np.empty((m, d), order="F")
+        block_answered = np.empty((m, d), dtype=np.int64, order="F")
+        for k, mem in enumerate(members):
+            num.fill(0.0)
+            cnt.fill(0.0)
+            unit = all(w == 1.0 for _, w, _ in mem)
+            if not unit:
+                den.fill(0.0)
+            for j, w, flip in mem:
+                col = x[:, j]
+                np.equal(col, col, out=ok)  # answered: not NaN
+                if w != 1.0:
+                    col = col * w
+                    np.add(den, w, out=den, where=ok)
+                if flip is None:
+                    np.add(num, col, out=num, where=ok)
+                else:  # w * (min + max - x)
+                    np.subtract(num, col, out=num, where=ok)
+                    np.add(num, w * flip, out=num, where=ok)
+                cnt += ok
+            total = cnt if unit else den
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(num, total, out=num)
+            num[(cnt < need[k]) | (total <= 0)] = np.nan
+            block_scores[:, k] = num
+            block_answered[:, k] = cnt
+        scores[a:b] = block_scores  # one transposing copy per block
+        answered[a:b] = block_answered
+
+    _columnar.parallel_map(block, [(a, min(n, a + step)) for a in range(0, n, step)])
     if method == "sum":
-        scores = scores * weights.sum(axis=0)
+        scores *= total_weight
     elements = tuple(k[0] for k in keys)
     modes = tuple(k[1] for k in keys)
     return Dimensions(elements, modes, scores, answered, tuple(int(k) for k in n_items))
 
 
 def cached_dimensions(ctx: ScoringContext, method: str = "mean", min_answered: float = 0.5) -> Dimensions:
-    result: Dimensions = ctx.memo(
-        ("dimensions", method, min_answered),
-        lambda: dimension_scores(ctx.instrument, ctx.data.numeric, method=method, min_answered=min_answered),
-    )
+    """Dimension scores shared by the scorers of one run (read-only: scorers share them)."""
+
+    def compute() -> Dimensions:
+        dims = dimension_scores(ctx.instrument, ctx.data.numeric, method=method, min_answered=min_answered)
+        dims.scores.flags.writeable = False
+        dims.answered.flags.writeable = False
+        return dims
+
+    result: Dimensions = ctx.memo(("dimensions", method, min_answered), compute)
     return result
 
 
@@ -143,10 +200,12 @@ class DimensionScorer:
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         dims = cached_dimensions(ctx, params["method"], params["min_answered"])
         data = ctx.data
+        organisation = np.asarray(data.organisation.labels, dtype=object)[data.organisation.codes]
+        organisation.flags.writeable = False  # read-only arrays go into the table uncopied
         columns: dict[str, Any] = {
             "row": data.rows,
             "respondent_id": data.respondent_id,
-            "organisation": np.asarray(data.organisation.labels, dtype=object)[data.organisation.codes],
+            "organisation": organisation,
         }
         for j, name in enumerate(dims.names):
             columns[name] = dims.scores[:, j]

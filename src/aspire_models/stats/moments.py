@@ -1,7 +1,7 @@
 """Mergeable sufficient statistics: count, mean, sum of squared deviations (M2), min, max.
 
-Grouped statistics over millions of values are computed with ``numpy.bincount`` (no Python
-loop over rows), and two partial results merge exactly as if computed over the union of
+Grouped statistics over millions of values are computed with one sort of the group codes and
+segment reductions (no Python loop over rows), and two partial results merge exactly as if computed over the union of
 their data (Chan, Golub & LeVeque 1979 pairwise update), which is what lets chunks, Dask
 partitions or Spark tasks be combined:
 
@@ -20,6 +20,12 @@ True
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
 import attrs
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +33,27 @@ from numpy.typing import NDArray
 __all__ = ["Moments"]
 
 F64 = NDArray[np.float64]
+#: values per block of rows in :meth:`Moments.of_rows` (a few MB: stays in cache)
+_CELLS_PER_BLOCK = 1 << 18
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _map(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``map(fn, items)`` in order, on up to two threads (``bincount`` releases the GIL), with
+    only a few items taken ahead (``items`` may be a generator of large blocks)."""
+    workers = min(2, os.cpu_count() or 1)
+    if workers == 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        ahead: deque[Future[R]] = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            if len(ahead) > 2 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 @attrs.frozen(eq=False)
@@ -56,29 +83,74 @@ class Moments:
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 1:
             values = values[:, None]
-        codes = np.asarray(codes, dtype=np.int64)
-        n_vars = values.shape[1]
+        values = np.ascontiguousarray(values)  # whole rows are taken
+        return cls.of_rows(lambda rows: np.take(values, rows, axis=0), codes, n_groups, values.shape[1])
+
+    @classmethod
+    def of_rows(
+        cls, rows: Callable[[NDArray[np.int64]], F64], codes: NDArray[np.integer], n_groups: int, n_vars: int
+    ) -> Moments:
+        """Statistics per group of the ``n_vars`` values of each row; ``rows(indices)`` gives
+        the values of the rows at ``indices`` (so they can be made only when needed).
+
+        The rows are put in group order once (a stable radix sort of the codes: each group
+        keeps its rows' order) and taken in blocks of whole groups, a few MB each, on two
+        threads; in a block every statistic is one segment reduction (``ufunc.reduceat``).
+        """
         out = cls.empty(n_groups, n_vars)
-        for j in range(n_vars):
-            v = values[:, j]
-            ok = ~np.isnan(v)
-            c, x = codes[ok], v[ok]
-            cnt = np.bincount(c, minlength=n_groups)[:n_groups]
-            s = np.bincount(c, weights=x, minlength=n_groups)[:n_groups]
+        codes = np.asarray(codes)
+        if n_groups == 0 or n_vars == 0 or len(codes) == 0:
+            return out
+        sizes = np.bincount(codes, minlength=n_groups)[:n_groups]
+        key = codes.astype(np.uint16) if n_groups <= 1 << 16 else codes
+        order = np.argsort(key, kind="stable")
+        groups = np.flatnonzero(sizes)
+        ends = np.cumsum(sizes[groups])
+        # blocks of whole groups, about _CELLS_PER_BLOCK values each
+        per_block = max(1, _CELLS_PER_BLOCK // n_vars)
+        cuts = np.unique(np.searchsorted(ends, np.arange(per_block, int(ends[-1]), per_block), side="left"))
+        bounds = [0, *(int(c) + 1 for c in cuts if c + 1 < len(groups)), len(groups)]
+        blocks = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i + 1] > bounds[i]]
+
+        def one(block: tuple[int, int]) -> tuple[int, int, tuple[NDArray[Any], ...]]:
+            g0, g1 = block
+            r0 = int(ends[g0 - 1]) if g0 else 0
+            reps = sizes[groups[g0:g1]]
+            starts = np.cumsum(reps) - reps
+            x = np.ascontiguousarray(np.asarray(rows(order[r0 : int(ends[g1 - 1])]), dtype=np.float64).T)
+            nan = np.isnan(x)
+            z = np.where(nan, 0.0, x)
+            cnt = reps - np.add.reduceat(nan, starts, axis=1, dtype=np.int64)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan)
-            dev = x - mean[c]
-            m2 = np.bincount(c, weights=dev * dev, minlength=n_groups)[:n_groups]
-            lo = np.full(n_groups, np.inf)
-            hi = np.full(n_groups, -np.inf)
-            np.minimum.at(lo, c, x)
-            np.maximum.at(hi, c, x)
-            out.n[:, j] = cnt
-            out.mean[:, j] = mean
-            out.m2[:, j] = m2
-            out.min[:, j] = np.where(cnt > 0, lo, np.nan)
-            out.max[:, j] = np.where(cnt > 0, hi, np.nan)
+                mean = np.add.reduceat(z, starts, axis=1) / np.maximum(cnt, 1)
+            z -= np.repeat(mean, reps, axis=1)
+            np.copyto(z, 0.0, where=nan)
+            z *= z
+            m2 = np.add.reduceat(z, starts, axis=1)
+            lo = np.fmin.reduceat(x, starts, axis=1)
+            hi = np.fmax.reduceat(x, starts, axis=1)
+            return g0, g1, (cnt, mean, m2, lo, hi)
+
+        for g0, g1, (cnt, mean, m2, lo, hi) in _map(one, blocks):
+            at = groups[g0:g1]
+            has = cnt.T > 0
+            out.n[at] = cnt.T
+            out.mean[at] = np.where(has, mean.T, np.nan)
+            out.m2[at] = np.where(has, m2.T, 0.0)
+            out.min[at] = np.where(has, lo.T, np.nan)
+            out.max[at] = np.where(has, hi.T, np.nan)
         return out
+
+    @classmethod
+    def hstack(cls, parts: list[Moments]) -> Moments:
+        """Statistics of several sets of variables for the same groups, side by side."""
+        return cls(
+            np.hstack([p.n for p in parts]),
+            np.hstack([p.mean for p in parts]),
+            np.hstack([p.m2 for p in parts]),
+            np.hstack([p.min for p in parts]),
+            np.hstack([p.max for p in parts]),
+        )
 
     def merge(self, other: Moments) -> Moments:
         """Combine with statistics of other data for the same groups and variables."""

@@ -1,0 +1,335 @@
+"""Benchmarks: ``nox -s bench`` (or ``python benchmarks/run.py``). Prints a table of data size,
+wall time, throughput and peak memory, the baselines as ratios, and the targets met or missed.
+
+Every measurement runs in its own child process, so one run's memory cannot inflate
+another's: peak memory is the child's ``ru_maxrss`` (its whole peak: interpreter, library,
+input and result). A timed run starts from the CSV file on disk (or from an in-memory table
+built before the clock starts) and ends with the full aggregated :class:`~aspire_models.Result`:
+validation with exact rejection accounting, reverse keying, dimension scores, gaps,
+organisation and sector aggregates (the instrument's scorers ``dimension-scores`` and
+``aggregate``). Engine runs are repeated (``--repeat``) and the fastest is reported.
+
+Options: ``--sizes 100000,1000000`` (respondents), ``--full`` (adds 10,000,000),
+``--repeat 3``, ``--baseline-rows 20000`` (rows for the jsonschema baseline, which is too slow
+for the full size; its throughput per row is compared), ``--no-baselines``, ``--data DIR``
+(where generated files are kept between runs), ``--json FILE`` (write the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+DEFAULT_SIZE = 1_000_000
+TARGET_CSV_S = 3.0
+TARGET_CSV_MB = 1536.0
+TARGET_MEMORY_S = 1.0
+TARGET_A = 50.0
+TARGET_B = 3.0
+
+
+# ---------------------------------------------------------------------------------------
+# child: one measurement
+# ---------------------------------------------------------------------------------------
+def child(kind: str, path: str, respondents: int, seed: int) -> dict[str, Any]:
+    import baselines
+
+    from aspire_models import Registry, score_responses
+    from aspire_models.responses import read_arrow, read_csv, read_frame
+
+    registry = Registry(entry_points=False)
+    instrument = registry.load_instrument(generate.INSTRUMENT)
+    spec = generate.Spec(respondents=respondents, seed=seed)
+    out: dict[str, Any] = {}
+    if kind == "csv":
+        start = time.perf_counter()
+        result = score_responses(registry, read_csv(path, instrument))
+        wall = time.perf_counter() - start
+        out["summary"] = baselines.summary(result)
+    elif kind in ("frame", "arrow"):
+        import pyarrow as pa
+
+        with pa.memory_map(path) as source:
+            table = pa.ipc.open_file(source).read_all()
+        table = table.combine_chunks()  # in memory, not mapped
+        data: Any = table.to_pandas() if kind == "frame" else table
+        del table
+        start = time.perf_counter()
+        responses = read_frame(data, instrument) if kind == "frame" else read_arrow(data, instrument)
+        result = score_responses(registry, responses)
+        wall = time.perf_counter() - start
+        out["summary"] = baselines.summary(result)
+    elif kind == "jsonschema":
+        start = time.perf_counter()
+        out["summary"] = baselines.jsonschema_loop(path, instrument)
+        wall = time.perf_counter() - start
+    elif kind == "pandas":
+        start = time.perf_counter()
+        out["summary"] = baselines.pandas_groupby(path, instrument)
+        wall = time.perf_counter() - start
+    else:
+        raise SystemExit(f"unknown measurement {kind!r}")
+    expected = generate.expected(spec)
+    assert out["summary"]["accounting"] == [expected.input, expected.accepted, expected.rejected], (
+        f"{kind}: accounting {out['summary']['accounting']} != expected {expected}"
+    )
+    out["wall"] = wall
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return out
+
+
+def measure(kind: str, path: Path, respondents: int, seed: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", kind, "--path", str(path), "--n", str(respondents), "--seed", str(seed)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"measurement {kind} on {respondents:,} failed:\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------------------
+def data_files(directory: Path, respondents: int, seed: int, memory: bool) -> tuple[Path, Path | None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path = directory / f"responses-{respondents}-{seed}.csv"
+    spec = generate.Spec(respondents=respondents, seed=seed)
+    if not csv_path.exists():
+        t = time.perf_counter()
+        tmp = csv_path.with_suffix(".tmp")
+        generate.write_csv(tmp, spec)
+        tmp.rename(csv_path)
+        print(
+            f"  generated {csv_path.name} ({csv_path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.0f} s"
+        )
+    arrow_path = None
+    if memory:
+        import pyarrow as pa
+
+        arrow_path = directory / f"responses-{respondents}-{seed}.arrow"
+        if not arrow_path.exists():
+            table = generate.arrow_table(spec)
+            tmp = arrow_path.with_suffix(".tmp")
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            tmp.rename(arrow_path)
+    return csv_path, arrow_path
+
+
+# ---------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    import numpy
+    import pandas
+    import pyarrow
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{kb / 1024**2:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram": ram,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pyarrow": pyarrow.__version__,
+        "pandas": pandas.__version__,
+        "os": platform.platform(),
+    }
+
+
+def row(label: str, respondents: int, m: dict[str, Any], note: str = "") -> list[str]:
+    answers = respondents * len(generate.COLUMNS)
+    return [
+        label,
+        f"{respondents:,}",
+        f"{answers:,}",
+        f"{m['wall']:.2f}",
+        f"{respondents / m['wall']:,.0f}",
+        f"{answers / m['wall']:,.0f}",
+        f"{m['peak_mb']:,.0f}",
+        note,
+    ]
+
+
+def table(rows: list[list[str]]) -> str:
+    head = ["measurement", "respondents", "answers", "wall s", "respondents/s", "answers/s", "peak MB", "note"]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = "  ".join("-" * w for w in widths)
+
+    def fmt(r: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+
+    return "\n".join([fmt(head), line, *(fmt(r) for r in rows)])
+
+
+def best(kind: str, path: Path, respondents: int, seed: int, repeat: int) -> dict[str, Any]:
+    runs = [measure(kind, path, respondents, seed) for _ in range(repeat)]
+    fastest = min(runs, key=lambda r: r["wall"])
+    fastest["walls"] = [r["wall"] for r in runs]
+    fastest["peak_mb_max"] = max(r["peak_mb"] for r in runs)
+    return fastest
+
+
+def main() -> None:
+    import baselines
+
+    ap = argparse.ArgumentParser(description="aspire-models benchmarks")
+    ap.add_argument("--child")
+    ap.add_argument("--path")
+    ap.add_argument("--n", type=int)
+    ap.add_argument("--seed", type=int, default=generate.Spec.seed)
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--full", action="store_true", help="also 10,000,000 respondents")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--baseline-rows", type=int, default=20_000)
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "aspire-bench")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.path, args.n, args.seed)))
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.full and 10_000_000 not in sizes:
+        sizes.append(10_000_000)
+    info = machine()
+    print(
+        f"machine: {info['cpus']} CPUs, {info['cpu']}, {info['ram']} RAM; Python {info['python']}, "
+        f"numpy {info['numpy']}, pyarrow {info['pyarrow']}, pandas {info['pandas']}"
+    )
+    print(
+        f"data: {args.data} (seed {args.seed}); instrument: {generate.INSTRUMENT.name} "
+        f"({len(generate.COLUMNS)} answer columns)"
+    )
+    rows: list[list[str]] = []
+    figures: dict[str, Any] = {"machine": info, "runs": {}}
+    csv_runs: dict[int, dict[str, Any]] = {}
+    for n in sizes:
+        memory = n <= DEFAULT_SIZE
+        csv_path, arrow_path = data_files(args.data, n, args.seed, memory)
+        m = best("csv", csv_path, n, args.seed, args.repeat)
+        csv_runs[n] = m
+        rows.append(row("engine: CSV file -> result", n, m, f"best of {args.repeat}"))
+        figures["runs"][f"csv-{n}"] = {k: v for k, v in m.items() if k != "summary"}
+        if arrow_path is not None:
+            for kind, label in (
+                ("frame", "engine: pandas DataFrame -> result"),
+                ("arrow", "engine: Arrow table -> result"),
+            ):
+                mm = best(kind, arrow_path, n, args.seed, args.repeat)
+                rows.append(row(label, n, mm, f"best of {args.repeat}; peak includes the input"))
+                figures["runs"][f"{kind}-{n}"] = {k: v for k, v in mm.items() if k != "summary"}
+                baselines.compare(m["summary"], mm["summary"], f"{kind} vs CSV")  # same respondents scored
+    verdicts: list[str] = []
+    if not args.no_baselines and DEFAULT_SIZE in csv_runs:
+        engine = csv_runs[DEFAULT_SIZE]
+        small_csv, _ = data_files(args.data, args.baseline_rows, args.seed, False)
+        a = measure("jsonschema", small_csv, args.baseline_rows, args.seed)
+        small_engine = best("csv", small_csv, args.baseline_rows, args.seed, args.repeat)
+        baselines.compare(small_engine["summary"], a["summary"], "jsonschema baseline")
+        rows.append(row("baseline a: jsonschema + per-row loop", args.baseline_rows, a, "subsample; identical results"))
+        rows.append(row("engine on the same subsample", args.baseline_rows, small_engine, f"best of {args.repeat}"))
+        b = measure("pandas", csv_path_for(args.data, DEFAULT_SIZE, args.seed), DEFAULT_SIZE, args.seed)
+        baselines.compare(engine["summary"], b["summary"], "pandas baseline")
+        rows.append(row("baseline b: pandas read_csv + groupby", DEFAULT_SIZE, b, "identical results"))
+        ratio_a = (DEFAULT_SIZE / engine["wall"]) / (args.baseline_rows / a["wall"])
+        ratio_b = b["wall"] / engine["wall"]
+        figures["runs"]["jsonschema"] = {k: v for k, v in a.items() if k != "summary"}
+        figures["runs"]["pandas"] = {k: v for k, v in b.items() if k != "summary"}
+        figures["ratio_a"], figures["ratio_b"] = ratio_a, ratio_b
+        verdicts.append(
+            _verdict(f"engine vs baseline a (respondents/s): {ratio_a:,.0f}x", ratio_a >= TARGET_A, f">= {TARGET_A:g}x")
+        )
+        verdicts.append(
+            _verdict(f"engine vs baseline b (wall time): {ratio_b:,.1f}x", ratio_b >= TARGET_B, f">= {TARGET_B:g}x")
+        )
+    print()
+    print(table(rows))
+    print()
+    if DEFAULT_SIZE in csv_runs:
+        m = csv_runs[DEFAULT_SIZE]
+        verdicts.insert(
+            0,
+            _verdict(
+                f"CSV -> result, {DEFAULT_SIZE:,}: {m['wall']:.2f} s",
+                m["wall"] <= TARGET_CSV_S,
+                f"<= {TARGET_CSV_S:g} s",
+            ),
+        )
+        verdicts.insert(
+            1,
+            _verdict(
+                f"CSV -> result, {DEFAULT_SIZE:,}: peak {m['peak_mb']:,.0f} MB",
+                m["peak_mb"] <= TARGET_CSV_MB,
+                f"<= {TARGET_CSV_MB:,.0f} MB",
+            ),
+        )
+        for kind in ("frame", "arrow"):
+            mm = figures["runs"].get(f"{kind}-{DEFAULT_SIZE}")
+            if mm:
+                verdicts.insert(
+                    2,
+                    _verdict(
+                        f"{kind} -> result, {DEFAULT_SIZE:,}: {mm['wall']:.2f} s",
+                        mm["wall"] <= TARGET_MEMORY_S,
+                        f"<= {TARGET_MEMORY_S:g} s",
+                    ),
+                )
+    done = sorted(csv_runs)
+    for small, big in itertools.pairwise(done):
+        factor = big / small
+        ratio = csv_runs[big]["wall"] / csv_runs[small]["wall"]
+        figures.setdefault("scaling", {})[f"{small}->{big}"] = ratio
+        verdicts.append(
+            _verdict(
+                f"scale {small:,} -> {big:,} ({factor:g}x respondents): {ratio:.1f}x time",
+                ratio <= factor * 1.1,
+                f"<= ~{factor:g}x",
+            )
+        )
+    print("\n".join(verdicts))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def csv_path_for(directory: Path, respondents: int, seed: int) -> Path:
+    return directory / f"responses-{respondents}-{seed}.csv"
+
+
+def _verdict(text: str, ok: bool, target: str) -> str:
+    return f"[{'met' if ok else 'MISSED'}] {text} (target {target})"
+
+
+if __name__ == "__main__":
+    main()

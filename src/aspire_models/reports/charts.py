@@ -1,0 +1,678 @@
+"""Charts for reports, drawn with matplotlib (Agg-free: figures are rendered straight to SVG
+without pyplot, so no global backend or figure state is touched) and returned as inline SVG
+text: no XML header, no metadata, no external fonts or URLs, element ids prefixed per chart
+so that several charts can live in one HTML page, and deterministic bytes
+(``svg.hashsalt`` is fixed, dates are left out).
+
+Every chart takes plain table rows (dicts, as :meth:`Table.rows` gives them) and a
+:class:`~aspire_models.reports.model.Labels`, and returns a :class:`Chart`.
+
+Text from users (element names, organisation names, practice names) goes into the SVG as
+text, which matplotlib escapes for XML; dollar signs are escaped so that they are never
+read as mathematical notation.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from aspire_models.errors import AspireError
+from aspire_models.reports.model import Labels
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "CLASS_COLOURS",
+    "Chart",
+    "benchmark_chart",
+    "gap_bars",
+    "priority_matrix",
+    "profile_360",
+    "radar",
+    "require_matplotlib",
+    "s_curve",
+]
+
+# Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#F0E442",
+    "#8C8C8C",
+)
+INK = "#1F2933"
+CLASS_COLOURS = {"focus": VERMILION, "quick-win": GREEN, "improve": ORANGE, "lower-priority": GREY}
+CLASS_NAMES = {"focus": "Focus", "quick-win": "Quick win", "improve": "Improve", "lower-priority": "Lower priority"}
+GROUP_COLOURS = (ORANGE, GREEN, PURPLE, SKY, "#A6761D", YELLOW, "#666666")
+CATEGORY_NAMES = {
+    "innovators": "Innovators",
+    "early-adopters": "Early adopters",
+    "early-majority": "Early majority",
+    "late-majority": "Late majority",
+    "laggards": "Laggards",
+}
+CATEGORY_FILLS = ("#E8F1FA", "#D3E5F5", "#F4F4F4", "#E9E9E9", "#FBF0DC")
+
+_RC: Any = {
+    "svg.hashsalt": "aspire-models",
+    "svg.fonttype": "none",  # text stays text (searchable, accessible), drawn in the page's fonts
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 9.5,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 10,
+    "axes.labelsize": 9.5,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#9AA5B1",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E4E7EB",
+    "grid.linewidth": 0.8,
+    "xtick.color": "#52606D",
+    "ytick.color": "#52606D",
+    "text.color": INK,
+    "legend.frameon": False,
+    "legend.fontsize": 8.5,
+    "figure.dpi": 100,
+    "path.simplify": False,
+}
+
+
+@attrs.frozen
+class Chart:
+    """A rendered chart: title (for the figure caption), inline SVG, alternative text."""
+
+    id: str
+    title: str
+    svg: str
+    description: str = ""
+
+
+def require_matplotlib() -> None:
+    """Raise a clear error when the ``reports`` extra is not installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise AspireError(
+            "charts need matplotlib, which is not installed: pip install 'aspire-models[reports]'"
+        ) from None
+
+
+def _t(text: Any) -> str:
+    """User text for matplotlib: never mathtext."""
+    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+
+
+def _wrap(text: Any, width: int = 18) -> str:
+    return "\n".join(textwrap.wrap(_t(text), width)) or _t(text)
+
+
+@contextmanager
+def _figure(width: float, height: float) -> Iterator[Figure]:
+    require_matplotlib()
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        yield fig
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _svg(fig: Figure, chart_id: str) -> str:
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]  # drop the XML declaration and DOCTYPE
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
+    ids = set(_ID.findall(text))
+    prefix = f"{chart_id}-"
+
+    def fix(m: re.Match[str]) -> str:
+        return m.group(0).replace(m.group(1), prefix + m.group(1)) if m.group(1) in ids else m.group(0)
+
+    text = _ID.sub(fix, text)
+    text = re.sub(r'(xlink:href|href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)
+    # scale down with the page (never up): the natural width becomes the maximum width
+    text = re.sub(
+        r'<svg([^>]*?) width="([^"]*)" height="[^"]*"',
+        r'<svg\1 style="width: 100%; max-width: \2; height: auto"',
+        text,
+        count=1,
+    )
+    return text.strip() + "\n"
+
+
+def _num(v: Any) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _scale_limits(values: Sequence[float], scale: tuple[float, float] | None) -> tuple[float, float]:
+    if scale is not None:
+        return scale
+    finite = [v for v in values if not math.isnan(v)]
+    if not finite:
+        return 0.0, 1.0
+    return math.floor(min(finite)), math.ceil(max(finite))
+
+
+# -- gap and priority ------------------------------------------------------------------------
+def radar(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
+    """Now versus future per theme, on a radar (spider) chart."""
+    rows = list(priorities)
+    names = [labels.element(r["element"]) for r in rows]
+    now = [_num(r["now"]) for r in rows]
+    fut = [_num(r["future"]) for r in rows]
+    lo, hi = _scale_limits(now + fut, labels.scale)
+    n = len(rows)
+    angles = [2 * math.pi * i / n for i in range(n)]
+    with _figure(6.4, 5.6) as fig:
+        ax: Any = fig.add_subplot(projection="polar")
+        ax.set_theta_offset(math.pi / 2)
+        ax.set_theta_direction(-1)
+        closed = [*angles, angles[0]]
+        ax.plot(closed, [*fut, fut[0]], color=VERMILION, linewidth=2, label="Future (where we need to be)")
+        ax.fill(closed, [*fut, fut[0]], color=VERMILION, alpha=0.08)
+        ax.plot(closed, [*now, now[0]], color=BLUE, linewidth=2, label="Now (where we are)")
+        ax.fill(closed, [*now, now[0]], color=BLUE, alpha=0.15)
+        ax.scatter(angles, fut, color=VERMILION, s=16, zorder=3)
+        ax.scatter(angles, now, color=BLUE, s=16, zorder=3)
+        ax.set_xticks(angles)
+        ax.set_xticklabels([_wrap(x, 16) for x in names], fontsize=8.5)
+        ax.tick_params(axis="x", pad=10)
+        ax.set_ylim(lo, hi)
+        ticks = _nice_ticks(lo, hi)
+        ax.set_yticks(ticks)
+        ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=7.5, color="#7B8794")
+        ax.set_rlabel_position(180 / max(n, 1))
+        ax.spines["polar"].set_color("#CBD2D9")
+        fig.legend(loc="outside lower center", ncols=2)
+        ax.set_title("Now and future by theme", pad=24)
+        svg = _svg(fig, chart_id)
+    desc = "; ".join(f"{x}: now {a:.2f}, future {b:.2f}" for x, a, b in zip(names, now, fut, strict=True))
+    return Chart(chart_id, "Now and future by theme (sector means)", svg, desc)
+
+
+def _nice_ticks(lo: float, hi: float) -> list[float]:
+    span = hi - lo
+    step = 1.0 if span <= 6 else 2.0 if span <= 12 else 10 ** math.floor(math.log10(span))
+    first = math.ceil(lo / step) * step
+    out = []
+    t = first
+    while t <= hi + 1e-9:
+        out.append(round(t, 6))
+        t += step
+    return out
+
+
+def gap_bars(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
+    """Gap (future minus now) per theme, in priority order, coloured by priority class."""
+    rows = sorted(priorities, key=lambda r: (r["rank"] is None, r["rank"] or 0))
+    names = [labels.element(r["element"]) for r in rows]
+    gaps = [_num(r["gap"]) for r in rows]
+    with _figure(7.6, 0.42 * len(rows) + 1.5) as fig:
+        ax = fig.add_subplot()
+        y = list(range(len(rows)))
+        colours = [CLASS_COLOURS.get(str(r["class"]), GREY) for r in rows]
+        ax.barh(y, [0 if math.isnan(g) else g for g in gaps], color=colours, height=0.62, zorder=2)
+        ax.set_yticks(y, [f"{r['rank']}. {_t(x)}" for r, x in zip(rows, names, strict=True)])
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        top = max([g for g in gaps if not math.isnan(g)] or [1.0])
+        ax.set_xlim(min(0.0, *[g for g in gaps if not math.isnan(g)]), top * 1.18 + 1e-9)
+        for yi, g in zip(y, gaps, strict=True):
+            if not math.isnan(g):
+                ax.text(g + top * 0.015, yi, f"{g:.2f}", va="center", fontsize=8.5, color=INK)
+        ax.set_xlabel("Gap: future minus now (scale points)")
+        from matplotlib.patches import Patch
+
+        present = [c for c in CLASS_COLOURS if any(r["class"] == c for r in rows)]
+        fig.legend(
+            handles=[Patch(color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present],
+            loc="outside lower center",
+            ncols=len(present),
+        )
+        ax.set_title("Gaps in priority order")
+        svg = _svg(fig, chart_id)
+    desc = "; ".join(f"{r['rank']}. {x}: gap {g:.2f} ({r['class']})" for r, x, g in zip(rows, names, gaps, strict=True))
+    return Chart(chart_id, "Gaps in priority order (rank 1 = top priority)", svg, desc)
+
+
+def priority_matrix(
+    chart_id: str, priorities: Sequence[Mapping[str, Any]], params: Mapping[str, Any], labels: Labels
+) -> Chart:
+    """The importance-gap matrix: importance (future rating) across, gap up."""
+    rows = list(priorities)
+    with _figure(7.6, 5.2) as fig:
+        ax = fig.add_subplot()
+        xs = [_num(r["future"]) for r in rows]
+        ys = [_num(r["gap"]) for r in rows]
+        fx = [v for v in xs if not math.isnan(v)] or [0.0]
+        fy = [v for v in ys if not math.isnan(v)] or [0.0]
+        if labels.scale is not None:
+            lo, hi = labels.scale
+            span = hi - lo
+            imp = lo + float(params.get("importance", 0.75)) * span
+            large = float(params.get("large_gap", 0.2)) * span
+            small = float(params.get("small_gap", 0.06)) * span
+            x0, x1 = min(min(fx), imp) - 0.6, max(max(fx), imp) + 0.6
+            y0, y1 = min(0.0, min(fy)) - 0.15, max(max(fy), large) + 0.5
+            ax.axvspan(imp, x1, ymin=0, ymax=1, color="#FFF4EC", zorder=0)
+            ax.axvline(imp, color="#9AA5B1", linestyle="--", linewidth=1)
+            ax.plot([imp, x1], [large, large], color="#9AA5B1", linestyle="--", linewidth=1)
+            ax.plot([imp, x1], [small, small], color="#9AA5B1", linestyle=":", linewidth=1)
+            side = ax.get_yaxis_transform()
+            kw: dict[str, Any] = {"fontsize": 8, "ha": "left", "va": "center", "transform": side, "fontweight": "bold"}
+            ax.text(1.01, (large + y1) / 2, "Focus", color=CLASS_COLOURS["focus"], **kw)
+            ax.text(1.01, (large + small) / 2, "Improve", color=CLASS_COLOURS["improve"], **kw)
+            ax.text(1.01, (small + y0) / 2, "Quick\nwin", color=CLASS_COLOURS["quick-win"], **kw)
+            ax.text(
+                x0 + 0.05,
+                y1 - 0.06,
+                "Lower priority\n(less important)",
+                va="top",
+                ha="left",
+                fontsize=8,
+                color="#52606D",
+            )
+            ax.text(imp, y1, " high importance →", va="top", ha="left", fontsize=8, color="#52606D")
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
+        ax.scatter(
+            xs,
+            ys,
+            c=[CLASS_COLOURS.get(str(r["class"]), GREY) for r in rows],
+            s=70,
+            zorder=3,
+            edgecolors="white",
+            linewidths=1,
+        )
+        groups: dict[tuple[float, float], list[str]] = {}
+        for r, x, yv in zip(rows, xs, ys, strict=True):
+            if not (math.isnan(x) or math.isnan(yv)):
+                groups.setdefault((round(x, 3), round(yv, 3)), []).append(_t(labels.element(r["element"])))
+        for (x, yv), names in groups.items():
+            ax.annotate(
+                "\n".join(names),
+                (x, yv),
+                xytext=(7, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color=INK,
+            )
+        ax.set_xlabel("Importance: future rating (sector mean)")
+        ax.set_ylabel("Gap: future minus now")
+        from matplotlib.lines import Line2D
+
+        present = [c for c in CLASS_COLOURS if any(r["class"] == c for r in rows)]
+        fig.legend(
+            handles=[
+                Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present
+            ],
+            loc="outside lower center",
+            ncols=len(present),
+        )
+        ax.set_title("Importance-gap matrix")
+        svg = _svg(fig, chart_id)
+    return Chart(
+        chart_id,
+        "Importance-gap matrix (dashed lines: the classification thresholds)",
+        svg,
+        "Each theme placed by importance (future rating) and gap, coloured by priority class.",
+    )
+
+
+# -- 360 ------------------------------------------------------------------------------------
+MARKERS = ("o", "^", "v", "P", "X", "h", "<")
+
+
+def profile_360(
+    chart_id: str,
+    subject: str,
+    groups: Sequence[Mapping[str, Any]],
+    summary: Sequence[Mapping[str, Any]],
+    labels: Labels,
+    *,
+    self_group: str = "self",
+) -> Chart:
+    """One subject's profile: self, each reported rater group and all others per behaviour;
+    blind spots and hidden strengths marked. Withheld groups are not drawn."""
+    behaviours = list(dict.fromkeys(r["behaviour"] for r in summary))
+    cls = {r["behaviour"]: r["classification"] for r in summary}
+    order = [g for g in dict.fromkeys(r["group"] for r in groups) if g not in (self_group, "all-others")]
+    value = {(r["behaviour"], r["group"]): r["mean"] for r in groups if not r["suppressed"]}
+    withheld = sorted({r["group"] for r in groups if r["suppressed"]}, key=lambda g: [*order, "all-others"].index(g))
+    vals = [v for v in value.values() if v is not None]
+    lo, hi = _scale_limits(vals, labels.scale)
+    with _figure(7.8, 0.62 * len(behaviours) + 1.9) as fig:
+        ax = fig.add_subplot()
+        y = list(range(len(behaviours)))
+        for yi, b in zip(y, behaviours, strict=True):
+            c = cls.get(b)
+            if c == "blind-spot":
+                ax.axhspan(yi - 0.42, yi + 0.42, color="#FDECEA", zorder=0)
+            elif c == "hidden-strength":
+                ax.axhspan(yi - 0.42, yi + 0.42, color="#E6F4EA", zorder=0)
+            s, o = value.get((b, self_group)), value.get((b, "all-others"))
+            if s is not None and o is not None:
+                colour = {"blind-spot": VERMILION, "hidden-strength": GREEN}.get(str(c), "#9AA5B1")
+                ax.plot([s, o], [yi, yi], color=colour, linewidth=2.2, zorder=1)
+        for i, g in enumerate(order):
+            if g in withheld:
+                continue
+            pts = [(value[(b, g)], yi) for yi, b in zip(y, behaviours, strict=True) if value.get((b, g)) is not None]
+            if pts:
+                ax.scatter(
+                    [p[0] for p in pts],
+                    [p[1] + 0.16 * ((i % 3) - 1) for p in pts],
+                    marker=MARKERS[i % len(MARKERS)],
+                    s=26,
+                    color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                    alpha=0.8,
+                    zorder=2,
+                    label=_t(labels.role(g)),
+                )
+        styles: tuple[tuple[str, dict[str, Any]], ...] = (
+            (self_group, {"marker": "D", "color": INK, "s": 60}),
+            ("all-others", {"marker": "s", "color": BLUE, "s": 70}),
+        )
+        for g, style in styles:
+            pts = [(value[(b, g)], yi) for yi, b in zip(y, behaviours, strict=True) if value.get((b, g)) is not None]
+            if pts:
+                ax.scatter(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    zorder=4,
+                    edgecolors="white",
+                    linewidths=1,
+                    label=_t(labels.role(g)),
+                    **style,
+                )
+        ax.set_yticks(y, [_wrap(labels.element(b), 22) for b in behaviours])
+        ax.invert_yaxis()
+        ax.set_xlim(lo - 0.1, hi + 0.1)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("Mean rating")
+        for yi, b in zip(y, behaviours, strict=True):
+            c = cls.get(b)
+            if c in ("blind-spot", "hidden-strength"):
+                ax.text(
+                    1.01,
+                    yi,
+                    "blind spot" if c == "blind-spot" else "hidden strength",
+                    transform=ax.get_yaxis_transform(),
+                    va="center",
+                    fontsize=8,
+                    fontweight="bold",
+                    color=VERMILION if c == "blind-spot" else GREEN,
+                )
+        from matplotlib.patches import Patch
+
+        handles, _ = ax.get_legend_handles_labels()
+        if "blind-spot" in cls.values():
+            handles.append(Patch(color="#FDECEA", label="Blind spot (self above others)"))
+        if "hidden-strength" in cls.values():
+            handles.append(Patch(color="#E6F4EA", label="Hidden strength (others above self)"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=3)
+        ax.set_title(f"360 profile: {_t(subject)}")
+        svg = _svg(fig, chart_id)
+    note = f" Withheld: {', '.join(labels.role(g) for g in withheld)}." if withheld else ""
+    return Chart(
+        chart_id,
+        f"360 profile of {subject}: self, each rater group and all others per behaviour.{note}",
+        svg,
+        f"Mean ratings per behaviour for {subject} by rater group.",
+    )
+
+
+# -- diffusion ------------------------------------------------------------------------------
+def _category_bounds(
+    fit: Mapping[str, Any], adopters: Sequence[Mapping[str, Any]], method: str
+) -> list[tuple[str, float, float]]:
+    """Time spans of the adopter categories (for shading)."""
+    cats = list(CATEGORY_NAMES)
+    if method == "sd" and fit.get("mean_time") is not None and fit.get("sd_time"):
+        m, s = float(fit["mean_time"]), float(fit["sd_time"])
+        edges = [-math.inf, m - 2 * s, m - s, m, m + s, math.inf]
+        return [(c, edges[i], edges[i + 1]) for i, c in enumerate(cats)]
+    spans: dict[str, list[float]] = {}
+    for r in adopters:
+        if r["adopted"] is not None and r["category"] in CATEGORY_NAMES:
+            spans.setdefault(r["category"], []).append(float(r["adopted"]))
+    present = [(c, min(spans[c]), max(spans[c])) for c in cats if c in spans]
+    out = []
+    for i, (c, a, b) in enumerate(present):
+        left = -math.inf if i == 0 else (present[i - 1][2] + a) / 2
+        right = math.inf if i == len(present) - 1 else (b + present[i + 1][1]) / 2
+        out.append((c, left, right))
+    return out
+
+
+def s_curve(
+    chart_id: str,
+    practice: str,
+    fit: Mapping[str, Any],
+    curve: Sequence[Mapping[str, Any]],
+    adopters: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    labels: Labels,
+) -> Chart:
+    """Cumulative adoption: observed, the Bass fit and its forecast, with the adopter
+    categories shaded, the chasm (16% of the market potential) and the market potential."""
+    obs = [(r["period"], r["adoptions"], r["cumulative"]) for r in curve if r["kind"] == "observed"]
+    fitted = [(r["period"], r["cumulative"]) for r in curve if r["kind"] == "fitted"]
+    fc = [(r["period"], r["cumulative"]) for r in curve if r["kind"] == "forecast"]
+    name = labels.element(practice)
+    m = _num(fit.get("m"))
+    with _figure(7.8, 4.4) as fig:
+        ax = fig.add_subplot()
+        periods = [p for p, *_ in obs] + [p for p, _ in fc]
+        x0, x1 = min(periods) - 0.5, max(periods) + 0.5
+        observed_end = max(p for p, *_ in obs) + 0.5
+        for (c, a, b), fill in zip(
+            _category_bounds(fit, adopters, str(params.get("method", "sd"))), CATEGORY_FILLS, strict=False
+        ):
+            a, b = max(a, x0), min(b, observed_end)
+            if b > a:
+                ax.axvspan(a, b, color=fill, zorder=0, linewidth=0)
+                ax.text(
+                    (a + b) / 2,
+                    1.0,
+                    _wrap(CATEGORY_NAMES[c], 10),
+                    transform=ax.get_xaxis_transform(),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7.5,
+                    color="#52606D",
+                )
+        ax.bar(
+            [p for p, *_ in obs],
+            [a for _, a, _ in obs],
+            width=0.7,
+            color="#BCCCDC",
+            zorder=1,
+            label="Adoptions per period",
+        )
+        if fitted:
+            ax.plot(
+                [p for p, _ in fitted],
+                [c for _, c in fitted],
+                color=BLUE,
+                linewidth=2,
+                zorder=3,
+                label="Bass model (cumulative)",
+            )
+        if fc:
+            last = fitted[-1:] if fitted else []
+            ax.plot(
+                [p for p, _ in last + fc],
+                [c for _, c in last + fc],
+                color=BLUE,
+                linewidth=2,
+                linestyle="--",
+                zorder=3,
+                label="Forecast (cumulative)",
+            )
+            ax.axvline(fc[0][0] - 0.5, color="#9AA5B1", linewidth=0.8, linestyle=":")
+            ax.text(
+                (fc[0][0] - 0.5 + x1) / 2,
+                1.0,
+                "Forecast",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+                color="#52606D",
+            )
+        cum = [(p, c) for p, _, c in obs if c is not None]
+        if cum:
+            ax.scatter(
+                [p for p, _ in cum], [c for _, c in cum], color=INK, s=14, zorder=4, label="Observed (cumulative)"
+            )
+        if not math.isnan(m):
+            ax.axhline(m, color="#7B8794", linewidth=0.9, linestyle="-.", zorder=2)
+            ax.text(
+                x1 - 0.2, m, f"market potential m = {m:.1f}", va="bottom", ha="right", fontsize=7.5, color="#52606D"
+            )
+            ax.axhline(0.16 * m, color=VERMILION, linewidth=0.9, linestyle="--", zorder=2)
+            chasm = fit.get("chasm_period")
+            label = "chasm: 16% of m" + (f", crossed {chasm:g}" if chasm is not None else "")
+            ax.text(x1 - 0.2, 0.16 * m, label, va="bottom", ha="right", fontsize=7.5, color=VERMILION)
+            if chasm is not None:
+                ax.axvline(float(chasm), color=VERMILION, linewidth=0.9, linestyle="--", zorder=2)
+        units = fit.get("units")
+        top = max(
+            [m if not math.isnan(m) else 0.0, *[c for _, c in cum], *[c for _, c in fc]]
+            + ([float(units)] if units else [])
+        )
+        ax.set_ylim(0, top * 1.08 + 1e-9)
+        ax.set_xlim(x0, x1)
+        ax.grid(axis="x", visible=False)
+        ax.set_xlabel("Period")
+        ax.set_ylabel("Adopting units")
+        ax.xaxis.set_major_formatter(_int_formatter())
+        fig.legend(loc="outside lower center", ncols=4)
+        ax.set_title(_t(name), pad=26)
+        svg = _svg(fig, chart_id)
+    return Chart(
+        chart_id,
+        f"Diffusion of {name}: adoption S-curve with adopter categories, chasm and forecast",
+        svg,
+        f"Cumulative adoption of {name} per period: observed, fitted and forecast.",
+    )
+
+
+def _int_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: f"{v:.0f}" if abs(v - round(v)) < 1e-9 else "")
+
+
+# -- benchmark ------------------------------------------------------------------------------
+def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
+    """Per dimension: every organisation's score (grey), the reference mean +/- 1 sd, and the
+    organisation marked, with its percentile rank; one panel per response mode."""
+    modes = list(dict.fromkeys(str(r["mode"] or "") for r in rows))
+    elements = list(dict.fromkeys(r["element"] for r in rows))
+    mine = {(r["element"], str(r["mode"] or "")): r for r in rows if r["organisation"] == organisation}
+    others: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        if r["organisation"] != organisation and r["score"] is not None:
+            others.setdefault((r["element"], str(r["mode"] or "")), []).append(float(r["score"]))
+    mode_names = {"now": "Now", "future": "Future", "gap": "Gap (future - now)", "": "Score"}
+    with _figure(max(7.8, 3.0 * len(modes) + 1.8), 0.4 * len(elements) + 1.9) as fig:
+        axes = fig.subplots(1, len(modes), sharey=True, squeeze=False)[0]
+        y = list(range(len(elements)))
+        for ax, mode in zip(axes, modes, strict=True):
+            a: Axes = ax
+            ox = [v for yi, e in zip(y, elements, strict=True) for v in others.get((e, mode), [])]
+            oy = [yi for yi, e in zip(y, elements, strict=True) for _ in others.get((e, mode), [])]
+            if ox:
+                a.scatter(ox, oy, color="#BCCCDC", s=18, zorder=2, label="Other organisations")
+            ref = [(yi, mine[(e, mode)]) for yi, e in zip(y, elements, strict=True) if (e, mode) in mine]
+            segs = [
+                [
+                    (r["reference_mean"] - (r["reference_sd"] or 0.0), yi),
+                    (r["reference_mean"] + (r["reference_sd"] or 0.0), yi),
+                ]
+                for yi, r in ref
+                if r["reference_mean"] is not None
+            ]
+            if segs:
+                from matplotlib.collections import LineCollection
+
+                a.add_collection(
+                    LineCollection(segs, colors="#7B8794", linewidths=1.4, zorder=1, label="Reference mean ± 1 sd")
+                )
+                a.scatter(
+                    [s[0][0] / 2 + s[1][0] / 2 for s in segs],
+                    [s[0][1] for s in segs],
+                    marker="|",
+                    s=120,
+                    color="#52606D",
+                    zorder=1,
+                )
+            pts = [(r["score"], yi, r["percentile_rank"]) for yi, r in ref if r["score"] is not None]
+            if pts:
+                a.scatter(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    marker="D",
+                    s=48,
+                    color=VERMILION,
+                    zorder=4,
+                    edgecolors="white",
+                    linewidths=0.8,
+                    label=_t(organisation),
+                )
+                for x, yi, pct in pts:
+                    if pct is not None:
+                        a.annotate(
+                            f"P{pct:.0f}",
+                            (x, yi),
+                            xytext=(0, 7),
+                            textcoords="offset points",
+                            ha="center",
+                            fontsize=7.5,
+                            color=VERMILION,
+                        )
+            a.autoscale_view()
+            a.set_title(mode_names.get(mode, _t(mode)), fontsize=9.5, loc="center")
+            a.grid(axis="y", visible=False)
+            a.margins(x=0.12)
+        axes[0].set_yticks(y, [_wrap(labels.element(e), 24) for e in elements])
+        axes[0].invert_yaxis()
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", ncols=3)
+        fig.suptitle(f"{_t(organisation)} against the benchmark", x=0.02, ha="left", fontweight="bold", fontsize=11)
+        svg = _svg(fig, chart_id)
+    return Chart(
+        chart_id,
+        f"{organisation} against the benchmark distribution (P = percentile rank)",
+        svg,
+        f"Scores of {organisation} per dimension against the other organisations.",
+    )

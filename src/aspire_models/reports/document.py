@@ -1,0 +1,800 @@
+"""A report as a tree of sections and blocks (text, facts, tables, charts, comments), built
+once from one or more results and then written out as HTML or Markdown.
+
+Everything here is plain text: escaping for the output format is the writers' job, so no
+value from users is ever trusted as markup. Only a result's tables are read (never raw
+responses), and 360 groups withheld by the anonymity rule appear as ``withheld`` cells.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import attrs
+
+from aspire_models.progress import Progress
+from aspire_models.reports import charts as ch
+from aspire_models.reports.model import Labels, OutputView, ReportData
+from aspire_models.scoring import Table
+
+__all__ = ["Cell", "ChartBlock", "Comments", "Facts", "Report", "Section", "TableBlock", "Text", "build_report"]
+
+MAX_BENCHMARK_CHARTS = 12
+
+
+@attrs.frozen
+class Cell:
+    """A formatted table cell. ``kind``: ``num`` (right-aligned), ``withheld``, ``none``,
+    ``class-<priority class>`` or ``tag-<classification>`` (a coloured label), or empty."""
+
+    text: str
+    kind: str = ""
+
+
+@attrs.frozen
+class Text:
+    text: str
+    kind: str = "p"  # p | note | lead
+
+
+@attrs.frozen
+class Facts:
+    """Key-value pairs (key findings, provenance)."""
+
+    items: tuple[tuple[str, str], ...]
+    kind: str = "facts"  # facts | findings
+
+
+@attrs.frozen
+class TableBlock:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    description: str = ""
+    collapsed: bool = False
+
+    @property
+    def numeric(self) -> tuple[bool, ...]:
+        cols = list(zip(*[[c.kind for c in r] for r in self.rows], strict=True)) if self.rows else []
+        return tuple(
+            any(k == "num" for k in col) and all(k in ("num", "none", "withheld") for k in col) for col in cols
+        )
+
+
+@attrs.frozen
+class ChartBlock:
+    chart: ch.Chart
+
+
+@attrs.frozen
+class Comments:
+    """Open comments: per question, per rater group, the texts (never attributed)."""
+
+    title: str
+    groups: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
+
+
+Block = Text | Facts | TableBlock | ChartBlock | Comments
+
+
+@attrs.define
+class Section:
+    id: str
+    title: str
+    blocks: list[Block] = attrs.field(factory=list)
+    children: list[Section] = attrs.field(factory=list)
+
+    def add(self, *blocks: Block) -> None:
+        self.blocks.extend(blocks)
+
+
+@attrs.frozen
+class Report:
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
+
+    def charts(self) -> list[ch.Chart]:
+        out: list[ch.Chart] = []
+
+        def walk(s: Section) -> None:
+            out.extend(b.chart for b in s.blocks if isinstance(b, ChartBlock))
+            for c in s.children:
+                walk(c)
+
+        for s in self.sections:
+            walk(s)
+        return out
+
+
+# -- formatting -----------------------------------------------------------------------------
+INT_COLUMNS = {
+    "n",
+    "n_raters",
+    "others_n",
+    "count",
+    "answered",
+    "organisations",
+    "respondents",
+    "adopters",
+    "units",
+    "reference_n",
+    "quartile",
+    "n_subjects",
+    "n_periods",
+    "practices_adopted",
+    "items",
+    "n_used",
+    "rank",
+    "row",
+}
+PERIOD_COLUMNS = {"period", "peak_period", "chasm_period", "adopted"}
+PERCENT_COLUMNS = {"share", "observed_share", "theoretical_share"}
+DIGITS = {
+    **dict.fromkeys(("p", "p_se", "p_ci_low", "p_ci_high", "q", "q_se", "q_ci_low", "q_ci_high"), 4),
+    **dict.fromkeys(("m", "m_se", "m_ci_low", "m_ci_high", "percentile_rank"), 1),
+    **dict.fromkeys(("r_squared", "rmse", "alpha", "standardized_alpha", "average_r", "r_drop", "alpha_if_deleted"), 3),
+}
+HEADERS = {
+    "n": "n",
+    "sd": "SD",
+    "z": "z",
+    "self_mean": "Self",
+    "others_mean": "All others",
+    "others_n": "Others n",
+    "n_raters": "Raters",
+    "r_squared": "R²",
+    "rmse": "RMSE",
+    "p": "p (innovation)",
+    "q": "q (imitation)",
+    "m": "m (potential)",
+    "p_se": "p SE",
+    "q_se": "q SE",
+    "m_se": "m SE",
+    "class": "Priority",
+    "importance_high": "High importance",
+    "reference_n": "Reference n",
+    "reference_mean": "Reference mean",
+    "reference_sd": "Reference SD",
+    "chasm_period": "Chasm crossed",
+    "peak_period": "Peak period",
+    "mean_time": "Mean time",
+    "sd_time": "SD time",
+    "respondent_min": "Respondent min",
+    "respondent_max": "Respondent max",
+    "r_drop": "Item-rest r",
+}
+NAME_COLUMNS = {"element", "behaviour", "practice"}
+CLASS_NAMES = {
+    "focus": "Focus",
+    "quick-win": "Quick win",
+    "improve": "Improve",
+    "lower-priority": "Lower priority",
+    "blind-spot": "Blind spot",
+    "hidden-strength": "Hidden strength",
+    "agreed-strength": "Agreed strength",
+    "agreed-development": "Agreed development area",
+    "agreed": "Agreed",
+}
+MODE_NAMES = {"now": "Now", "future": "Future", "gap": "Gap", "": ""}
+
+
+def header(column: str) -> str:
+    return HEADERS.get(column, column.replace("_", " ").capitalize())
+
+
+def withheld_text(reason: Any, k: Any) -> str:
+    if reason == "differencing-risk":
+        return "withheld (protects a small group)"
+    return f"withheld (fewer than {k} raters)" if k is not None else "withheld (too few raters)"
+
+
+def fmt_number(column: str, v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}" if column not in PERIOD_COLUMNS else str(v)
+    f = float(v)
+    if math.isnan(f):
+        return "–"
+    if column in PERCENT_COLUMNS:
+        return f"{100 * f:.1f}%"
+    if column in PERIOD_COLUMNS:
+        return f"{f:.0f}" if f.is_integer() else f"{f:.2f}"
+    if column in INT_COLUMNS and f.is_integer():
+        return f"{int(f):,}"
+    if column in INT_COLUMNS:
+        return f"{f:.1f}"
+    return f"{f:.{DIGITS.get(column, 2)}f}"
+
+
+def cell(column: str, v: Any, labels: Labels) -> Cell:
+    if v is None:
+        return Cell("–", "none")
+    if isinstance(v, bool):
+        return Cell("yes" if v else "no")
+    if isinstance(v, int | float):
+        return Cell(fmt_number(column, v), "num")
+    if isinstance(v, list | tuple):
+        return Cell(", ".join(str(x) for x in v))
+    text = str(v)
+    if column in NAME_COLUMNS:
+        return Cell(labels.element(text))
+    if column == "group":
+        return Cell(labels.role(text))
+    if column == "mode":
+        return Cell(MODE_NAMES.get(text, text))
+    if column in ("class", "classification") and text in CLASS_NAMES:
+        return Cell(CLASS_NAMES[text], f"tag-{text}")
+    return Cell(text)
+
+
+VALUE_COLUMNS = {"n_raters", "n", "mean", "sd", "min", "max"}
+
+
+def table_block(
+    table: Table,
+    labels: Labels,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+    collapsed: bool = False,
+    k: Any = None,
+) -> TableBlock:
+    """A result table as it is, formatted (withheld 360 cells marked)."""
+    cols = [c for c in (columns or table.column_names) if c in table.column_names]
+    rows = []
+    for r in table.rows():
+        suppressed = bool(r.get("suppressed"))
+        cells = []
+        for c in cols:
+            if suppressed and c in VALUE_COLUMNS:
+                cells.append(Cell(withheld_text(r.get("reason"), k), "withheld"))
+            else:
+                cells.append(cell(c, r[c], labels))
+        rows.append(tuple(cells))
+    return TableBlock(
+        title or _title(table.name), tuple(header(c) for c in cols), tuple(rows), table.description, collapsed
+    )
+
+
+ACRONYMS = {"hr": "HR", "od": "OD", "it": "IT", "hrbp": "HRBP", "ld": "L&D"}
+
+
+def _title(name: str) -> str:
+    words = name.replace("-", " ").replace("_", " ").split()
+    text = " ".join(ACRONYMS.get(w.lower(), w) for w in words)
+    return text[:1].upper() + text[1:]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+# -- building ---------------------------------------------------------------------------------
+@attrs.define
+class _Builder:
+    data: ReportData
+    prefix: str
+    progress: Progress
+    organisation: str | None
+    charts: bool = True
+    used: set[tuple[str, str]] = attrs.field(factory=set)
+    n_charts: int = 0
+
+    @property
+    def labels(self) -> Labels:
+        return self.data.labels
+
+    def chart(self, make: Callable[[str], ch.Chart], what: str) -> list[Block]:
+        if not self.charts:
+            return []
+        self.n_charts += 1
+        self.progress.step(f"chart: {what}")
+        return [ChartBlock(make(f"{self.prefix}c{self.n_charts}"))]
+
+    def use(self, out: OutputView, name: str) -> Table | None:
+        t = out.tables.get(name)
+        if t is not None:
+            self.used.add((out.scorer, name))
+        return t
+
+    # -- per scorer --------------------------------------------------------------------------
+    def aggregate(self, out: OutputView, sec: Section) -> None:
+        sector = self.use(out, "sector")
+        if sector is None:
+            return
+        rows = sector.rows()
+        modes = list(dict.fromkeys(str(r["mode"] or "") for r in rows))
+        by = {(r["element"], str(r["mode"] or "")): r for r in rows}
+        elements = list(dict.fromkeys(r["element"] for r in rows))
+        heads = ["Theme"]
+        for m in modes:
+            name = MODE_NAMES.get(m, m) or "Score"
+            heads += [f"{name} mean", f"{name} range"]
+        heads += ["Organisations", "Respondents"]
+        body = []
+        for e in elements:
+            cells = [Cell(self.labels.element(e))]
+            for m in modes:
+                r = by.get((e, m))
+                if r is None:
+                    cells += [Cell("–", "none"), Cell("–", "none")]
+                    continue
+                cells.append(cell("mean", r["mean"], self.labels))
+                lo, hi = r["min"], r["max"]
+                rng = "–" if lo is None or hi is None else f"{lo:.2f} – {hi:.2f}"
+                cells.append(Cell(rng, "num"))
+            first = by[(e, modes[0])] if (e, modes[0]) in by else next(r for r in rows if r["element"] == e)
+            cells += [
+                cell("organisations", first["organisations"], self.labels),
+                cell("n", first["respondents"], self.labels),
+            ]
+            body.append(tuple(cells))
+        sec.add(
+            TableBlock(
+                "Sector scores",
+                tuple(heads),
+                tuple(body),
+                "Mean of the organisation means (each organisation weighs the same); range: lowest to highest "
+                "organisation mean.",
+            )
+        )
+        orgs = out.tables.get("organisations")
+        if orgs is not None:
+            self.used.add((out.scorer, "organisations"))
+            sec.add(table_block(orgs, self.labels, title="Scores by organisation", collapsed=True))
+
+    def gap_priority(self, out: OutputView, sec: Section) -> None:
+        pr = self.use(out, "priorities")
+        if pr is None:
+            return
+        rows = pr.rows()
+        s = out.summary
+        facts = []
+        if s.get("top_priority"):
+            facts.append(("Top priority", self.labels.element(s["top_priority"])))
+        for key, name in (("focus", "Focus"), ("quick_wins", "Quick wins")):
+            if s.get(key):
+                facts.append((name, ", ".join(self.labels.element(x) for x in s[key])))
+        if s.get("largest_gap"):
+            facts.append(("Largest gap", self.labels.element(s["largest_gap"])))
+        if facts:
+            sec.add(Facts(tuple(facts), "findings"))
+        if rows:
+            sec.add(*self.chart(lambda i: ch.radar(i, rows, self.labels), "radar"))
+            sec.add(*self.chart(lambda i: ch.gap_bars(i, rows, self.labels), "gap bars"))
+            sec.add(*self.chart(lambda i: ch.priority_matrix(i, rows, out.params, self.labels), "priority matrix"))
+        ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
+        cols = ("rank", "element", "now", "future", "gap", "priority_index", "class")
+        body = tuple(tuple(cell(c, r[c], self.labels) for c in cols) for r in ordered)
+        sec.add(TableBlock("Priorities", tuple(header(c) for c in cols), body, pr.description))
+
+    def multi_select(self, out: OutputView, sec: Section) -> None:
+        fr = self.use(out, "frequencies")
+        if fr is None:
+            return
+        rows = fr.rows()
+        questions = list(dict.fromkeys(r["question"] for r in rows))
+        options = list(dict.fromkeys((r["option"], r["label"]) for r in rows))
+        by = {(r["option"], r["question"]): r for r in rows}
+        # group questions that share options into one table, one column per question
+        body = []
+        for opt, label in options:
+            cells = [Cell(str(label))]
+            for q in questions:
+                r = by.get((opt, q))
+                if r is None:
+                    cells.append(Cell("–", "none"))
+                else:
+                    share = "" if r["share"] is None else f" ({100 * r['share']:.0f}%)"
+                    cells.append(Cell(f"{r['count']}{share}", "num"))
+            body.append(tuple(cells))
+        answered = {r["question"]: r["answered"] for r in rows}
+        heads = ("Option", *(f"{_title(q)} (of {answered[q]})" for q in questions))
+        sec.add(
+            TableBlock("Choices", heads, tuple(body), "Respondents choosing each option (share of those who answered).")
+        )
+
+    def benchmark(self, out: OutputView, sec: Section) -> None:
+        bt = self.use(out, "benchmarks")
+        if bt is None:
+            return
+        rows = bt.rows()
+        if out.summary.get("reference"):
+            sec.add(Text(f"Reference: {out.summary['reference']}.", "note"))
+        orgs = list(dict.fromkeys(r["organisation"] for r in rows))
+        focus = self.organisation or out.params.get("organisation")
+        chosen = [str(focus)] if focus in orgs else [str(o) for o in orgs[:MAX_BENCHMARK_CHARTS]]
+        if focus and focus not in orgs:
+            sec.add(Text(f"Organisation {focus!s} is not in the benchmark table; showing all.", "note"))
+        if len(orgs) > len(chosen) and focus not in orgs:
+            sec.add(
+                Text(
+                    f"Charts for the first {len(chosen)} of {len(orgs)} organisations "
+                    "(choose one with --organisation).",
+                    "note",
+                )
+            )
+        for org in chosen:
+            sub = Section(f"{sec.id}-{slug(str(org))}", str(org))
+            sub.add(
+                *self.chart(
+                    partial(ch.benchmark_chart, organisation=org, rows=rows, labels=self.labels), f"benchmark {org}"
+                )
+            )
+            sub.add(self._benchmark_table(org, rows))
+            sec.children.append(sub)
+
+    def _benchmark_table(self, org: str, rows: list[dict[str, Any]]) -> TableBlock:
+        mine = [r for r in rows if r["organisation"] == org]
+        modes = list(dict.fromkeys(str(r["mode"] or "") for r in mine))
+        by = {(r["element"], str(r["mode"] or "")): r for r in mine}
+        heads = ["Element"]
+        for m in modes:
+            name = MODE_NAMES.get(m, m) or "Score"
+            heads += [f"{name}", f"{name} z", f"{name} percentile"]
+        body = []
+        for e in dict.fromkeys(r["element"] for r in mine):
+            cells = [Cell(self.labels.element(e))]
+            for m in modes:
+                r = by.get((e, m), {})
+                cells += [cell("score", r.get("score"), self.labels), cell("z", r.get("z"), self.labels)]
+                cells.append(cell("percentile_rank", r.get("percentile_rank"), self.labels))
+            body.append(tuple(cells))
+        return TableBlock(
+            f"{org}: scores, z-scores and percentile ranks",
+            tuple(heads),
+            tuple(body),
+            "Percentile rank: share of the reference scoring below (ties count half); z: distance from the reference "
+            "mean in reference standard deviations.",
+        )
+
+    def review360(self, out: OutputView, sec: Section) -> None:
+        groups_t, summary_t = self.use(out, "groups"), self.use(out, "summary")
+        comments_t = self.use(out, "comments")
+        if groups_t is None or summary_t is None:
+            return
+        k = out.params.get("k", out.summary.get("k"))
+        for note in out.notes:
+            sec.add(Text(note, "note"))
+        supp = out.summary.get("suppressed_groups") or {}
+        if supp:
+            sec.add(
+                Facts(
+                    tuple(
+                        (str(s), ", ".join(self.labels.role(g) for g in gs) + f" withheld (fewer than {k} raters)")
+                        for s, gs in supp.items()
+                    ),
+                    "findings",
+                )
+            )
+        groups = groups_t.rows()
+        summary = summary_t.rows()
+        comments = comments_t.rows() if comments_t is not None else []
+        for subject in dict.fromkeys(r["subject"] for r in summary):
+            g_rows = [r for r in groups if r["subject"] == subject]
+            s_rows = [r for r in summary if r["subject"] == subject]
+            sub = Section(f"{sec.id}-{slug(str(subject))}", f"{subject}")
+            sub.add(
+                *self.chart(
+                    partial(ch.profile_360, subject=str(subject), groups=g_rows, summary=s_rows, labels=self.labels),
+                    f"360 {subject}",
+                )
+            )
+            group_ids = list(dict.fromkeys(r["group"] for r in g_rows))
+            by = {(r["behaviour"], r["group"]): r for r in g_rows}
+            body = []
+            for b in dict.fromkeys(r["behaviour"] for r in g_rows):
+                cells = [Cell(self.labels.element(b))]
+                for g in group_ids:
+                    r = by.get((b, g))
+                    if r is None:
+                        cells.append(Cell("–", "none"))
+                    elif r["suppressed"]:
+                        cells.append(Cell(withheld_text(r["reason"], k), "withheld"))
+                    elif r["mean"] is None:
+                        cells.append(Cell("–", "none"))
+                    else:
+                        cells.append(Cell(f"{r['mean']:.2f} (n={r['n']})", "num"))
+                body.append(tuple(cells))
+            sub.add(
+                TableBlock(
+                    "Mean rating by rater group",
+                    ("Behaviour", *(self.labels.role(g) for g in group_ids)),
+                    tuple(body),
+                    "n is the number of raters who scored the behaviour.",
+                )
+            )
+            cols = ("behaviour", "self_mean", "others_mean", "others_n", "gap", "classification", "rank")
+            if s_rows and all(r["others_mean"] is None for r in s_rows):
+                sub.add(
+                    Text(
+                        f"All others' ratings of {subject} are withheld: showing them would reveal a withheld group.",
+                        "note",
+                    )
+                )
+            sub.add(
+                TableBlock(
+                    "Self versus others",
+                    tuple(header(c) for c in cols),
+                    tuple(tuple(cell(c, r[c], self.labels) for c in cols) for r in s_rows),
+                    "Gap: self minus all others. Rank: by all others' mean (1 = highest).",
+                )
+            )
+            c_rows = [r for r in comments if r["subject"] == subject]
+            if c_rows:
+                grouped: list[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]] = []
+                for q in dict.fromkeys(r["question"] for r in c_rows):
+                    per_group = []
+                    for g in dict.fromkeys(r["group"] for r in c_rows if r["question"] == q):
+                        texts = tuple(str(r["comment"]) for r in c_rows if r["question"] == q and r["group"] == g)
+                        per_group.append((self.labels.role(g), texts))
+                    grouped.append((self.labels.question(q), tuple(per_group)))
+                sub.add(Comments("Comments (grouped by rater group, never attributed)", tuple(grouped)))
+            sec.children.append(sub)
+
+    def team_view(self, out: OutputView, sec: Section) -> None:
+        tt = self.use(out, "teams")
+        if tt is None:
+            return
+        k = out.params.get("k")
+        for note in out.notes:
+            sec.add(Text(note, "note"))
+        rows = tt.rows()
+        for team in dict.fromkeys(r["team"] for r in rows):
+            t_rows = [r for r in rows if r["team"] == team]
+            group_ids = list(dict.fromkeys(r["group"] for r in t_rows))
+            by = {(r["behaviour"], r["group"]): r for r in t_rows}
+            body = []
+            for b in dict.fromkeys(r["behaviour"] for r in t_rows):
+                cells = [Cell(self.labels.element(b))]
+                for g in group_ids:
+                    r = by.get((b, g))
+                    if r is None or (r["mean"] is None and not r["suppressed"]):
+                        cells.append(Cell("–", "none"))
+                    elif r["suppressed"]:
+                        cells.append(Cell(withheld_text(r["reason"], k), "withheld"))
+                    else:
+                        cells.append(Cell(f"{r['mean']:.2f} (n={r['n']})", "num"))
+                body.append(tuple(cells))
+            n_subjects = t_rows[0]["n_subjects"] if t_rows else 0
+            sec.add(
+                TableBlock(
+                    f"{team} ({n_subjects} subjects)",
+                    ("Behaviour", *(self.labels.role(g) for g in group_ids)),
+                    tuple(body),
+                    "Mean rating pooled over the team's subjects (n = rater forms).",
+                )
+            )
+
+    def diffusion(self, out: OutputView, sec: Section) -> None:
+        bass, curve_t = self.use(out, "bass"), self.use(out, "curve")
+        cats_t, adopters_t = self.use(out, "categories"), out.tables.get("adopters")
+        if bass is None or curve_t is None:
+            return
+        for note in out.notes:
+            sec.add(Text(note, "note"))
+        fits = bass.rows()
+        cols = ("practice", "status", "adopters", "units", "p", "q", "m", "r_squared", "peak_period", "chasm_period")
+        sec.add(
+            table_block(
+                Table("bass", "practice", {c: tuple(r[c] for r in fits) for c in cols}),
+                self.labels,
+                title="Bass model fits",
+            )
+        )
+        curve = curve_t.rows()
+        cats = cats_t.rows() if cats_t is not None else []
+        adopters = adopters_t.rows() if adopters_t is not None else []
+        for fit in fits:
+            p = fit["practice"]
+            sub = Section(f"{sec.id}-{slug(str(p))}", self.labels.element(p))
+            share = f"{fit['adopters']} of {fit['units']} units adopted"
+            if fit["status"] == "fitted":
+                sub.add(
+                    Text(
+                        f"{share}. Bass model: p = {fit['p']:.4f}, q = {fit['q']:.4f}, m = {fit['m']:.1f} "
+                        f"(R² = {fit['r_squared']:.3f}); peak in {_period(fit['peak_period'])}, chasm (16% of m) "
+                        f"crossed in {_period(fit['chasm_period'])}."
+                    )
+                )
+                c_rows = [r for r in curve if r["practice"] == p]
+                a_rows = [r for r in adopters if r["practice"] == p]
+                sub.add(
+                    *self.chart(
+                        partial(
+                            ch.s_curve,
+                            practice=str(p),
+                            fit=fit,
+                            curve=c_rows,
+                            adopters=a_rows,
+                            params=out.params,
+                            labels=self.labels,
+                        ),
+                        f"S-curve {p}",
+                    )
+                )
+            else:
+                sub.add(Text(f"{share}. Bass model: {fit['status']}.", "note"))
+            p_cats = [r for r in cats if r["practice"] == p]
+            if p_cats:
+                cc = ("category", "n", "observed_share", "theoretical_share")
+                body = tuple(
+                    (
+                        Cell(ch.CATEGORY_NAMES.get(r["category"], str(r["category"]).replace("-", " ").capitalize())),
+                        *(cell(c, r[c], self.labels) for c in cc[1:]),
+                    )
+                    for r in p_cats
+                )
+                sub.add(TableBlock("Adopter categories", tuple(header(c) for c in cc), body))
+            sec.children.append(sub)
+        inn = out.tables.get("innovativeness")
+        if inn is not None:
+            ranked = sorted(
+                (r for r in inn.rows() if r["innovativeness"] is not None),
+                key=lambda r: (r["innovativeness"], str(r["unit"])),
+            )
+            top = ranked[:10]
+            cols2 = ("unit", "practices_adopted", "innovativeness", "category")
+            sec.add(
+                table_block(
+                    Table("i", "unit", {c: tuple(r[c] for r in top) for c in cols2}),
+                    self.labels,
+                    title="Most innovative units",
+                )
+            )
+
+    HANDLERS: Mapping[str, str] = {
+        "aggregate": "aggregate",
+        "gap-priority": "gap_priority",
+        "multi-select-frequencies": "multi_select",
+        "benchmark": "benchmark",
+        "review-360": "review360",
+        "review-360-team": "team_view",
+        "diffusion": "diffusion",
+    }
+    TITLES: Mapping[str, str] = {
+        "dimension-scores": "Dimension scores",
+        "aggregate": "Organisation and sector scores",
+        "gap-priority": "Gaps and priorities",
+        "multi-select-frequencies": "Multiple-choice questions",
+        "benchmark": "Benchmarking",
+        "review-360": "360-degree reviews",
+        "review-360-team": "360 team view",
+        "diffusion": "Diffusion of innovation",
+        "reliability": "Reliability",
+    }
+
+    def build(self) -> Section:
+        d = self.data
+        lab = self.labels
+        prov = d.document
+        acc = d.accounting
+        title = lab.instrument_title or d.instrument_id
+        top = Section(f"{self.prefix}result", title)
+        facts = [
+            ("Instrument", f"{prov['instrument']['id']} {prov['instrument']['version']}"),
+            (
+                "Framework",
+                (lab.framework_name + f" ({prov['framework']['id']})")
+                if lab.framework_name
+                else prov["framework"]["id"],
+            ),
+            ("Data", prov["input"]["source"] or "(in memory)"),
+            ("Rows", f"{acc['input']:,} read, {acc['accepted']:,} scored, {acc['rejected']:,} rejected"),
+            ("Data SHA-256", str(prov["input"]["sha256"])[:16] + "…"),
+            ("Library", f"aspire-models {prov['library']['version']}"),
+        ]
+        top.add(Facts(tuple(facts)))
+        for w in prov.get("warnings", ()):
+            top.add(Text(f"Warning: {w}", "note"))
+        for f in prov.get("failures", ()):
+            top.add(
+                Text(
+                    f"Scorer {f.get('scorer')} (plugin {f.get('plugin')}) failed and is left out: {f.get('reason')}",
+                    "note",
+                )
+            )
+        for out in d.outputs:
+            name = self.TITLES.get(out.scorer, _title(out.scorer))
+            sec = Section(f"{self.prefix}{slug(out.scorer)}", name)
+            handler = self.HANDLERS.get(out.scorer)
+            if handler is not None:
+                getattr(self, handler)(out, sec)
+            elif out.scorer == "dimension-scores":
+                sec.add(
+                    Facts(
+                        (
+                            ("Respondents scored", _summary_value(out.summary.get("respondents", "–"))),
+                            ("Dimensions", _summary_value(len(out.summary.get("dimensions", ())))),
+                            ("Missing scores", _summary_value(out.summary.get("missing_scores", "–"))),
+                        )
+                    ),
+                    Text("Respondent-level scores are not shown in reports (they identify respondents).", "note"),
+                )
+            elif not out.tables and out.summary:
+                sec.add(Facts(tuple((_title(k), _summary_value(v)) for k, v in out.summary.items())))
+            rest = [t for n, t in out.tables.items() if (out.scorer, n) not in self.used]
+            for t in rest:
+                sec.add(table_block(t, lab, collapsed=handler is not None or len(t) > 30, k=out.params.get("k")))
+            if not sec.blocks and not sec.children:
+                continue
+            top.children.append(sec)
+        rejected = prov.get("rejected") or []
+        if rejected:
+            sec = Section(f"{self.prefix}rejected", f"Rejected rows ({len(rejected)})")
+            body = []
+            for r in rejected[:200]:
+                for p in r.get("problems", []):
+                    body.append(
+                        (
+                            Cell(str(r.get("row", r.get("record", "")))),
+                            Cell(str(p.get("field", ""))),
+                            Cell(str(p.get("message", ""))),
+                        )
+                    )
+            sec.add(TableBlock("Problems", ("Row", "Column", "Problem"), tuple(body), collapsed=len(body) > 30))
+            top.children.append(sec)
+        return top
+
+
+def _period(v: Any) -> str:
+    return "–" if v is None else fmt_number("period", v)
+
+
+def _summary_value(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return ", ".join(str(x) for x in v)
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_summary_value(x)}" for k, x in v.items())
+    if isinstance(v, float):
+        return fmt_number("", v)
+    return str(v)
+
+
+def build_report(
+    results: Sequence[ReportData],
+    *,
+    title: str | None = None,
+    organisation: str | None = None,
+    progress: Progress | None = None,
+    charts: bool = True,
+) -> Report:
+    """The report for one or more results (one top-level section each); ``charts=False``
+    leaves the charts out (Markdown has no use for them)."""
+    bar = progress or Progress(0, quiet=True)
+    sections = []
+    for i, data in enumerate(results):
+        prefix = f"r{i + 1}-" if len(results) > 1 else ""
+        sections.append(_Builder(data, prefix, bar, organisation, charts).build())
+    if title is None:
+        title = f"{sections[0].title}: report" if len(sections) == 1 else "aspire-models report"
+    subtitle = (
+        f"{results[0].labels.framework_name or results[0].document['framework']['id']}"
+        if len(results) == 1
+        else " · ".join(s.title for s in sections)
+    )
+    return Report(title, subtitle, tuple(sections))
+
+
+def expected_charts(results: Sequence[ReportData], organisation: str | None = None) -> int:
+    """How many charts :func:`build_report` will draw (for a progress bar)."""
+    n = 0
+    for data in results:
+        for out in data.outputs:
+            if out.scorer == "gap-priority" and out.rows("priorities"):
+                n += 3
+            elif out.scorer == "benchmark":
+                orgs = list(dict.fromkeys(r["organisation"] for r in out.rows("benchmarks")))
+                focus = organisation or out.params.get("organisation")
+                n += 1 if focus in orgs else min(len(orgs), MAX_BENCHMARK_CHARTS)
+            elif out.scorer == "review-360" and "groups" in out.tables:
+                n += len({r["subject"] for r in out.rows("summary")})
+            elif out.scorer == "diffusion":
+                n += sum(1 for r in out.rows("bass") if r["status"] == "fitted")
+    return n
