@@ -85,8 +85,15 @@ def test_number_formats(sop) -> None:  # type: ignore[no-untyped-def]
     assert [str(i) for i in rs.respondent_id] == ["n1", "n2", "n9"]
     assert value(rs, 1, "leadership.now") == 7 and value(rs, 2, "leadership.now") == 7
     assert value(rs, 9, "leadership.now") == 8
-    assert rules(rs) == {3: ["type"], 4: ["type"], 5: ["type"], 6: ["minimum"], 7: ["type"], 8: ["maximum"],
-                         10: ["type"]}
+    assert rules(rs) == {
+        3: ["type"],
+        4: ["type"],
+        5: ["type"],
+        6: ["minimum"],
+        7: ["type"],
+        8: ["maximum"],
+        10: ["type"],
+    }
 
 
 def test_long_text(sop) -> None:  # type: ignore[no-untyped-def]
@@ -132,9 +139,15 @@ def test_enormous_file_is_refused_before_reading(sop, tmp_path: Path) -> None:  
 
 
 def test_json_records_follow_the_record_schema(sop) -> None:  # type: ignore[no-untyped-def]
-    rs = load(sop, "records_mixed.json")
+    rs = load(sop, "records_mixed.json", strict=True)
     assert rs.n_input == 7 and [str(i) for i in rs.respondent_id] == ["a", "e"]
-    assert rules(rs) == {2: ["type"], 3: ["type"], 4: ["type"], 6: ["type"], 7: ["type"]}
+    found = rules(rs)
+    assert sorted(found) == [2, 3, 4, 6, 7] and all("type" in found[r] for r in found)
+    # by default, the lenient readings of a CSV file apply: '7' and 42 are read as given
+    rs = load(sop, "records_mixed.json")
+    assert [str(i) for i in rs.respondent_id] == ["a", "b", "e", "42"]
+    found = rules(rs)
+    assert sorted(found) == [3, 4, 6] and all("type" in found[r] for r in found)
 
 
 def test_instrument_version_mismatch(sop) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +176,8 @@ def test_only_our_errors_escape(sop, core: Registry, path: Path) -> None:  # typ
     try:
         if path.name.startswith(("framework", "instrument")):
             core.load_instrument(path) if path.name.startswith("instrument") else Framework.from_dict(
-                __import__("json").loads(path.read_text()))
+                __import__("json").loads(path.read_text())
+            )
         else:
             load(sop, path.name)
     except AspireError:

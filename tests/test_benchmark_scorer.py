@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aspire_models import DocumentError, Registry, ScoringError, score, validation
+from aspire_models import Registry, ScoringError, score, validation
 from aspire_models.examples import example_path
 from aspire_models.scorers.benchmark import build_norms, percentile_rank
 
@@ -69,18 +69,39 @@ def test_norm_table_round_trip(core: Registry) -> None:
 
 
 def test_norms_for_another_instrument_are_refused(core: Registry) -> None:
-    doc = {"id": "x", "version": "1", "title": "x", "instrument": {"id": "other", "version": "1.0"},
-           "dimensions": [{"element": "leadership", "mode": "now", "n": 3, "mean": 5, "sd": 1,
-                           "percentiles": {"25": 4, "50": 5, "75": 6}}]}
-    r = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
-              params={"benchmark": {"norms": doc}})
+    doc = {
+        "id": "x",
+        "version": "1",
+        "title": "x",
+        "instrument": {"id": "other", "version": "1.0"},
+        "dimensions": [
+            {
+                "element": "leadership",
+                "mode": "now",
+                "n": 3,
+                "mean": 5,
+                "sd": 1,
+                "percentiles": {"25": 4, "50": 5, "75": 6},
+            }
+        ],
+    }
+    r = score(
+        core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"], params={"benchmark": {"norms": doc}}
+    )
     assert r.outputs == () and "is for other" in r.failures[0].reason
     with pytest.raises(ScoringError, match="is for other"):
-        score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
-              params={"benchmark": {"norms": doc}}, strict=True)
+        score(
+            core,
+            SOP,
+            example_path("aspire-sop-responses.csv"),
+            scorers=["benchmark"],
+            params={"benchmark": {"norms": doc}},
+            strict=True,
+        )
     bad = dict(doc, dimensions=[])
-    r = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
-              params={"benchmark": {"norms": bad}})
+    r = score(
+        core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"], params={"benchmark": {"norms": bad}}
+    )
     assert "dimensions" in r.failures[0].reason
 
 
@@ -112,14 +133,25 @@ def test_norm_tables_from_a_plugin_hook(core: Registry) -> None:
     from aspire_models import hookimpl
 
     agg = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["aggregate"])
-    doc = build_norms({"rows": agg.table("aggregate", "organisations").rows()}, norms_id="plugin-norms",
-                      version="1", title="From a plugin", instrument_id=SOP, instrument_version="1.0.0")
+    doc = build_norms(
+        {"rows": agg.table("aggregate", "organisations").rows()},
+        norms_id="plugin-norms",
+        version="1",
+        title="From a plugin",
+        instrument_id=SOP,
+        instrument_version="1.0.0",
+    )
     bad = dict(doc, id="Bad Id")
     plugin = types.ModuleType("norms_plugin")
     plugin.aspire_norms = hookimpl(lambda: [doc, bad])  # type: ignore[attr-defined]
     reg = Registry(entry_points=False, plugins=[plugin])
     assert list(reg.norms) == ["plugin-norms"]
     assert reg.problems[0].plugin == "norms_plugin" and "pattern" in reg.problems[0].reason
-    r = score(reg, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"],
-              params={"benchmark": {"norms": "plugin-norms"}})
+    r = score(
+        reg,
+        SOP,
+        example_path("aspire-sop-responses.csv"),
+        scorers=["benchmark"],
+        params={"benchmark": {"norms": "plugin-norms"}},
+    )
     assert (r.frame("benchmark", "benchmarks").reference_n == 5).all()

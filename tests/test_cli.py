@@ -180,3 +180,37 @@ def test_score_unknown_instrument_exit_2(tmp_path: Path) -> None:
     csv = tmp_path / "r.csv"
     csv.write_text("respondent_id\n1\n")
     assert run("score", "-i", "no-such-instrument", str(csv)).returncode == 2
+
+
+def test_score_pseudonymised_and_failures(tmp_path: Path) -> None:
+    from aspire_models.examples import example_path
+
+    key = tmp_path / "key"
+    key.write_text("s3cret\n")
+    out = tmp_path / "r.json"
+    r = run(
+        "score",
+        "-i",
+        "aspire-sop-self-assessment",
+        str(example_path("aspire-sop-responses.csv")),
+        "--pseudonymise-key-file",
+        str(key),
+        "--include-respondents",
+        "-o",
+        str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "R001" not in text and "respondent-scores" in text
+    # a scorer that cannot run on these data is reported and makes the exit code 1
+    r = run(
+        "score",
+        "-i",
+        "aspire-sop-self-assessment",
+        str(example_path("aspire-sop-responses.csv")),
+        "--param",
+        "gap-priority.now_mode=before",
+    )
+    assert r.returncode == 1
+    assert "scorer 'gap-priority'" in r.stderr and "'before'" in r.stderr
+    assert "aggregate: sector" in r.stdout  # the other scorers still ran

@@ -58,6 +58,8 @@ def _records(draw: st.DrawFn) -> list[dict[str, Any]]:
         if team:
             rec["team"] = team
         rows.append(rec)
+    if not any("team" in r for r in rows):
+        rows[0]["team"] = "t1"  # the breakdown needs the column to exist
     return rows
 
 

@@ -112,32 +112,26 @@ def digit_codes(arr: pa.Array) -> NDArray[np.int16]:
 
 
 def gather_strings(parts: Sequence[tuple[pa.Array, NDArray[np.int64]]]) -> pa.Array:
-    """One string array of the cells ``rows`` of each (string array, rows) part, in order."""
+    """One string array of the cells ``rows`` of each (string array, rows) part, in order
+    (the cells must not be null: the caller takes them from :func:`digit_codes`' OTHER)."""
     chunks: list[NDArray[np.uint8]] = []
     lengths: list[NDArray[np.int64]] = []
-    valid: list[NDArray[np.bool_]] = []
     for arr, rows in parts:
-        offsets, values = string_buffers(arr)
-        st = offsets[rows]
-        ln = offsets[rows + 1] - st
+        bufs = arr.buffers()
+        raw = np.frombuffer(bufs[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+        values = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+        st = raw[rows + arr.offset].astype(np.int64)
+        ln = raw[rows + arr.offset + 1] - st
         total = int(ln.sum())
         if total:
             idx = np.repeat(st - (np.cumsum(ln) - ln), ln) + np.arange(total, dtype=np.int64)
             chunks.append(np.take(values, idx))
         lengths.append(ln)
-        if arr.null_count:
-            valid.append(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[rows])
-        else:
-            valid.append(np.ones(len(rows), dtype=bool))
     ln_all = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
-    ok = np.concatenate(valid) if valid else np.zeros(0, bool)
     offsets_all = np.zeros(len(ln_all) + 1, dtype=np.int64)
     np.cumsum(ln_all, out=offsets_all[1:])
     data = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
-    bitmap = None if ok.all() else pa.py_buffer(np.packbits(ok, bitorder="little"))
-    return pa.Array.from_buffers(
-        pa.large_string(), len(ln_all), [bitmap, pa.py_buffer(offsets_all), pa.py_buffer(data)]
-    )
+    return pa.Array.from_buffers(pa.large_string(), len(ln_all), [None, pa.py_buffer(offsets_all), pa.py_buffer(data)])
 
 
 #: the value of each digit code (NaN for OTHER and NULL)

@@ -290,8 +290,18 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     if args.ignore_extra_columns:
         options["extra_columns"] = "ignore"
     scorers = ["review-360"] if args.subject else None
+    key = None
+    if args.pseudonymise_key_file:
+        try:
+            key = Path(args.pseudonymise_key_file).read_bytes().strip()
+        except FileNotFoundError:
+            raise UsageError(f"no such key file: {args.pseudonymise_key_file}") from None
+        if not key:
+            raise UsageError("the pseudonymisation key file is empty")
     with Progress(0, quiet=args.quiet) as bar:  # drawn only on a terminal
-        result = score_with_progress(reg, ins, args.responses, bar, params=params, scorers=scorers, **options)
+        result = score_with_progress(
+            reg, ins, args.responses, bar, params=params, scorers=scorers, pseudonymise_key=key, **options
+        )
     text = result.to_json(include_respondents=args.include_respondents)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -300,7 +310,14 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
         out.write(text)
     else:  # with -o and no --format: just the accounting and the rejected rows
         _print_result_text(result, out, tables=not args.output or args.format == "text")
-    return EXIT_OK
+    return _failures(result)
+
+
+def _failures(result: Any) -> int:
+    """Report scorers that failed (left out of the result); exit 1 if any did."""
+    for failure in result.failures:
+        print(f"aspire: {failure}", file=sys.stderr)
+    return EXIT_INVALID if result.failures else EXIT_OK
 
 
 def _instrument(reg: Registry, spec: str) -> Any:
@@ -323,7 +340,7 @@ def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any]) -
 def cmd_reliability(args: argparse.Namespace, out: TextIO) -> int:
     result = _run_scorer(args, "reliability", {"missing": args.missing})
     _print_result_text(result, out)
-    return EXIT_OK
+    return _failures(result)
 
 
 def _read_json_file(path: str) -> Any:
@@ -343,7 +360,7 @@ def cmd_benchmark(args: argparse.Namespace, out: TextIO) -> int:
         norms = _read_json_file(args.norms) if args.norms.endswith(".json") else args.norms
     result = _run_scorer(args, "benchmark", {"norms": norms, "organisation": args.organisation})
     _print_result_text(result, out)
-    return EXIT_OK
+    return _failures(result)
 
 
 def cmd_norms(args: argparse.Namespace, out: TextIO) -> int:
@@ -374,6 +391,8 @@ def cmd_diffusion(args: argparse.Namespace, out: TextIO) -> int:
     if args.observed_until is not None:
         params["observed_until"] = args.observed_until
     result = _run_scorer(args, "diffusion", params)
+    if result.failures:
+        return _failures(result)
     _print_diffusion(result, out)
     return EXIT_OK
 
@@ -571,6 +590,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ignore-extra-columns", action="store_true", help="read past columns the instrument does not know")
     p.add_argument("--subject", help="360 instruments: report one subject (the person reviewed) only")
+    p.add_argument(
+        "--pseudonymise-key-file",
+        metavar="FILE",
+        help="replace respondent ids by keyed hashes (HMAC-SHA256) using the key in FILE",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_score)
 

@@ -26,7 +26,7 @@ from aspire_models.errors import AspireError, PluginError, Problem, ResponseErro
 from aspire_models.instrument import Instrument, ScoringRule
 from aspire_models.limits import DEFAULT_LIMITS, Limits
 from aspire_models.registry import Registry
-from aspire_models.responses import ResponseSet, read_csv, read_frame, read_records
+from aspire_models.responses import Rejection, ResponseSet, read_arrow, read_csv, read_frame, read_records
 from aspire_models.result import Accounting, Provenance, Result, ScorerFailure
 from aspire_models.scoring import Scorer, ScorerOutput, ScoringContext, resolve_params
 
@@ -46,8 +46,39 @@ def load_responses(
 ) -> ResponseSet:
     """Read and validate responses from a CSV path, a JSON file or list of records, or a DataFrame.
 
-    ``limits`` bounds file size, rows and JSON depth (see :class:`~aspire_models.limits.Limits`).
+    ``limits`` bounds file size, rows, text length and JSON depth (see
+    :class:`~aspire_models.limits.Limits`). ``options`` go to the reader (``delimiter``,
+    ``encoding``, ``extra_columns`` for CSV; ``strict`` for JSON records).
     """
+    return _limit_text(_load(instrument, data, limits=limits, **options), limits.max_text_length)
+
+
+def _limit_text(rs: ResponseSet, limit: int) -> ResponseSet:
+    """Reject accepted rows holding a text longer than ``limit`` characters (rule ``max-text-length``)."""
+    too_long = np.zeros(rs.n_accepted, dtype=bool)
+    hits: dict[int, list[Problem]] = {}
+    for name, texts in rs.text.items():
+        lengths = np.fromiter((len(t) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
+        for i in np.flatnonzero(lengths > limit).tolist():
+            too_long[i] = True
+            row = int(rs.rows[i])
+            hits.setdefault(row, []).append(
+                Problem(
+                    "max-text-length",
+                    f"the text is {lengths[i]:,} characters, over the limit of {limit:,} (Limits.max_text_length)",
+                    file=rs.source,
+                    record=row,
+                    field=name,
+                )
+            )
+    if not too_long.any():
+        return rs
+    kept = rs.take(~too_long)
+    rejected = sorted((*rs.rejected, *(Rejection(r, tuple(p)) for r, p in hits.items())), key=lambda r: r.row)
+    return attrs.evolve(kept, rejected=tuple(rejected))
+
+
+def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options: Any) -> ResponseSet:
     if isinstance(data, ResponseSet):
         return data
     if isinstance(data, str | Path):
@@ -71,19 +102,23 @@ def load_responses(
                     [Problem("type", "a JSON response file must hold a list of records", file=str(path))]
                 )
             limits.check_rows(len(records), str(path))
-            return read_records(records, instrument, source=str(path))
+            return read_records(records, instrument, source=str(path), **options)
         rs = read_csv(path, instrument, **options)
         limits.check_rows(rs.n_input, str(path))
         return rs
     import pandas as pd
+    import pyarrow as pa
 
+    if isinstance(data, pa.Table):
+        limits.check_rows(data.num_rows, "<Arrow table>")
+        return read_arrow(data, instrument, **options)
     if isinstance(data, pd.DataFrame):
         limits.check_rows(len(data), "<DataFrame>")
         return read_frame(data, instrument, **options)
     records_in = list(data)
     limits.check_rows(len(records_in), "<records>")
     limits.check_json_depth(records_in, "<records>")
-    return read_records(records_in, instrument)
+    return read_records(records_in, instrument, **options)
 
 
 def score(

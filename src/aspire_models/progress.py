@@ -133,6 +133,7 @@ def score_with_progress(
     *,
     scorers: Iterable[str | ScoringRule] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    pseudonymise_key: bytes | None = None,
     **read_options: Any,
 ) -> Result:
     """:func:`aspire_models.score` with one progress step for reading and validating the
@@ -143,5 +144,9 @@ def score_with_progress(
     bar.add(1 + len(rules))
     bar.step("reading and validating responses")
     responses = load_responses(instrument, data, **read_options)
+    if pseudonymise_key is not None:
+        from aspire_models.privacy import pseudonymise
+
+        responses = pseudonymise(responses, pseudonymise_key)
     ticking = cast("Registry", _TickingRegistry(registry, bar))
     return score_responses(ticking, responses, scorers=None if scorers is None else rules, params=params)

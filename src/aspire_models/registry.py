@@ -343,7 +343,18 @@ class Registry:
         """Read an instrument document from a file and bind it to this registry's frameworks."""
         p = Path(path)
         ins = Instrument.from_dict(json.loads(p.read_text(encoding="utf-8")), source=str(p))
-        return ins.bind(self.framework(ins.framework), self.framework)
+        return self.bind(ins, source=str(p))
+
+    def bind(self, instrument: Instrument, *, source: str | None = None) -> Instrument:
+        """Check an instrument against this registry's frameworks and fill its option lists.
+
+        An unknown framework is reported like any other broken reference, at ``$.framework``.
+        """
+        try:
+            framework = self.framework(instrument.framework)
+        except UnknownIdError as exc:
+            raise DocumentError(source or f"instrument {instrument.id!r}", [exc.as_problem("$.framework")]) from None
+        return instrument.bind(framework, self.framework)
 
 
 def _get(store: Mapping[str, T], what: str, wanted: str) -> T:

@@ -19,7 +19,8 @@ import csv
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -204,9 +205,20 @@ def _check_header(
 
 
 def read_csv(
-    path: str | Path, instrument: Instrument, *, delimiter: str | None = None, extra_columns: str = "error"
+    path: str | Path,
+    instrument: Instrument,
+    *,
+    delimiter: str | None = None,
+    extra_columns: str = "error",
+    encoding: str | None = None,
 ) -> ResponseSet:
-    """Read and validate a CSV file of responses (UTF-8, optional BOM; header row first).
+    """Read and validate a CSV file of responses (header row first).
+
+    Text must be UTF-8 (a byte-order mark is skipped; UTF-16 with a byte-order mark is read
+    too) unless ``encoding`` names another (e.g. ``'cp1252'`` for old Excel exports). A file
+    that is not valid in its encoding is refused, naming the row and the byte. In a file
+    separated by ``;`` (Excel in many European locales), a decimal comma is read as a point.
+    A row with too few or too many fields is rejected (rule ``columns``), not lost.
 
     :param delimiter: field separator; by default sniffed from the header among ``,;\\t``.
     :param extra_columns: ``'error'`` (default) refuses columns the instrument does not know;
@@ -217,8 +229,7 @@ def read_csv(
     data = p.read_bytes()
     if not data.strip():
         raise ResponseError([Problem("not-empty", "the file is empty", file=source)])
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    data = _utf8(data, encoding, source)
     head = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", errors="replace").rstrip("\r")
     if delimiter is None:
         delimiter = max((",", ";", "\t"), key=head.count)
@@ -226,6 +237,13 @@ def read_csv(
     names = [n.strip() for n in names]
     warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
     answers = _Answers(instrument, data.count(b"\n") + 1)  # rows <= newlines + 1
+    answers.decimal_comma = delimiter == ";"
+    ragged: list[tuple[int, int, str]] = []
+
+    def ragged_row(row: Any) -> str:
+        ragged.append((row.expected_columns, row.actual_columns, row.text))
+        return "skip"
+
     kept: dict[str, list[pa.Array]] = {name: [] for name in names if name not in answers.index}
     found: list[Found] = []
     n = 0
@@ -242,7 +260,9 @@ def read_csv(
                     column_names=names, skip_rows=1, use_threads=True, block_size=_CSV_BLOCK
                 ),
                 # without a quote character no value can hold a newline, and blocks parse in parallel
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=b'"' in data, invalid_row_handler=ragged_row
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
                     strings_can_be_null=True,
@@ -267,10 +287,10 @@ def read_csv(
             for f in pending:
                 found += f.result()
         digest = hashing.result()
-    if n == 0:
+    if n == 0 and not ragged:
         raise ResponseError([Problem("not-empty", "the file has a header but no data rows", file=source)])
     columns: dict[str, Column_] = {name: pa.chunked_array(parts, type=pa.string()) for name, parts in kept.items()}
-    return _validate(
+    result = _validate(
         columns,
         n,
         instrument,
@@ -278,6 +298,95 @@ def read_csv(
         digest=digest,
         warnings=warnings,
         answers=(answers.finish(n), found),
+    )
+    return _with_ragged(result, ragged, data, source) if ragged else result
+
+
+def _utf8(data: bytes, encoding: str | None, source: str) -> bytes:
+    """The file's bytes as UTF-8 without a byte-order mark; a named error if they are not text."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding).encode("utf-8").removeprefix(b"\xef\xbb\xbf")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ResponseError(
+                [Problem("encoding", f"cannot read the file as {encoding}: {exc}", file=source)]
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ResponseError([Problem("encoding", f"not valid UTF-16: {exc}", file=source)]) from None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start)
+        byte = data[exc.start]
+        raise ResponseError(
+            [
+                Problem(
+                    "encoding",
+                    f"not valid UTF-8 (byte 0x{byte:02x} at offset {exc.start}); re-save the file as UTF-8, or pass "
+                    "encoding='cp1252' (or the file's encoding)",
+                    file=source,
+                    record=row if row else None,
+                )
+            ]
+        ) from None
+    return data
+
+
+def _with_ragged(result: ResponseSet, ragged: list[tuple[int, int, str]], data: bytes, source: str) -> ResponseSet:
+    """Add rows with the wrong number of fields as rejections, and renumber the other rows.
+
+    Arrow skips such rows without saying where they were; each is found by its text (in file
+    order), and its row number is its line number (the header is row 0).
+    """
+    used: set[int] = set()
+    found: list[tuple[int, int, int, str]] = []
+    for expected, actual, text in ragged:
+        needle = text.encode("utf-8")
+        pos = data.find(needle)
+        while pos >= 0 and (pos in used or (pos > 0 and data[pos - 1 : pos] != b"\n")):
+            pos = data.find(needle, pos + 1)
+        used.add(pos)
+        row = data.count(b"\n", 0, pos) if pos >= 0 else 0
+        found.append((row, expected, actual, text))
+    bad_rows = np.array(sorted(r for r, *_ in found), dtype=np.int64)
+    total = result.n_input + len(found)
+    good_rows = np.setdiff1d(np.arange(1, total + 1, dtype=np.int64), bad_rows)
+
+    def renumber(r: int) -> int:
+        return int(good_rows[r - 1]) if 0 < r <= len(good_rows) else r
+
+    rejected = [
+        Rejection(
+            renumber(rej.row),
+            tuple(attrs.evolve(p, record=renumber(p.record)) if isinstance(p.record, int) else p for p in rej.problems),
+        )
+        for rej in result.rejected
+    ]
+    for row, expected, actual, text in found:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        rejected.append(
+            Rejection(
+                row,
+                (
+                    Problem(
+                        "columns",
+                        f"expected {expected} fields, found {actual}: {shown!r}",
+                        file=source,
+                        record=row,
+                    ),
+                ),
+            )
+        )
+    rejected.sort(key=lambda r: r.row)
+    return attrs.evolve(
+        result,
+        n_input=total,
+        rows=good_rows[result.rows - 1] if len(result.rows) else result.rows,
+        rejected=tuple(rejected),
     )
 
 
@@ -421,7 +530,7 @@ def read_frame(
     if len(df) == 0:
         raise ResponseError([Problem("not-empty", "the DataFrame has no rows", file=source)])
     columns = _frame_columns(df)
-    digest = _columnar.table_digest(names, [columns[name] for name in names])
+    digest = _table_digest(names, columns, instrument)
     return _validate(columns, len(df), instrument, source=source, digest=digest, warnings=warnings)
 
 
@@ -467,8 +576,29 @@ def read_arrow(
     if table.num_rows == 0:
         raise ResponseError([Problem("not-empty", "the table has no rows", file=source)])
     columns: dict[str, Column_] = {name: table.column(i) for i, name in enumerate(names)}
-    digest = _columnar.table_digest(names, [columns[name] for name in names])
+    digest = _table_digest(names, columns, instrument)
     return _validate(columns, table.num_rows, instrument, source=source, digest=digest, warnings=warnings)
+
+
+def _table_digest(
+    names: Sequence[str], columns: Mapping[str, Column_], instrument: Instrument
+) -> Callable[[NDArray[np.float64]], str]:
+    """The fingerprint of an in-memory table, to take once its answers are parsed: a numeric
+    answer column is hashed as parsed (float64, NaN = missing: the same bytes whatever the
+    input type), every other column as given (see :func:`_columnar.table_digest`)."""
+    index = {c.name: j for j, c in enumerate(instrument.numeric_columns())}
+
+    def digest(values: NDArray[np.float64]) -> str:
+        cols: list[Any] = []
+        for name in names:
+            col = columns[name]
+            numeric = isinstance(col, np.ndarray) and col.dtype.kind in "fiu"
+            if not isinstance(col, np.ndarray):
+                numeric = pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
+            cols.append(values[:, index[name]] if numeric and name in index else col)
+        return _columnar.table_digest(names, cols)
+
+    return digest
 
 
 def _isna(v: Any) -> bool:
@@ -503,14 +633,6 @@ def _as_text(col: Column_) -> pa.Array:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
     return arr
-
-
-def _null_or_blank(arr: pa.ChunkedArray | pa.Array) -> NDArray[np.bool_]:
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        trimmed = pc.utf8_trim_whitespace(arr)
-        blank = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
-        return np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
-    return np.asarray(pc.is_null(arr, nan_is_null=True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _parse_text(arr: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
@@ -562,6 +684,20 @@ def _rule_bits(values: NDArray[np.float64], scale: NumericScale) -> NDArray[np.u
     return bits
 
 
+def _broken(values: NDArray[np.float64], scale: NumericScale) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
+    """Rows of parsed values that break a range or whole-number rule, and their rule bits
+    (a cheap in-range test over all values; the rules themselves only for the others)."""
+    with np.errstate(invalid="ignore"):
+        ok = values >= scale.min
+        ok &= values <= scale.max
+        if scale.integer:
+            ok &= np.floor(values) == values
+    odd = np.flatnonzero(~ok)  # out of range, not whole, or missing (NaN)
+    bits = _rule_bits(values[odd], scale)
+    hit = bits != 0
+    return odd[hit], bits[hit]
+
+
 def _digit_bits(scale: NumericScale) -> NDArray[np.uint8]:
     """Rule bits of each digit code on a scale."""
     return _rule_bits(_columnar.CODE_VALUES, scale)
@@ -592,6 +728,8 @@ class _Answers:
         # filled at once (missing throughout until parsed): touching the pages in order is
         # far cheaper than faulting them in one small column piece at a time
         self.values = np.full((rows, len(self.columns)), np.nan, dtype=np.float64, order="F")
+        #: read '7,5' as 7.5 (files separated by ';', as Excel writes them in many locales)
+        self.decimal_comma = False
 
     def convert(self, start: int, pieces: Mapping[str, Any]) -> list[Found]:
         """Parse one block of rows starting at ``start``: ``{column name: array}``."""
@@ -604,9 +742,10 @@ class _Answers:
             scale = self.scales[j]
             out = self.values[start : start + len(piece), j]
             given: tuple[str, Any]  # where to find the cells as given, for messages
+            rows: NDArray[np.int64] | None = None  # rows that break a rule, when found directly
             if isinstance(piece, np.ndarray) and piece.dtype.kind in "fiu":
                 out[:] = piece
-                bits = _rule_bits(out, scale)
+                rows, bits = _broken(out, scale)
                 given = ("numpy", piece)
             else:
                 if isinstance(piece, np.ndarray):
@@ -615,7 +754,7 @@ class _Answers:
                 typ = piece.type
                 if pa.types.is_floating(typ) or pa.types.is_integer(typ):
                     out[:] = pc.fill_null(pc.cast(piece, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
-                    bits = _rule_bits(out, scale)
+                    rows, bits = _broken(out, scale)
                     given = ("arrow", piece)
                 elif pa.types.is_dictionary(typ):
                     v, bad = _parse_numeric(piece.dictionary)
@@ -634,12 +773,14 @@ class _Answers:
                     if len(other):
                         others.append((j, scale, piece, other))
                     given = ("codes", code)
-            rows = np.flatnonzero(bits)
+            if rows is None:
+                rows = np.flatnonzero(bits)
+                bits = bits[rows]
             if len(rows):
-                found.append((j, rows + start, bits[rows], _given(given, rows)))
+                found.append((j, rows + start, bits, _given(given, rows)))
         if others:  # cells that are not one or two digits: one exact parse for the whole block
             strings = _columnar.gather_strings([(p, rows) for _, _, p, rows in others])
-            v_all, bad_all = _parse_text(strings)
+            v_all, bad_all = _parse_text(pc.replace_substring(strings, ",", ".") if self.decimal_comma else strings)
             at = 0
             for j, scale, _, rows in others:
                 v, bad = v_all[at : at + len(rows)], bad_all[at : at + len(rows)]
@@ -719,12 +860,20 @@ def _cell_text(arr: Column_, row: int) -> Any:
 
 def _compact_rows(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
     """The kept rows of a column-major matrix, moved up in place (no second matrix)."""
-    k = int(np.count_nonzero(keep))
+    index = np.flatnonzero(keep)
+    k = len(index)
     if k == len(keep):
         return values
-    for j in range(values.shape[1]):
+    local = threading.local()
+
+    def move(j: int) -> None:
+        if not hasattr(local, "buffer"):
+            local.buffer = np.empty(k)
         col = values[:, j]
-        col[:k] = col[keep]
+        np.take(col, index, out=local.buffer, mode="clip")
+        col[:k] = local.buffer
+
+    _columnar.parallel_map(move, list(range(values.shape[1])))
     return values[:k]
 
 
@@ -756,7 +905,7 @@ def _validate(
     instrument: Instrument,
     *,
     source: str,
-    digest: str,
+    digest: str | Callable[[NDArray[np.float64]], str],
     warnings: Sequence[str] = (),
     extra_problems: Mapping[int, list[Problem]] | None = None,
     exact: bool = False,
@@ -859,6 +1008,10 @@ def _validate(
     # -- answers --------------------------------------------------------------------------
     numeric_cols = instrument.numeric_columns()
     values, cells = answers if answers is not None else _convert_answers(n, instrument, columns)
+    hashing = None
+    if callable(digest):  # fingerprint the parsed table while the other rules are checked
+        hashing = ThreadPoolExecutor(max_workers=1)
+        digest_done = hashing.submit(digest, values)
     by_column: dict[int, list[Found]] = {}
     for cell in cells:
         by_column.setdefault(cell[0], []).append(cell)
@@ -936,6 +1089,10 @@ def _validate(
         rejected = [Rejection(r + 1, tuple(per_row[r])) for r in sorted(per_row)]
     keep = ~bad
     n_keep = n - len(bad_rows)
+    if hashing is not None:
+        digest = digest_done.result()
+        hashing.shutdown()
+    assert isinstance(digest, str)
     kept = ids if n_keep == n else ids.filter(pa.array(keep))
     rids = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=object)
     org = organisation.take(keep) if organisation is not None else Codes(np.zeros(n_keep, dtype=np.int32), ("(all)",))

@@ -19,6 +19,7 @@ otherwise missing (never zero). ``method='sum'`` reports the prorated sum
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,7 +51,7 @@ class Dimensions:
     elements: tuple[str, ...]
     modes: tuple[str | None, ...]
     scores: NDArray[np.float64]
-    answered: NDArray[np.int64]
+    answered: NDArray[np.integer[Any]]
     n_items: tuple[int, ...]
 
     def index(self, element: str, mode: str | None) -> int:
@@ -110,40 +111,43 @@ def dimension_scores(
     need = np.array([int(min_answered) if min_answered >= 1 else max(1, math.ceil(min_answered * k)) for k in n_items])
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[0]
-    # row-major: the aggregates take whole rows; filled at once, as touching the pages in
-    # order is far cheaper than faulting them in piecemeal
-    scores = np.zeros((n, d), dtype=np.float64)
-    scores.fill(0.0)
-    answered = np.zeros((n, d), dtype=np.int64)
-    answered.fill(0)
+    # row-major (the aggregates take whole rows), written block by block in row order
+    scores = np.empty((n, d), dtype=np.float64)
+    count_type = np.int8 if max(n_items, default=0) < 128 else np.int32
+    answered = np.empty((n, d), dtype=count_type)
+    local = threading.local()
     step = max(1, _CELLS_PER_BLOCK // 8)
 
     def block(bounds: tuple[int, int]) -> None:
         a, b = bounds
         x = values[a:b] if values.strides[0] == values.itemsize else np.asfortranarray(values[a:b])
         m = b - a
-        num, den, cnt = np.empty(m), np.empty(m), np.empty(m)
-        ok = np.empty(m, dtype=bool)
-        block_scores = np.empty((m, d), order="F")
-        block_answered = np.empty((m, d), dtype=np.int64, order="F")
+        if getattr(local, "size", 0) < m:  # work arrays, reused block after block by this thread
+            local.size = m
+            local.work = np.empty(m), np.empty(m), np.empty(m), np.empty(m, dtype=bool), np.empty(m, dtype=np.int32)
+            local.out = np.empty((m, d), order="F"), np.empty((m, d), dtype=count_type, order="F")
+        num, den, z, nan, missing = (w[:m] for w in local.work)
+        block_scores, block_answered = (o[:m] for o in local.out)
         for k, mem in enumerate(members):
             num.fill(0.0)
-            cnt.fill(0.0)
+            missing.fill(0)
             unit = all(w == 1.0 for _, w, _ in mem)
             if not unit:
-                den.fill(0.0)
+                den.fill(sum(w for _, w, _ in mem))
             for j, w, flip in mem:
                 col = x[:, j]
-                np.equal(col, col, out=ok)  # answered: not NaN
-                if w != 1.0:
-                    col = col * w
-                    np.add(den, w, out=den, where=ok)
+                np.isnan(col, out=nan)
                 if flip is None:
-                    np.add(num, col, out=num, where=ok)
-                else:  # w * (min + max - x)
-                    np.subtract(num, col, out=num, where=ok)
-                    np.add(num, w * flip, out=num, where=ok)
-                cnt += ok
+                    np.copyto(z, col)
+                else:  # reverse keyed: min + max - x
+                    np.subtract(flip, col, out=z)
+                np.copyto(z, 0.0, where=nan)  # a missing answer adds nothing
+                if w != 1.0:
+                    z *= w
+                    np.subtract(den, w, out=den, where=nan)
+                num += z
+                missing += nan
+            cnt = n_items[k] - missing
             total = cnt if unit else den
             with np.errstate(invalid="ignore", divide="ignore"):
                 np.divide(num, total, out=num)
