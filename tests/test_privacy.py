@@ -114,3 +114,26 @@ def test_same_input_gives_byte_identical_json(core: Registry) -> None:
     doc = json.loads(a)
     assert doc["library"]["version"] and len(doc["input"]["sha256"]) == 64
     assert all("params" in o for o in doc["outputs"])
+
+
+def test_aggregate_min_group_size(core: Registry) -> None:
+    r = score(
+        core,
+        SOP,
+        example_path("aspire-sop-responses.csv"),
+        scorers=["aggregate"],
+        params={"aggregate": {"min_group_size": 3}},
+    )
+    orgs = r.frame("aggregate", "organisations")
+    hidden = orgs[orgs.suppressed]
+    assert set(hidden.organisation) == {"Council A", "Council C", "Council E"}  # 2 respondents each
+    assert hidden[["n", "mean", "sd", "min", "max"]].isna().all().all()
+    shown = orgs[~orgs.suppressed]
+    sector = r.frame("aggregate", "sector")
+    lead = sector[(sector.element == "leadership") & (sector["mode"] == "now")].iloc[0]
+    b_d = shown[(shown.element == "leadership") & (shown["mode"] == "now")]
+    assert lead.organisations == 2 and lead.respondents == 8
+    assert lead["mean"] == pytest.approx(b_d["mean"].mean())  # withheld councils are in no published number
+    assert r.output("aggregate").summary["withheld_organisations"] == 3
+    default = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["aggregate"])
+    assert not default.frame("aggregate", "organisations").suppressed.any()

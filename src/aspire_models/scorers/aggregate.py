@@ -85,13 +85,26 @@ def organisation_moments(values: NDArray[np.float64], org_codes: NDArray[np.int3
     return Moments.grouped(values, org_codes, n_orgs)
 
 
-def organisation_table(m: Moments, orgs: tuple[str, ...], elements: list[str], modes: list[str]) -> Table:
+def organisation_table(
+    m: Moments,
+    orgs: tuple[str, ...],
+    elements: list[str],
+    modes: list[str],
+    withheld: NDArray[np.bool_] | None = None,
+) -> Table:
+    """Per organisation and dimension; ``withheld`` organisations show only their name."""
     g, d = m.n.shape
-    present = m.n.sum(axis=1) > 0
+    hide = np.zeros(g, dtype=bool) if withheld is None else withheld
+    present = (m.n.sum(axis=1) > 0) | hide
     gi = np.repeat(np.arange(g), d)
     di = np.tile(np.arange(d), g)
     keep = present[gi]
     gi, di = gi[keep], di[keep]
+    h = hide[gi]
+
+    def shown(a: NDArray[Any]) -> NDArray[np.float64]:
+        return np.where(h, np.nan, a[gi, di].astype(np.float64))
+
     return Table(
         "organisations",
         "organisation",
@@ -99,14 +112,16 @@ def organisation_table(m: Moments, orgs: tuple[str, ...], elements: list[str], m
             "organisation": np.asarray(orgs, dtype=object)[gi],
             "element": np.asarray(elements, dtype=object)[di],
             "mode": np.asarray(modes, dtype=object)[di],
-            "n": m.n[gi, di],
-            "mean": m.mean[gi, di],
-            "sd": m.sd[gi, di],
-            "min": m.min[gi, di],
-            "max": m.max[gi, di],
+            "n": m.n[gi, di] if not h.any() else shown(m.n),
+            "mean": shown(m.mean),
+            "sd": shown(m.sd),
+            "min": shown(m.min),
+            "max": shown(m.max),
+            "suppressed": h,
         },
         "Per organisation and dimension: respondents with a score (n), mean, sd (n-1), min, max. "
-        "Mode 'gap' is the respondent-level future minus now.",
+        "Mode 'gap' is the respondent-level future minus now. Suppressed: fewer respondents than "
+        "min_group_size (values withheld).",
     )
 
 
@@ -155,6 +170,13 @@ class AggregateScorer:
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 "now_mode": {"type": "string", "default": "now"},
                 "future_mode": {"type": "string", "default": "future"},
+                "min_group_size": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "default": 1,
+                    "description": "Withhold organisations with fewer respondents than this; they are then "
+                    "left out of the sector statistics too, so nothing about them can be derived.",
+                },
             },
         }
     )
@@ -168,11 +190,28 @@ class AggregateScorer:
         orgs = ctx.data.organisation
         m = moments_with_gaps(dims, pairs, orgs.codes, len(orgs.labels))
         ctx.cache[("organisation-moments", params["method"], params["min_answered"])] = (m, elements, modes)
-        org_t = organisation_table(m, orgs.labels, elements, modes)
-        sec_t = sector_table(m, elements, modes)
+        k = params["min_group_size"]
+        counts = np.bincount(orgs.codes, minlength=len(orgs.labels))[: len(orgs.labels)]
+        withheld = (counts > 0) & (counts < k)
+        published = m
+        if withheld.any():
+            keep = ~withheld[:, None]
+            published = Moments(
+                np.where(keep, m.n, 0),
+                np.where(keep, m.mean, np.nan),
+                np.where(keep, m.m2, 0.0),
+                np.where(keep, m.min, np.nan),
+                np.where(keep, m.max, np.nan),
+            )
+        org_t = organisation_table(m, orgs.labels, elements, modes, withheld)
+        sec_t = sector_table(published, elements, modes)
         return ScorerOutput(
             self.id,
             params,
             (org_t, sec_t),
-            {"organisations": int((m.n.sum(axis=1) > 0).sum()), "respondents": ctx.data.n_accepted},
+            {
+                "organisations": int((m.n.sum(axis=1) > 0).sum()),
+                "respondents": ctx.data.n_accepted,
+                "withheld_organisations": int(withheld.sum()),
+            },
         )
