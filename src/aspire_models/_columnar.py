@@ -216,7 +216,8 @@ def table_digest(names: Sequence[str], columns: Sequence[Any]) -> str:
     """SHA-256 fingerprint of named columns (numpy arrays or Arrow arrays).
 
     Each column contributes its name, its type and its values in a canonical form: numbers
-    as little-endian float64 (missing = NaN) or int64, text as UTF-8 with offsets, plus the
+    as little-endian float64 (missing = NaN) or int64, one-byte codes as they are, text as
+    UTF-8 with offsets, plus the
     validity bitmap. Large buffers are hashed in parallel pieces (a hash of piece hashes).
     """
     pieces: list[tuple[int, int, memoryview]] = []
@@ -234,6 +235,8 @@ def table_digest(names: Sequence[str], columns: Sequence[Any]) -> str:
 
 def _canonical(col: Any) -> list[memoryview]:
     if isinstance(col, np.ndarray):
+        if col.dtype == np.uint8:  # answer codes, byte strings
+            return [np.ascontiguousarray(col).data.cast("B")]
         if col.dtype.kind == "f":
             return [np.ascontiguousarray(col, dtype="<f8").data.cast("B")]
         if col.dtype.kind in "iub":

@@ -215,10 +215,10 @@ def _score_partition(
     earlier[earlier_rows] = True
     names = list(columns)
     rs = responses._validate(columns, n, ins, source=SOURCE, digest="", earlier=earlier)
-    dims = dimension_scores(ins, rs.numeric, method=dim_params["method"], min_answered=dim_params["min_answered"])
+    dims = dimension_scores(ins, rs.answers, method=dim_params["method"], min_answered=dim_params["min_answered"])
     if (agg_params["method"], agg_params["min_answered"]) != (dim_params["method"], dim_params["min_answered"]):
         agg_dims = dimension_scores(
-            ins, rs.numeric, method=agg_params["method"], min_answered=agg_params["min_answered"]
+            ins, rs.answers, method=agg_params["method"], min_answered=agg_params["min_answered"]
         )
     else:
         agg_dims = dims

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "AnswerMatrix",
     "Codes",
     "Rejection",
     "ResponseSet",
@@ -82,6 +83,70 @@ class Codes:
         return Codes(self.codes[mask], self.labels)
 
 
+#: answer code of a cell that breaks a rule (its row is rejected); 0 is a missing answer
+BROKEN = 255
+#: widest whole-number scale stored as one-byte codes (codes 1..254)
+_MAX_CODED_POINTS = 254
+
+
+def coded_scale(scale: NumericScale) -> bool:
+    """Whether answers on ``scale`` are stored as one-byte codes: whole numbers, at most
+    :data:`_MAX_CODED_POINTS` points."""
+    return (
+        scale.integer
+        and float(scale.min).is_integer()
+        and float(scale.max).is_integer()
+        and scale.max - scale.min + 1 <= _MAX_CODED_POINTS
+    )
+
+
+@attrs.frozen(eq=False)
+class AnswerMatrix:
+    """The numeric answers of the accepted respondents: respondents x numeric columns.
+
+    When every numeric column is on a whole-number scale of at most 254 points (the common
+    rating scale), answers are stored as one byte each: code 0 is a missing answer, code
+    ``k`` is the value ``lows[j] + k - 1`` of column ``j``. That is an eighth of the memory
+    of float64, and exact. Otherwise ``data`` holds the values as float64 (NaN = missing)
+    and ``lows`` is None. :meth:`values` gives float64 values either way (decoded once).
+    """
+
+    data: NDArray[Any]
+    lows: NDArray[np.float64] | None = None
+    _decoded: list[NDArray[np.float64]] = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def coded(self) -> bool:
+        return self.lows is not None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        rows, cols = self.data.shape
+        return int(rows), int(cols)
+
+    def lookup(self, j: int) -> NDArray[np.float64]:
+        """The value of each code 0..255 of coded column ``j`` (NaN: missing or unused)."""
+        assert self.lows is not None
+        table = np.full(256, np.nan)
+        table[1:BROKEN] = self.lows[j] + np.arange(BROKEN - 1)
+        return table
+
+    def values(self) -> NDArray[np.float64]:
+        """Respondents x columns as float64, NaN = missing (decoded once, read-only)."""
+        if self.lows is None:
+            return self.data
+        if not self._decoded:
+            out = np.empty(self.data.shape, dtype=np.float64, order="F")
+            for j in range(self.data.shape[1]):
+                np.take(self.lookup(j), self.data[:, j], out=out[:, j])
+            out.flags.writeable = False
+            self._decoded.append(out)
+        return self._decoded[0]
+
+    def take(self, mask: NDArray[np.bool_]) -> AnswerMatrix:
+        return AnswerMatrix(np.asfortranarray(self.data[mask]), self.lows)
+
+
 @attrs.frozen(eq=False)
 class ResponseSet:
     """Validated responses, columnar. Rows are the accepted input rows, in input order."""
@@ -96,12 +161,17 @@ class ResponseSet:
     subject: Codes | None
     team: Codes | None
     numeric_columns: tuple[Column, ...]
-    numeric: NDArray[np.float64]
+    answers: AnswerMatrix
     multi: Mapping[str, NDArray[np.bool_]]
     text: Mapping[str, NDArray[np.object_]]
     rejected: tuple[Rejection, ...]
     digest: str
     warnings: tuple[str, ...] = ()
+
+    @property
+    def numeric(self) -> NDArray[np.float64]:
+        """Accepted respondents x numeric columns (``numeric_columns``), float64, NaN = missing."""
+        return self.answers.values()
 
     @property
     def n_accepted(self) -> int:
@@ -131,7 +201,7 @@ class ResponseSet:
             rater_role=opt(self.rater_role),
             subject=opt(self.subject),
             team=opt(self.team),
-            numeric=self.numeric[mask],
+            answers=self.answers.take(mask),
             multi={k: v[mask] for k, v in self.multi.items()},
             text={k: v[mask] for k, v in self.text.items()},
         )
@@ -252,9 +322,10 @@ def read_csv(
         ThreadPoolExecutor(max_workers=_columnar.threads()) as pool,
     ):
         hashing = hasher.submit(lambda: hashlib.sha256(data).hexdigest())  # alongside the parse
-        pending: list[Future[list[Found]]] = []
         try:
-            reader = pacsv.open_csv(
+            # the whole file at once: Arrow parses its blocks in parallel (a streaming reader
+            # would convert them one at a time)
+            table = pacsv.read_csv(
                 pa.BufferReader(data),
                 read_options=pacsv.ReadOptions(
                     column_names=names, skip_rows=1, use_threads=True, block_size=_CSV_BLOCK
@@ -269,23 +340,21 @@ def read_csv(
                     null_values=[""],
                 ),
             )
-            # each block's answers are parsed in a worker while the reader parses the next block
-            for batch in reader:
-                pieces = {}
-                for i, name in enumerate(names):
-                    if name in answers.index:
-                        pieces[name] = batch.column(i)
-                    elif name in kept:
-                        kept[name].append(batch.column(i))
-                pending.append(pool.submit(answers.convert, n, pieces))
-                n += batch.num_rows
-                while sum(not f.done() for f in pending) > 2 * _columnar.threads():
-                    next(f for f in pending if not f.done()).result()
         except pa.ArrowInvalid as exc:
             raise ResponseError([Problem("csv", f"cannot parse the CSV: {exc}", file=source)]) from None
-        finally:
-            for f in pending:
-                found += f.result()
+        # each block of rows' answers are parsed in parallel threads
+        starts: list[int] = []
+        blocks: list[dict[str, Any]] = []
+        for batch in table.to_batches():
+            starts.append(n)
+            blocks.append({name: batch.column(i) for i, name in enumerate(names) if name in answers.index})
+            for i, name in enumerate(names):
+                if name in kept:
+                    kept[name].append(batch.column(i))
+            n += batch.num_rows
+        del table
+        for part in pool.map(answers.convert, starts, blocks):
+            found += part
         digest = hashing.result()
     if n == 0 and not ragged:
         raise ResponseError([Problem("not-empty", "the file has a header but no data rows", file=source)])
@@ -582,21 +651,25 @@ def read_arrow(
 
 def _table_digest(
     names: Sequence[str], columns: Mapping[str, Column_], instrument: Instrument
-) -> Callable[[NDArray[np.float64]], str]:
+) -> Callable[[AnswerMatrix, list[Found]], str]:
     """The fingerprint of an in-memory table, to take once its answers are parsed: a numeric
-    answer column is hashed as parsed (float64, NaN = missing: the same bytes whatever the
-    input type), every other column as given (see :func:`_columnar.table_digest`)."""
+    answer column is hashed as parsed (its answer codes, or float64 with NaN = missing: the
+    same bytes whatever the input type) together with every cell that broke a rule as given
+    (so the fingerprint is exact), every other column as given (see
+    :func:`_columnar.table_digest`)."""
     index = {c.name: j for j, c in enumerate(instrument.numeric_columns())}
 
-    def digest(values: NDArray[np.float64]) -> str:
+    def digest(values: AnswerMatrix, cells: list[Found]) -> str:
         cols: list[Any] = []
         for name in names:
             col = columns[name]
             numeric = isinstance(col, np.ndarray) and col.dtype.kind in "fiu"
             if not isinstance(col, np.ndarray):
                 numeric = pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
-            cols.append(values[:, index[name]] if numeric and name in index else col)
-        return _columnar.table_digest(names, cols)
+            cols.append(values.data[:, index[name]] if numeric and name in index else col)
+        broken = sorted((j, r, repr(g)) for j, rows, _, given in cells for r, g in zip(rows.tolist(), given, strict=True))
+        listing = "\n".join(f"{j}:{r}:{g}" for j, r, g in broken).encode()
+        return _columnar.table_digest([*names, "\x00broken cells"], [*cols, np.frombuffer(listing, dtype=np.uint8)])
 
     return digest
 
@@ -684,20 +757,6 @@ def _rule_bits(values: NDArray[np.float64], scale: NumericScale) -> NDArray[np.u
     return bits
 
 
-def _broken(values: NDArray[np.float64], scale: NumericScale) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
-    """Rows of parsed values that break a range or whole-number rule, and their rule bits
-    (a cheap in-range test over all values; the rules themselves only for the others)."""
-    with np.errstate(invalid="ignore"):
-        ok = values >= scale.min
-        ok &= values <= scale.max
-        if scale.integer:
-            ok &= np.floor(values) == values
-    odd = np.flatnonzero(~ok)  # out of range, not whole, or missing (NaN)
-    bits = _rule_bits(values[odd], scale)
-    hit = bits != 0
-    return odd[hit], bits[hit]
-
-
 def _digit_bits(scale: NumericScale) -> NDArray[np.uint8]:
     """Rule bits of each digit code on a scale."""
     return _rule_bits(_columnar.CODE_VALUES, scale)
@@ -710,10 +769,12 @@ Found = tuple[int, NDArray[np.int64], NDArray[np.uint8], list[Any]]
 class _Answers:
     """Answer columns parsed into one rows x columns matrix (column-major), block by block.
 
-    Blocks of rows may be converted in parallel threads (each writes its own rows). Numbers
-    written as one or two digits are looked up by :func:`_columnar.digit_codes`, not parsed;
-    the few other cells of a block are parsed together, exactly (:func:`_parse_text`).
-    Cells that break a rule are listed with their rule bits and their value as given.
+    The matrix holds one-byte answer codes (see :class:`AnswerMatrix`) when every column's
+    scale allows, else float64. Blocks of rows may be converted in parallel threads (each
+    writes its own rows). Numbers written as one or two digits are looked up by
+    :func:`_columnar.digit_codes`, not parsed; the few other cells of a block are parsed
+    together, exactly (:func:`_parse_text`). Cells that break a rule are listed with their
+    rule bits and their value as given (and coded :data:`BROKEN`).
     """
 
     def __init__(self, instrument: Instrument, rows: int) -> None:
@@ -725,11 +786,54 @@ class _Answers:
             assert isinstance(scale, NumericScale)
             self.scales.append(scale)
         self.tables = {id(scale): _digit_bits(scale) for scale in self.scales}
-        # filled at once (missing throughout until parsed): touching the pages in order is
-        # far cheaper than faulting them in one small column piece at a time
-        self.values = np.full((rows, len(self.columns)), np.nan, dtype=np.float64, order="F")
+        self.coded = bool(self.scales) and all(coded_scale(s) for s in self.scales)
+        self.lows: NDArray[np.float64] | None = None
+        self.values: NDArray[Any]
+        if self.coded:
+            self.lows = np.array([s.min for s in self.scales], dtype=np.float64)
+            self.code_tables = {id(scale): _digit_answer_codes(scale) for scale in self.scales}
+            # zero (missing) until written; untouched pages cost nothing
+            self.values = np.zeros((rows, len(self.columns)), dtype=np.uint8, order="F")
+        else:
+            # filled at once (missing throughout until parsed): touching the pages in order
+            # is far cheaper than faulting them in one small column piece at a time
+            self.values = np.full((rows, len(self.columns)), np.nan, dtype=np.float64, order="F")
         #: read '7,5' as 7.5 (files separated by ';', as Excel writes them in many locales)
         self.decimal_comma = False
+
+    def _store(
+        self, out: NDArray[Any], x: NDArray[np.float64], scale: NumericScale
+    ) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
+        """Store parsed values (NaN = missing) in a column piece; the rows that break a range
+        or whole-number rule, and their rule bits (a cheap test over all values; the rules
+        themselves only for the others)."""
+        with np.errstate(invalid="ignore"):
+            ok = x >= scale.min
+            ok &= x <= scale.max
+            if scale.integer:
+                ok &= np.floor(x) == x
+        if self.coded:
+            # codes 1..K for the values min..max; everything else stays 0 (missing) for now
+            np.copyto(out, x - (scale.min - 1.0), where=ok, casting="unsafe")
+        elif out is not x:
+            out[:] = x
+        odd = np.flatnonzero(~ok)  # out of range, not whole, or missing (NaN)
+        bits = _rule_bits(x[odd], scale)
+        hit = bits != 0
+        rows = odd[hit]
+        if self.coded and len(rows):
+            out[rows] = BROKEN
+        return rows, bits[hit]
+
+    def _encode(self, v: NDArray[np.float64], bits: NDArray[np.uint8], scale: NumericScale) -> NDArray[Any]:
+        """Values as stored: codes (0 missing, BROKEN where ``bits``) or the values themselves."""
+        if not self.coded:
+            return v
+        out = np.zeros(len(v), dtype=np.uint8)
+        good = ~np.isnan(v) & (bits == 0)
+        out[good] = (v[good] - (scale.min - 1.0)).astype(np.uint8)
+        out[bits != 0] = BROKEN
+        return out
 
     def convert(self, start: int, pieces: Mapping[str, Any]) -> list[Found]:
         """Parse one block of rows starting at ``start``: ``{column name: array}``."""
@@ -744,8 +848,7 @@ class _Answers:
             given: tuple[str, Any]  # where to find the cells as given, for messages
             rows: NDArray[np.int64] | None = None  # rows that break a rule, when found directly
             if isinstance(piece, np.ndarray) and piece.dtype.kind in "fiu":
-                out[:] = piece
-                rows, bits = _broken(out, scale)
+                rows, bits = self._store(out, np.asarray(piece, dtype=np.float64), scale)
                 given = ("numpy", piece)
             else:
                 if isinstance(piece, np.ndarray):
@@ -753,21 +856,24 @@ class _Answers:
                 piece = _as_array(piece)
                 typ = piece.type
                 if pa.types.is_floating(typ) or pa.types.is_integer(typ):
-                    out[:] = pc.fill_null(pc.cast(piece, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
-                    rows, bits = _broken(out, scale)
+                    rows, bits = self._store(out, _arrow_floats(piece, None if self.coded else out), scale)
                     given = ("arrow", piece)
                 elif pa.types.is_dictionary(typ):
                     v, bad = _parse_numeric(piece.dictionary)
                     lut = _rule_bits(v, scale) | np.where(bad, _TYPE, 0).astype(np.uint8)
                     idx = np.asarray(pc.fill_null(piece.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-                    out[:] = np.append(v, np.nan)[idx]
+                    stored = self._encode(v, lut, scale)
+                    out[:] = np.append(stored, np.zeros(1, stored.dtype) if self.coded else np.nan)[idx]
                     bits = np.append(lut, np.uint8(0))[idx]
                     given = ("arrow", piece)
                 else:
                     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
                         piece = pc.cast(piece, pa.string())
                     code = _columnar.digit_codes(piece)
-                    np.take(_columnar.CODE_VALUES, code, out=out, mode="clip")
+                    if self.coded:
+                        np.take(self.code_tables[id(scale)], code, out=out, mode="clip")
+                    else:
+                        np.take(_columnar.CODE_VALUES, code, out=out, mode="clip")
                     bits = np.take(self.tables[id(scale)], code)
                     other = np.flatnonzero(code == _columnar.OTHER)
                     if len(other):
@@ -784,17 +890,53 @@ class _Answers:
             at = 0
             for j, scale, _, rows in others:
                 v, bad = v_all[at : at + len(rows)], bad_all[at : at + len(rows)]
-                self.values[start + rows, j] = v
                 bits = _rule_bits(v, scale) | np.where(bad, _TYPE, 0).astype(np.uint8)
+                self.values[start + rows, j] = self._encode(v, bits, scale)
                 hit = np.flatnonzero(bits)
                 if len(hit):
                     found.append((j, rows[hit] + start, bits[hit], strings.take(pa.array(hit + at)).to_pylist()))
                 at += len(rows)
         return found
 
-    def finish(self, n: int) -> NDArray[np.float64]:
+    def finish(self, n: int) -> AnswerMatrix:
         """The matrix of the first ``n`` rows (columns never given are missing throughout)."""
-        return self.values[:n]
+        return AnswerMatrix(self.values[:n], self.lows)
+
+
+def _digit_answer_codes(scale: NumericScale) -> NDArray[np.uint8]:
+    """The answer code of each digit code on a coded scale (BROKEN for a cell still to be
+    parsed, or that breaks a rule; 0 for a blank cell)."""
+    v = _columnar.CODE_VALUES
+    out = np.full(len(v), BROKEN, dtype=np.uint8)
+    out[_columnar.NULL] = 0
+    with np.errstate(invalid="ignore"):
+        ok = (v >= scale.min) & (v <= scale.max) & (np.floor(v) == v)
+    out[ok] = (v[ok] - (scale.min - 1.0)).astype(np.uint8)
+    return out
+
+
+def _arrow_floats(arr: pa.Array, out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """A numeric Arrow array as float64, null = NaN (float64 arrays read from their buffers)."""
+    n = len(arr)
+    if pa.types.is_float64(arr.type):
+        bufs = arr.buffers()
+        data = np.frombuffer(bufs[1], dtype=np.float64)[arr.offset : arr.offset + n]
+        if out is None:
+            out = data.copy() if arr.null_count else data
+        else:
+            out[:] = data
+        if arr.null_count:
+            first = arr.offset // 8
+            bitmap = np.frombuffer(bufs[0], dtype=np.uint8)[first : (arr.offset + n + 7) // 8]
+            shift = arr.offset - 8 * first
+            valid = np.unpackbits(bitmap, bitorder="little", count=shift + n)[shift:].view(np.bool_)
+            np.copyto(out, np.nan, where=~valid)
+        return out
+    values = np.asarray(pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False))
+    if out is None:
+        return np.asarray(values, dtype=np.float64)
+    out[:] = values
+    return out
 
 
 def _given(where: tuple[str, Any], rows: NDArray[np.int64]) -> list[Any]:
@@ -809,7 +951,7 @@ def _given(where: tuple[str, Any], rows: NDArray[np.int64]) -> list[Any]:
 
 def _convert_answers(
     n: int, instrument: Instrument, columns: Mapping[str, Column_]
-) -> tuple[NDArray[np.float64], list[Found]]:
+) -> tuple[AnswerMatrix, list[Found]]:
     """Parse the answer columns of a whole table, blocks of rows in parallel threads."""
     answers = _Answers(instrument, n)
     mine = {name: col for name, col in columns.items() if name in answers.index}
@@ -823,13 +965,16 @@ def _convert_answers(
 
 
 def _row_blocks(n: int, cols: Sequence[Column_]) -> list[tuple[int, int]]:
-    """Row ranges for parallel tasks: the columns' own chunks when they all share them (as
-    the CSV reader's do), else fixed ranges."""
+    """Row ranges for parallel tasks of at most :data:`_ROWS_PER_TASK` rows, cut at the
+    columns' own chunk boundaries when they all share them (as the CSV reader's do)."""
     layouts = {tuple(len(c) for c in col.chunks) for col in cols if isinstance(col, pa.ChunkedArray)}
+    cuts = [0, n]
     if len(layouts) == 1 and all(isinstance(c, pa.ChunkedArray) for c in cols):
-        bounds = np.cumsum((0, *next(iter(layouts))))
-        return [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
-    return [(a, min(n, a + _ROWS_PER_TASK)) for a in range(0, n, _ROWS_PER_TASK)]
+        cuts = [int(b) for b in np.cumsum((0, *next(iter(layouts))))]
+    out: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(cuts):
+        out += [(x, min(b, x + _ROWS_PER_TASK)) for x in range(a, b, _ROWS_PER_TASK)]
+    return out
 
 
 def _codes(arr: Column_, *, trim: bool = True) -> tuple[NDArray[np.int32], tuple[str, ...]]:
@@ -858,7 +1003,7 @@ def _cell_text(arr: Column_, row: int) -> Any:
     return arr[row].as_py()
 
 
-def _compact_rows(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
+def _compact_rows(values: NDArray[Any], keep: NDArray[np.bool_]) -> NDArray[Any]:
     """The kept rows of a column-major matrix, moved up in place (no second matrix)."""
     index = np.flatnonzero(keep)
     k = len(index)
@@ -868,7 +1013,7 @@ def _compact_rows(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArr
 
     def move(j: int) -> None:
         if not hasattr(local, "buffer"):
-            local.buffer = np.empty(k)
+            local.buffer = np.empty(k, dtype=values.dtype)
         col = values[:, j]
         np.take(col, index, out=local.buffer, mode="clip")
         col[:k] = local.buffer
@@ -905,11 +1050,11 @@ def _validate(
     instrument: Instrument,
     *,
     source: str,
-    digest: str | Callable[[NDArray[np.float64]], str],
+    digest: str | Callable[[AnswerMatrix, list[Found]], str],
     warnings: Sequence[str] = (),
     extra_problems: Mapping[int, list[Problem]] | None = None,
     exact: bool = False,
-    answers: tuple[NDArray[np.float64], list[Found]] | None = None,
+    answers: tuple[AnswerMatrix, list[Found]] | None = None,
     earlier: NDArray[np.bool_] | None = None,
 ) -> ResponseSet:
     """Validate named columns (Arrow arrays of any type, or numpy arrays) of ``n`` rows.
@@ -1011,7 +1156,7 @@ def _validate(
     hashing = None
     if callable(digest):  # fingerprint the parsed table while the other rules are checked
         hashing = ThreadPoolExecutor(max_workers=1)
-        digest_done = hashing.submit(digest, values)
+        digest_done = hashing.submit(digest, values, cells)
     by_column: dict[int, list[Found]] = {}
     for cell in cells:
         by_column.setdefault(cell[0], []).append(cell)
@@ -1107,7 +1252,7 @@ def _validate(
         subject=subject.take(keep) if subject is not None else None,
         team=team.take(keep) if team is not None else None,
         numeric_columns=numeric_cols,
-        numeric=_compact_rows(values, keep),
+        answers=AnswerMatrix(_compact_rows(values.data, keep), values.lows),
         multi={k: v[keep] for k, v in multi.items()},
         text={k: v[keep] for k, v in text.items()},
         rejected=tuple(rejected),
