@@ -80,6 +80,8 @@ def _code_table() -> NDArray[np.int16]:
 
 
 _CODES = _code_table()
+#: digit code of each key (length 0..3, first byte, second byte), see :func:`digit_codes`
+CODE_TABLE = _CODES
 
 
 def digit_codes(arr: pa.Array) -> NDArray[np.int16]:

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
-from aspire_models import _columnar
+from aspire_models import _columnar, _csvsplit
 from aspire_models.errors import Problem, ResponseError
 from aspire_models.instrument import META_COLUMNS, Column, Instrument, MultiSelectScale, NumericScale
 
@@ -322,43 +322,54 @@ def read_csv(
         ThreadPoolExecutor(max_workers=_columnar.threads()) as pool,
     ):
         hashing = hasher.submit(lambda: hashlib.sha256(data).hexdigest())  # alongside the parse
-        try:
-            # the whole file at once: Arrow parses its blocks in parallel (a streaming reader
-            # would convert them one at a time)
-            table = pacsv.read_csv(
-                pa.BufferReader(data),
-                read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows=1, use_threads=True, block_size=_CSV_BLOCK
-                ),
-                # without a quote character no value can hold a newline, and blocks parse in parallel
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=b'"' in data, invalid_row_handler=ragged_row
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=True,
-                    null_values=[""],
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            raise ResponseError([Problem("csv", f"cannot parse the CSV: {exc}", file=source)]) from None
-        # each block of rows' answers are parsed in parallel threads
-        starts: list[int] = []
-        blocks: list[dict[str, Any]] = []
-        for batch in table.to_batches():
-            starts.append(n)
-            blocks.append({name: batch.column(i) for i, name in enumerate(names) if name in answers.index})
-            for i, name in enumerate(names):
-                if name in kept:
-                    kept[name].append(batch.column(i))
-            n += batch.num_rows
-        del table
-        for part in pool.map(answers.convert, starts, blocks):
-            found += part
+        plain = _read_plain(data, names, delimiter, answers, set(kept), pool)
+        if plain is not None:
+            n, found, parts = plain
+            for name in kept:
+                kept[name] = [p[name] for p in parts]
+        else:  # quotes, ragged or blank lines: Arrow's CSV reader
+            answers = _Answers(instrument, data.count(b"\n") + 1)
+            answers.decimal_comma = delimiter == ";"
+            try:
+                # the whole file at once: Arrow parses its blocks in parallel (a streaming reader
+                # would convert them one at a time)
+                table = pacsv.read_csv(
+                    pa.BufferReader(data),
+                    read_options=pacsv.ReadOptions(
+                        column_names=names, skip_rows=1, use_threads=True, block_size=_CSV_BLOCK
+                    ),
+                    # without a quote character no value can hold a newline, and blocks parse in parallel
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=delimiter, newlines_in_values=b'"' in data, invalid_row_handler=ragged_row
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=dict.fromkeys(names, pa.string()),
+                        strings_can_be_null=True,
+                        null_values=[""],
+                    ),
+                )
+            except pa.ArrowInvalid as exc:
+                raise ResponseError([Problem("csv", f"cannot parse the CSV: {exc}", file=source)]) from None
+            # each block of rows' answers are parsed in parallel threads
+            starts: list[int] = []
+            blocks: list[dict[str, Any]] = []
+            for batch in table.to_batches():
+                starts.append(n)
+                blocks.append({name: batch.column(i) for i, name in enumerate(names) if name in answers.index})
+                for i, name in enumerate(names):
+                    if name in kept:
+                        kept[name].append(batch.column(i))
+                n += batch.num_rows
+            del table
+            for part in pool.map(answers.convert, starts, blocks):
+                found += part
         digest = hashing.result()
     if n == 0 and not ragged:
         raise ResponseError([Problem("not-empty", "the file has a header but no data rows", file=source)])
-    columns: dict[str, Column_] = {name: pa.chunked_array(parts, type=pa.string()) for name, parts in kept.items()}
+    columns: dict[str, Column_] = {
+        name: pa.chunked_array(parts) if parts else pa.chunked_array([], type=pa.string())
+        for name, parts in kept.items()
+    }
     result = _validate(
         columns,
         n,
@@ -369,6 +380,44 @@ def read_csv(
         answers=(answers.finish(n), found),
     )
     return _with_ragged(result, ragged, data, source) if ragged else result
+
+
+def _read_plain(
+    data: bytes, names: list[str], delimiter: str, answers: _Answers, kept: set[str], pool: ThreadPoolExecutor
+) -> tuple[int, list[Found], list[dict[str, pa.Array]]] | None:
+    """Read a CSV file without quote characters by splitting its bytes (:mod:`._csvsplit`),
+    blocks of lines in parallel: (rows, cells that break a rule, the other columns' text per
+    block). None when the file needs a general CSV reader (quotes, a line with another
+    number of fields, a blank line)."""
+    if len(delimiter.encode()) != 1:
+        return None
+    plan = _csvsplit.blocks(data, data.find(b"\n") + 1, _CSV_BLOCK)
+    if plan is None or not plan:
+        return None
+    counts = [data.count(b"\n", a, b) for a, b in plan]
+    if data[-1:] != b"\n":
+        counts[-1] += 1
+    first = np.cumsum([0, *counts])
+    raw = np.frombuffer(data, dtype=np.uint8)
+    sep = delimiter.encode()[0]
+
+    def task(k: int) -> tuple[list[Found], dict[str, pa.Array]] | None:
+        fields = _csvsplit.split(raw[plan[k][0] : plan[k][1]], len(names), sep)
+        if fields is None or fields.rows != counts[k]:
+            return None
+        found = answers.convert(int(first[k]), {n: (fields, i) for i, n in enumerate(names) if n in answers.index})
+        return found, {n: fields.strings(i) for i, n in enumerate(names) if n in kept}
+
+    results = list(pool.map(task, range(len(plan))))
+    if any(r is None for r in results):
+        return None
+    found: list[Found] = []
+    parts: list[dict[str, pa.Array]] = []
+    for r in results:
+        assert r is not None
+        found += r[0]
+        parts.append(r[1])
+    return int(first[-1]), found, parts
 
 
 def _utf8(data: bytes, encoding: str | None, source: str) -> bytes:
@@ -386,6 +435,8 @@ def _utf8(data: bytes, encoding: str | None, source: str) -> bytes:
         except UnicodeDecodeError as exc:
             raise ResponseError([Problem("encoding", f"not valid UTF-16: {exc}", file=source)]) from None
     data = data.removeprefix(b"\xef\xbb\xbf")
+    if data.isascii():  # a fast test that needs no decoding
+        return data
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -800,6 +851,7 @@ class _Answers:
             self.values = np.full((rows, len(self.columns)), np.nan, dtype=np.float64, order="F")
         #: read '7,5' as 7.5 (files separated by ';', as Excel writes them in many locales)
         self.decimal_comma = False
+        self.key_tables: dict[int, NDArray[np.uint8]] = {}
 
     def _store(
         self, out: NDArray[Any], x: NDArray[np.float64], scale: NumericScale
@@ -836,21 +888,44 @@ class _Answers:
         return out
 
     def convert(self, start: int, pieces: Mapping[str, Any]) -> list[Found]:
-        """Parse one block of rows starting at ``start``: ``{column name: array}``."""
+        """Parse one block of rows starting at ``start``: ``{column name: array}``, or
+        ``{column name: (Fields, field index)}`` for a block split by :mod:`._csvsplit`."""
         found: list[Found] = []
-        others: list[tuple[int, NumericScale, pa.Array, NDArray[np.int64]]] = []
+        # (answer column, scale, rows, where the text is: an Arrow array or (Fields, field))
+        others: list[tuple[int, NumericScale, NDArray[np.int64], Any]] = []
         for name, piece in pieces.items():
             j = self.index.get(name)
             if j is None:
                 continue
             scale = self.scales[j]
-            out = self.values[start : start + len(piece), j]
             given: tuple[str, Any]  # where to find the cells as given, for messages
             rows: NDArray[np.int64] | None = None  # rows that break a rule, when found directly
-            if isinstance(piece, np.ndarray) and piece.dtype.kind in "fiu":
+            if isinstance(piece, tuple):  # fields of a plain CSV block
+                fields, i = piece
+                out = self.values[start : start + fields.rows, j]
+                if self.coded:  # one look-up from a field's bytes to its answer code
+                    key = fields.keys(i)
+                    np.take(self._key_table(scale), key, out=out)
+                    odd = np.flatnonzero(out == BROKEN)  # cells to parse, or that break a rule
+                    code = np.take(_csvsplit.KEY_CODES, key[odd])
+                    bits = np.take(self.tables[id(scale)], code)
+                    other = odd[code == _columnar.OTHER]
+                    rows = odd[bits != 0]
+                    given = ("digits", code[bits != 0])  # already the cells of ``rows``
+                    bits = bits[bits != 0]
+                else:
+                    code = fields.digit_codes(i)
+                    bits = self._digits(out, code, scale)
+                    other = np.flatnonzero(code == _columnar.OTHER)
+                    given = ("codes", code)
+                if len(other):
+                    others.append((j, scale, other, (fields, i)))
+            elif isinstance(piece, np.ndarray) and piece.dtype.kind in "fiu":
+                out = self.values[start : start + len(piece), j]
                 rows, bits = self._store(out, np.asarray(piece, dtype=np.float64), scale)
                 given = ("numpy", piece)
             else:
+                out = self.values[start : start + len(piece), j]
                 if isinstance(piece, np.ndarray):
                     piece = pa.array(piece, from_pandas=True)
                 piece = _as_array(piece)
@@ -870,14 +945,10 @@ class _Answers:
                     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
                         piece = pc.cast(piece, pa.string())
                     code = _columnar.digit_codes(piece)
-                    if self.coded:
-                        np.take(self.code_tables[id(scale)], code, out=out, mode="clip")
-                    else:
-                        np.take(_columnar.CODE_VALUES, code, out=out, mode="clip")
-                    bits = np.take(self.tables[id(scale)], code)
+                    bits = self._digits(out, code, scale)
                     other = np.flatnonzero(code == _columnar.OTHER)
                     if len(other):
-                        others.append((j, scale, piece, other))
+                        others.append((j, scale, other, piece))
                     given = ("codes", code)
             if rows is None:
                 rows = np.flatnonzero(bits)
@@ -885,10 +956,13 @@ class _Answers:
             if len(rows):
                 found.append((j, rows + start, bits, _given(given, rows)))
         if others:  # cells that are not one or two digits: one exact parse for the whole block
-            strings = _columnar.gather_strings([(p, rows) for _, _, p, rows in others])
+            if isinstance(others[0][3], tuple):  # fields of a plain CSV block
+                strings = others[0][3][0].gather([(where[1], rows) for _, _, rows, where in others])
+            else:
+                strings = _columnar.gather_strings([(p, rows) for _, _, rows, p in others])
             v_all, bad_all = _parse_text(pc.replace_substring(strings, ",", ".") if self.decimal_comma else strings)
             at = 0
-            for j, scale, _, rows in others:
+            for j, scale, rows, _ in others:
                 v, bad = v_all[at : at + len(rows)], bad_all[at : at + len(rows)]
                 bits = _rule_bits(v, scale) | np.where(bad, _TYPE, 0).astype(np.uint8)
                 self.values[start + rows, j] = self._encode(v, bits, scale)
@@ -897,6 +971,23 @@ class _Answers:
                     found.append((j, rows[hit] + start, bits[hit], strings.take(pa.array(hit + at)).to_pylist()))
                 at += len(rows)
         return found
+
+    def _key_table(self, scale: NumericScale) -> NDArray[np.uint8]:
+        """The answer code of each CSV field key on a coded scale (see
+        :meth:`._csvsplit.Fields.keys`): made once per scale, 256 KB."""
+        table = self.key_tables.get(id(scale))
+        if table is None:
+            table = self.key_tables[id(scale)] = np.take(self.code_tables[id(scale)], _csvsplit.KEY_CODES)
+        return table
+
+    def _digits(self, out: NDArray[Any], code: NDArray[np.int16], scale: NumericScale) -> NDArray[np.uint8]:
+        """Store cells given by their digit codes; their rule bits (OTHER cells: none yet)."""
+        if self.coded:
+            np.take(self.code_tables[id(scale)], code, out=out, mode="clip")
+        else:
+            np.take(_columnar.CODE_VALUES, code, out=out, mode="clip")
+        bits: NDArray[np.uint8] = np.take(self.tables[id(scale)], code)
+        return bits
 
     def finish(self, n: int) -> AnswerMatrix:
         """The matrix of the first ``n`` rows (columns never given are missing throughout)."""
@@ -940,12 +1031,15 @@ def _arrow_floats(arr: pa.Array, out: NDArray[np.float64] | None = None) -> NDAr
 
 
 def _given(where: tuple[str, Any], rows: NDArray[np.int64]) -> list[Any]:
-    """Cells as given: from a numpy column, an Arrow column, or digit codes."""
+    """Cells as given: from a numpy column, an Arrow column, or digit codes (of all the
+    block's rows, or ``digits``: of the rows given only)."""
     kind, source = where
     if kind == "numpy":
         return list(source[rows].tolist())
     if kind == "arrow":
         return list(source.take(pa.array(rows)).to_pylist())
+    if kind == "digits":
+        return [_columnar.DIGITS[k - 2] for k in source.tolist()]
     return [_columnar.DIGITS[k - 2] for k in source[rows].tolist()]
 
 

@@ -117,7 +117,14 @@ def dimension_scores(
     total_weight = np.array([sum(w for _, w, _ in m) for m in members])
     need = np.array([int(min_answered) if min_answered >= 1 else max(1, math.ceil(min_answered * k)) for k in n_items])
     tables: list[NDArray[np.float64]] = []
+    #: per dimension, (scale min, points) when its columns are codes on one scale, unit weights
+    integral: list[tuple[float, int] | None] = [None] * d
     if isinstance(values, AnswerMatrix) and values.coded:
+        for k, mem in enumerate(members):
+            scales = {(_scale(instrument, cols[j].scale).min, _scale(instrument, cols[j].scale).max) for j, _, _ in mem}
+            if len(scales) == 1 and all(w == 1.0 for _, w, _ in mem):
+                lo, hi = next(iter(scales))
+                integral[k] = (float(lo), int(hi - lo + 1))
         # per column, the value of each code after reverse keying (0 for a missing answer)
         for j, c in enumerate(cols):
             t = values.lookup(j)
@@ -146,9 +153,34 @@ def dimension_scores(
             local.size = m
             local.work = np.empty(m), np.empty(m), np.empty(m), np.empty(m, dtype=bool), np.empty(m, dtype=np.int32)
             local.out = np.empty((m, d), order="F"), np.empty((m, d), dtype=count_type, order="F")
+            local.ints = np.empty(m, np.int32), np.empty(m, np.int32), np.empty(m, np.int32)
         num, den, z, nan, missing = (w[:m] for w in local.work)
         block_scores, block_answered = (o[:m] for o in local.out)
         for k, mem in enumerate(members):
+            if integral[k] is not None:  # codes of one scale, unit weights: sums of small integers
+                lo, points = integral[k]
+                isum, icnt, itmp = (w[:m] for w in local.ints)
+                isum.fill(0)
+                icnt.fill(0)
+                for j, _, flip in mem:
+                    col = x[:, j]
+                    np.not_equal(col, 0, out=nan)  # answered
+                    icnt += nan
+                    if flip is None:
+                        isum += col
+                    else:  # reverse keyed: code k stands for points + 1 - k
+                        np.multiply(nan, points + 1, out=itmp)
+                        isum += itmp
+                        isum -= col
+                # the sum of the values: each code k is the value lo + k - 1
+                np.multiply(icnt, lo - 1.0, out=num)
+                num += isum
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    np.divide(num, icnt, out=num)
+                num[icnt < need[k]] = np.nan
+                block_scores[:, k] = num
+                block_answered[:, k] = icnt
+                continue
             num.fill(0.0)
             missing.fill(0)
             unit = all(w == 1.0 for _, w, _ in mem)
