@@ -57,7 +57,7 @@ class Fields:
         """Per row, the key of field ``j``: its length (0, 1, 2 or 3 for more) times 65536
         plus its first two bytes as a little-endian number (see :data:`KEY_CODES`)."""
         s = self.starts(j)
-        key = self.ends[j] - s
+        key: NDArray[np.intp] = self.ends[j] - s
         np.minimum(key, 3, out=key)
         key <<= 16
         key += np.take(self.pairs, s, mode="clip")

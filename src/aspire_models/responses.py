@@ -21,7 +21,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -56,6 +56,8 @@ _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _ID_MAX_LENGTH = 200
 #: bytes of CSV per parse task (parsed in parallel threads)
 _CSV_BLOCK = 4 << 20
+#: bytes of a plain CSV file per block split with numpy (:mod:`._csvsplit`)
+_SPLIT_BLOCK = 4 << 20
 
 
 @attrs.frozen
@@ -391,7 +393,7 @@ def _read_plain(
     number of fields, a blank line)."""
     if len(delimiter.encode()) != 1:
         return None
-    plan = _csvsplit.blocks(data, data.find(b"\n") + 1, _CSV_BLOCK)
+    plan = _csvsplit.blocks(data, data.find(b"\n") + 1, _SPLIT_BLOCK)
     if plan is None or not plan:
         return None
     counts = [data.count(b"\n", a, b) for a, b in plan]
@@ -718,11 +720,25 @@ def _table_digest(
             if not isinstance(col, np.ndarray):
                 numeric = pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
             cols.append(values.data[:, index[name]] if numeric and name in index else col)
-        broken = sorted((j, r, repr(g)) for j, rows, _, given in cells for r, g in zip(rows.tolist(), given, strict=True))
+        broken = sorted(
+            (j, r, _canonical_cell(g)) for j, rows, _, given in cells for r, g in zip(rows.tolist(), given, strict=True)
+        )
         listing = "\n".join(f"{j}:{r}:{g}" for j, r, g in broken).encode()
         return _columnar.table_digest([*names, "\x00broken cells"], [*cols, np.frombuffer(listing, dtype=np.uint8)])
 
     return digest
+
+
+def _canonical_cell(value: Any) -> str:
+    """A cell that broke a rule, for the fingerprint: text as given, a number as a float
+    when it is one exactly (so ``11`` and ``11.0`` are alike, as their answer codes are)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            if float(value) == value:
+                return repr(float(value))
+        except OverflowError:
+            pass
+    return repr(value)
 
 
 def _isna(v: Any) -> bool:

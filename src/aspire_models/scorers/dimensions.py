@@ -157,8 +157,9 @@ def dimension_scores(
         num, den, z, nan, missing = (w[:m] for w in local.work)
         block_scores, block_answered = (o[:m] for o in local.out)
         for k, mem in enumerate(members):
-            if integral[k] is not None:  # codes of one scale, unit weights: sums of small integers
-                lo, points = integral[k]
+            shared = integral[k]
+            if shared is not None:  # codes of one scale, unit weights: sums of small integers
+                lo, points = shared
                 isum, icnt, itmp = (w[:m] for w in local.ints)
                 isum.fill(0)
                 icnt.fill(0)
@@ -190,7 +191,7 @@ def dimension_scores(
                 col = x[:, j]
                 if tables:  # codes: 0 is missing; the table holds the keyed values (0 for missing)
                     np.equal(col, 0, out=nan)
-                    np.take(tables[j], col, out=z)
+                    np.take(tables[j], col.astype(np.intp), out=z)
                 else:
                     np.isnan(col, out=nan)
                     if flip is None:

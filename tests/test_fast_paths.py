@@ -1,0 +1,198 @@
+"""The fast paths give the same answers as the general ones.
+
+* A plain CSV file (no quote characters) is split with numpy (:mod:`aspire_models._csvsplit`);
+  every file is read exactly as Arrow's CSV reader reads it.
+* Answers on whole-number scales are stored as one-byte codes
+  (:class:`~aspire_models.responses.AnswerMatrix`); scores are the same as from float64.
+* The fingerprint of an in-memory table is exact: it changes when any cell changes, even a
+  cell that breaks a rule, and not when only the column type does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aspire_models import Registry, responses
+from aspire_models.examples import example_path
+from aspire_models.responses import AnswerMatrix, ResponseSet, read_arrow, read_csv
+from aspire_models.scorers.dimensions import dimension_scores
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = ["respondent_id", "organisation", "leadership.now", "leadership.future", "alignment.now", "hr-tools-used"]
+ANSWERS = st.sampled_from(["", "1", "7", "10", "11", "0", "00", "07", " 7 ", "7.0", "7.5", "seven", "99", "-1", "1e1"])
+
+
+def arrow_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(responses, "_read_plain", lambda *a, **k: None)
+
+
+def same(a: ResponseSet, b: ResponseSet) -> None:
+    assert (a.n_input, a.n_accepted, a.n_rejected) == (b.n_input, b.n_accepted, b.n_rejected)
+    assert [r.to_dict() for r in a.rejected] == [r.to_dict() for r in b.rejected]
+    assert a.rows.tolist() == b.rows.tolist()
+    assert a.respondent_id.tolist() == b.respondent_id.tolist()
+    assert a.organisation.labels == b.organisation.labels
+    assert a.organisation.codes.tolist() == b.organisation.codes.tolist()
+    np.testing.assert_array_equal(a.numeric, b.numeric)
+    assert {k: v.tolist() for k, v in a.multi.items()} == {k: v.tolist() for k, v in b.multi.items()}
+    assert a.digest == b.digest
+
+
+@st.composite
+def plain_csv(draw: Any) -> str:
+    rows = draw(st.integers(1, 30))
+    lines = [",".join(HEADER)]
+    for _ in range(rows):
+        rid = draw(st.sampled_from(["a", "b", "c", "d", "e", "f", "", " g "]))
+        org = draw(st.sampled_from(["C1", "C2", "", " C3 "]))
+        cells = [draw(ANSWERS) for _ in range(3)]
+        tools = draw(st.sampled_from(["", "employee-relations", "astrology", "employee-relations;astrology"]))
+        lines.append(",".join([rid, org, *cells, tools]))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    return ending.join(lines) + draw(st.sampled_from([ending, ""]))
+
+
+@given(text=plain_csv())
+def test_numpy_csv_split_reads_as_arrow_does(core: Registry, text: str) -> None:
+    sop = core.instrument("aspire-sop-self-assessment")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "r.csv"
+        p.write_bytes(text.encode())
+        fast = read_csv(p, sop)
+        with pytest.MonkeyPatch.context() as mp:
+            arrow_only(mp)
+            slow = read_csv(p, sop)
+    same(fast, slow)
+
+
+def test_the_numpy_split_is_taken_for_plain_files_only(core: Registry, tmp_path: Path) -> None:
+    sop = core.instrument("aspire-sop-self-assessment")
+    names = HEADER
+    plain = tmp_path / "plain.csv"
+    plain.write_text(",".join(names) + "\na,C1,7,9,1,\n")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(",".join(names) + '\na,"C1",7,9,1,\n')
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(",".join(names) + "\na,C1,7,9,1,\nb,C1,7\n")
+    blank = tmp_path / "blank.csv"
+    blank.write_text(",".join(names) + "\na,C1,7,9,1,\n\nb,C1,7,9,1,\n")
+    data = plain.read_bytes()
+    assert responses._csvsplit.blocks(data, data.find(b"\n") + 1, 1 << 20) is not None
+    assert responses._csvsplit.blocks(quoted.read_bytes(), 0, 1 << 20) is None
+    raw = np.frombuffer(ragged.read_bytes(), dtype=np.uint8)
+    assert responses._csvsplit.split(raw[raw.tolist().index(10) + 1 :], len(names), ord(",")) is None
+    raw = np.frombuffer(blank.read_bytes(), dtype=np.uint8)
+    assert responses._csvsplit.split(raw[raw.tolist().index(10) + 1 :], len(names), ord(",")) is None
+    # and each is still read, by Arrow's reader, with nothing lost
+    assert read_csv(ragged, sop).n_input == 2 and read_csv(ragged, sop).n_rejected == 1
+    assert read_csv(blank, sop).n_accepted == 2
+    assert read_csv(quoted, sop).organisation.labels == ("C1",)
+
+
+def test_blocks_of_a_large_file_are_cut_at_line_ends(
+    core: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sop = core.instrument("aspire-sop-self-assessment")
+    monkeypatch.setattr(responses, "_SPLIT_BLOCK", 64)  # many small blocks
+    lines = [",".join(HEADER)] + [
+        f"r{i},C{i % 3},{i % 10 + 1},{(i * 7) % 12},{i % 11},employee-relations" for i in range(500)
+    ]
+    p = tmp_path / "many.csv"
+    p.write_text("\n".join(lines) + "\n")
+    fast = read_csv(p, sop)
+    arrow_only(monkeypatch)
+    same(fast, read_csv(p, sop))
+    assert fast.n_input == 500
+
+
+# ---------------------------------------------------------------------------------------
+# one-byte answer codes
+# ---------------------------------------------------------------------------------------
+def test_answers_on_a_rating_scale_are_one_byte_codes(core: Registry) -> None:
+    rs = read_csv(example_path("aspire-sop-responses.csv"), core.instrument("aspire-sop-self-assessment"))
+    assert rs.answers.coded and rs.answers.data.dtype == np.uint8
+    assert rs.numeric.dtype == np.float64 and not rs.numeric.flags.writeable
+    assert set(np.unique(rs.answers.data).tolist()) <= set(range(0, 11))
+
+
+@pytest.mark.parametrize(
+    ("instrument", "example"),
+    [
+        ("aspire-sop-self-assessment", "aspire-sop-responses.csv"),
+        ("hrbp360-review", "hrbp360-responses.csv"),
+        ("innovation-adoption-survey", "innovation-adoption.csv"),
+    ],
+)
+def test_codes_and_floats_score_alike(
+    core: Registry, monkeypatch: pytest.MonkeyPatch, instrument: str, example: str
+) -> None:
+    from aspire_models import score
+
+    coded = score(core, instrument, example_path(example))
+    monkeypatch.setattr(responses, "coded_scale", lambda scale: False)
+    floats = score(core, instrument, example_path(example))
+    assert coded.to_json() == floats.to_json()
+
+
+BENCH = ROOT / "benchmarks" / "bench-instrument.json"
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 300),
+    missing=st.floats(0.0, 0.9),
+    min_answered=st.sampled_from([0.5, 1, 2, 0.9]),
+    method=st.sampled_from(["mean", "sum"]),
+)
+def test_dimension_scores_from_codes_equal_scores_from_values(
+    core: Registry, seed: int, rows: int, missing: float, min_answered: float, method: str
+) -> None:
+    ins = core.load_instrument(BENCH)  # reverse-keyed items, now/future modes
+    rng = np.random.default_rng(seed)
+    m = len(ins.numeric_columns())
+    codes = rng.integers(1, 11, (rows, m)).astype(np.uint8)  # scale 1-10: code k is value k
+    codes[rng.random((rows, m)) < missing] = 0
+    matrix = AnswerMatrix(np.asfortranarray(codes), np.ones(m))
+    values = np.where(codes == 0, np.nan, codes.astype(np.float64))
+    a = dimension_scores(ins, matrix, method=method, min_answered=min_answered)
+    b = dimension_scores(ins, values, method=method, min_answered=min_answered)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    np.testing.assert_array_equal(a.answered, b.answered)
+    np.testing.assert_array_equal(matrix.values(), values)
+
+
+# ---------------------------------------------------------------------------------------
+# in-memory fingerprints
+# ---------------------------------------------------------------------------------------
+def _table(cells: dict[str, list[Any]], typ: pa.DataType | None = None) -> pa.Table:
+    typ = typ or pa.float64()
+    return pa.table(
+        {
+            "respondent_id": pa.array(["a", "b"]),
+            "organisation": pa.array(["C1", "C1"]),
+            **{k: pa.array(v, type=typ) for k, v in cells.items()},
+        }
+    )
+
+
+def test_fingerprint_is_exact_even_for_broken_cells(core: Registry) -> None:
+    sop = core.instrument("aspire-sop-self-assessment")
+    d = [read_arrow(_table({"leadership.now": [7, v]}), sop) for v in (11.0, 12.0, 11.5, 7.0)]
+    assert d[0].n_rejected == d[1].n_rejected == d[2].n_rejected == 1 and d[3].n_rejected == 0
+    assert len({r.digest for r in d}) == 4  # 11, 12 and 11.5 are all coded 'broken': still told apart
+    as_int = read_arrow(_table({"leadership.now": [7, 11]}, pa.int64()), sop)
+    assert as_int.digest == d[0].digest  # the same numbers, another column type
+    frame = responses.read_frame(
+        pd.DataFrame({"respondent_id": ["a", "b"], "organisation": ["C1", "C1"], "leadership.now": [7.0, 11.0]}), sop
+    )
+    assert frame.digest == d[0].digest
