@@ -870,22 +870,37 @@ class _Answers:
         self.key_tables: dict[int, NDArray[np.uint8]] = {}
 
     def _store(
-        self, out: NDArray[Any], x: NDArray[np.float64], scale: NumericScale
+        self,
+        out: NDArray[Any],
+        x: NDArray[np.float64],
+        scale: NumericScale,
+        valid: NDArray[np.bool_] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
-        """Store parsed values (NaN = missing) in a column piece; the rows that break a range
-        or whole-number rule, and their rule bits (a cheap test over all values; the rules
-        themselves only for the others)."""
+        """Store parsed values (NaN = missing; where ``valid`` is given, the False cells are
+        missing whatever ``x`` holds there) in a column piece; the rows that break a range or
+        whole-number rule, and their rule bits (a cheap test over all values; the rules
+        themselves only for the cells that fail it)."""
         with np.errstate(invalid="ignore"):
-            ok = x >= scale.min
-            ok &= x <= scale.max
-            if scale.integer:
-                ok &= np.floor(x) == x
+            if self.coded:
+                t = x - (scale.min - 1.0)  # codes 1..points for the values min..max
+                ok = t >= 1.0
+                ok &= t <= scale.max - scale.min + 1.0
+                ok &= np.floor(t) == t
+                out[:] = t  # the cells that fail the test are set below
+            else:
+                ok = x >= scale.min
+                ok &= x <= scale.max
+                if scale.integer:
+                    ok &= np.floor(x) == x
+                if out is not x:
+                    out[:] = x
+        odd = np.flatnonzero(~ok)  # out of range, not whole, missing (NaN), or null
+        if valid is not None:
+            if self.coded:
+                np.copyto(out, 0, where=~valid)
+            odd = odd[valid[odd]]
         if self.coded:
-            # codes 1..K for the values min..max; everything else stays 0 (missing) for now
-            np.copyto(out, x - (scale.min - 1.0), where=ok, casting="unsafe")
-        elif out is not x:
-            out[:] = x
-        odd = np.flatnonzero(~ok)  # out of range, not whole, or missing (NaN)
+            out[odd] = 0
         bits = _rule_bits(x[odd], scale)
         hit = bits != 0
         rows = odd[hit]
@@ -946,7 +961,11 @@ class _Answers:
                     piece = pa.array(piece, from_pandas=True)
                 piece = _as_array(piece)
                 typ = piece.type
-                if pa.types.is_floating(typ) or pa.types.is_integer(typ):
+                if self.coded and pa.types.is_float64(typ):  # read from the buffers, nulls as they are
+                    data, valid = _float64_buffers(piece)
+                    rows, bits = self._store(out, data, scale, valid)
+                    given = ("arrow", piece)
+                elif pa.types.is_floating(typ) or pa.types.is_integer(typ):
                     rows, bits = self._store(out, _arrow_floats(piece, None if self.coded else out), scale)
                     given = ("arrow", piece)
                 elif pa.types.is_dictionary(typ):
@@ -1022,21 +1041,29 @@ def _digit_answer_codes(scale: NumericScale) -> NDArray[np.uint8]:
     return out
 
 
+def _float64_buffers(arr: pa.Array) -> tuple[NDArray[np.float64], NDArray[np.bool_] | None]:
+    """A float64 Arrow array's values as they are in its buffer (a null's slot holds any
+    value) and its validity (None: no nulls), without copying the values."""
+    n = len(arr)
+    bufs = arr.buffers()
+    data = np.frombuffer(bufs[1], dtype=np.float64)[arr.offset : arr.offset + n]
+    if not arr.null_count:
+        return data, None
+    first = arr.offset // 8
+    bitmap = np.frombuffer(bufs[0], dtype=np.uint8)[first : (arr.offset + n + 7) // 8]
+    shift = arr.offset - 8 * first
+    return data, np.unpackbits(bitmap, bitorder="little", count=shift + n)[shift:].view(np.bool_)
+
+
 def _arrow_floats(arr: pa.Array, out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """A numeric Arrow array as float64, null = NaN (float64 arrays read from their buffers)."""
-    n = len(arr)
     if pa.types.is_float64(arr.type):
-        bufs = arr.buffers()
-        data = np.frombuffer(bufs[1], dtype=np.float64)[arr.offset : arr.offset + n]
+        data, valid = _float64_buffers(arr)
         if out is None:
-            out = data.copy() if arr.null_count else data
+            out = data.copy() if valid is not None else data
         else:
             out[:] = data
-        if arr.null_count:
-            first = arr.offset // 8
-            bitmap = np.frombuffer(bufs[0], dtype=np.uint8)[first : (arr.offset + n + 7) // 8]
-            shift = arr.offset - 8 * first
-            valid = np.unpackbits(bitmap, bitorder="little", count=shift + n)[shift:].view(np.bool_)
+        if valid is not None:
             np.copyto(out, np.nan, where=~valid)
         return out
     values = np.asarray(pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False))

@@ -65,11 +65,15 @@ def moments_with_gaps(
     now = [j for j, _ in pairs]
     future = [k for _, k in pairs]
 
-    def rows(index: NDArray[np.int64]) -> NDArray[np.float64]:
-        s = np.take(scores, index, axis=0)
-        return np.hstack([s, s[:, future] - s[:, now]])
+    d = scores.shape[1]
 
-    return Moments.of_rows(rows, codes, n_groups, scores.shape[1] + len(pairs))
+    def columns(index: NDArray[np.int64]) -> NDArray[np.float64]:
+        x = np.empty((d + len(pairs), len(index)))
+        x[:d] = np.take(scores, index, axis=0).T  # one transposing copy
+        np.subtract(x[future], x[now], out=x[d:])
+        return x
+
+    return Moments.of_columns(columns, codes, n_groups, d + len(pairs))
 
 
 def with_gaps(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.float64], list[str], list[str]]:

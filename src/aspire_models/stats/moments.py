@@ -91,11 +91,23 @@ class Moments:
         cls, rows: Callable[[NDArray[np.int64]], F64], codes: NDArray[np.integer], n_groups: int, n_vars: int
     ) -> Moments:
         """Statistics per group of the ``n_vars`` values of each row; ``rows(indices)`` gives
-        the values of the rows at ``indices`` (so they can be made only when needed).
+        the values of the rows at ``indices`` (so they can be made only when needed)."""
+        return cls.of_columns(
+            lambda index: np.ascontiguousarray(np.asarray(rows(index), dtype=np.float64).T), codes, n_groups, n_vars
+        )
+
+    @classmethod
+    def of_columns(
+        cls, columns: Callable[[NDArray[np.int64]], F64], codes: NDArray[np.integer], n_groups: int, n_vars: int
+    ) -> Moments:
+        """Statistics per group; ``columns(indices)`` gives the values of the rows at
+        ``indices`` as a C-contiguous ``n_vars x len(indices)`` array (one row per variable).
 
         The rows are put in group order once (a stable radix sort of the codes: each group
         keeps its rows' order) and taken in blocks of whole groups, a few MB each, on two
         threads; in a block every statistic is one segment reduction (``ufunc.reduceat``).
+        Missing values (NaN) are few, so they are found once per block and dealt with where
+        they are, not with full-size masks.
         """
         out = cls.empty(n_groups, n_vars)
         codes = np.asarray(codes)
@@ -117,16 +129,22 @@ class Moments:
             r0 = int(ends[g0 - 1]) if g0 else 0
             reps = sizes[groups[g0:g1]]
             starts = np.cumsum(reps) - reps
-            x = np.ascontiguousarray(np.asarray(rows(order[r0 : int(ends[g1 - 1])]), dtype=np.float64).T)
-            nan = np.isnan(x)
-            z = np.where(nan, 0.0, x)
-            cnt = reps - np.add.reduceat(nan, starts, axis=1, dtype=np.int64)
+            x = columns(order[r0 : int(ends[g1 - 1])])
+            var, pos = np.nonzero(np.isnan(x))  # the missing values: few
+            cnt = np.broadcast_to(reps, x.shape[:1] + reps.shape).copy()
+            z = x
+            if len(var):
+                seg = np.searchsorted(starts, pos, side="right") - 1
+                cnt -= np.bincount(var * len(reps) + seg, minlength=cnt.size).reshape(cnt.shape)
+                z = x.copy()
+                z[var, pos] = 0.0
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.add.reduceat(z, starts, axis=1) / np.maximum(cnt, 1)
-            z -= np.repeat(mean, reps, axis=1)
-            np.copyto(z, 0.0, where=nan)
-            z *= z
-            m2 = np.add.reduceat(z, starts, axis=1)
+            dev = z - np.repeat(mean, reps, axis=1)
+            if len(var):
+                dev[var, pos] = 0.0
+            dev *= dev
+            m2 = np.add.reduceat(dev, starts, axis=1)
             lo = np.fmin.reduceat(x, starts, axis=1)
             hi = np.fmax.reduceat(x, starts, axis=1)
             return g0, g1, (cnt, mean, m2, lo, hi)
