@@ -58,7 +58,7 @@ class NetAgreementScorer:
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         # respondents x values: the mean of each respondent's items per value, after reverse keying
-        dims = dimension_scores(ctx.instrument, ctx.data.numeric, min_answered=1)
+        dims = dimension_scores(ctx.instrument, ctx.data.answers, min_answered=1)
         scored = ~np.isnan(dims.scores)
         favourable = scored & (dims.scores >= params["favourable"])
         unfavourable = scored & (dims.scores <= params["unfavourable"])

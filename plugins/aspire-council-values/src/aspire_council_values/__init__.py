@@ -33,7 +33,7 @@ class TopBoxScorer:
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         from aspire_models.scorers.dimensions import dimension_scores
 
-        dims = dimension_scores(ctx.instrument, ctx.data.numeric)
+        dims = dimension_scores(ctx.instrument, ctx.data.answers)
         scored = ~np.isnan(dims.scores)
         top = (dims.scores >= params["threshold"]) & scored
         n = scored.sum(axis=0)
