@@ -7,8 +7,8 @@ invalid rows. Every invalid row breaks exactly one rule, so the expected number 
 rejections is known exactly (:attr:`Expected.rejected`).
 
 Invalid rows, in turn: an answer of 0 or 11, a fractional answer (7.5), text in an answer
-(``seven``, ``n/a``, ``nan``, ``7 1/2``), a respondent id already used by an earlier row, a
-blank organisation, a blank respondent id. A few valid cells use the documented lenient
+(``seven``, ``n/a``, ``nan``, ``7 1/2``), a respondent id already used by an earlier valid row of the
+same block, a blank organisation, a blank respondent id. A few valid cells use the documented lenient
 spellings (`` 7 `` and ``7.0``), so the reader's fallback paths are exercised too.
 
 The same respondents come in three forms: a CSV file (:func:`write_csv`), and typed in-memory
@@ -145,6 +145,7 @@ def blocks(spec: Spec) -> Iterator[Block]:
                 put(int(r), int(c), f" {int(x[r, c])} " if (r + c) % 2 else f"{int(x[r, c])}.0")
         n_bad = round(spec.invalid * n)
         bad = np.sort(rng.choice(n, size=n_bad, replace=False))
+        bad_rows = set(bad.tolist())
         blank_org: list[int] = []
         blank_id: list[int] = []
         dup_of: dict[int, int] = {}
@@ -159,15 +160,19 @@ def blocks(spec: Spec) -> Iterator[Block]:
                 x[r, c] = 99.0
                 put(r, c, TEXT[i % len(TEXT)])
             elif kind == "duplicate":
-                dup_of[r] = int(rng.integers(start + r)) if start + r > 0 else 0
+                # repeat the id of an earlier row of this block that keeps its own id (not
+                # an invalid row: its id may be blanked or itself a repeat); none: out of range
+                src = int(rng.integers(r)) if r > 0 else -1
+                while src >= 0 and src in bad_rows:
+                    src -= 1
+                if src >= 0:
+                    dup_of[r] = start + src
+                else:
+                    x[r, c] = 11.0
             elif kind == "blank-organisation":
                 blank_org.append(r)
             else:
                 blank_id.append(r)
-        if dup_of and start + min(dup_of) == 0:
-            # the very first row cannot repeat an earlier id: make it out of range instead
-            del dup_of[0]
-            x[0, 0] = 11.0
         if dup_of:
             rows = np.array(list(dup_of), dtype=np.int64)
             mask = np.zeros(n, dtype=bool)

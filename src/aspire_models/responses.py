@@ -662,7 +662,9 @@ def _frame_columns(df: pd.DataFrame) -> dict[str, Column_]:
 
     columns: dict[str, Column_] = {}
     for name, s in df.items():
-        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        if s.dtype == np.float64:  # NaN is already the missing value: no copy
+            columns[str(name)] = s.to_numpy(copy=False)
+        elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             columns[str(name)] = s.to_numpy(dtype="float64", na_value=np.nan)
         else:
             columns[str(name)] = _frame_text(s)
