@@ -74,6 +74,8 @@ class Spec:
     missing: float = 0.02
     invalid: float = 0.001
     seed: int = 20240601
+    #: share of cells written with a lenient but valid spelling (CSV form only)
+    lenient: float = 1e-4
 
 
 @dataclass
@@ -87,6 +89,8 @@ class Block:
     values: np.ndarray[Any, np.dtype[np.float64]]
     text: dict[int, tuple[np.ndarray[Any, np.dtype[np.int64]], list[str]]]
     invalid: int
+    #: the invalid rows (indices within the block) and the rule each breaks
+    kinds: dict[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,15 +136,13 @@ def blocks(spec: Spec) -> Iterator[Block]:
         x[rng.random((n, k)) < spec.missing] = np.nan
         ids = _ids(start, n)
         orgs = labels.take(pa.array(org))
-        text: dict[int, tuple[list[int], list[str]]] = {}
+        text: dict[int, dict[int, str]] = {}
 
-        def put(row: int, col: int, s: str, cells: dict[int, tuple[list[int], list[str]]] = text) -> None:
-            rows, strs = cells.setdefault(col, ([], []))
-            rows.append(row)
-            strs.append(s)
+        def put(row: int, col: int, s: str, cells: dict[int, dict[int, str]] = text) -> None:
+            cells.setdefault(col, {})[row] = s  # an invalid text replaces a lenient spelling
 
         # lenient but valid spellings in about 0.01% of cells (CSV form only)
-        for r, c in zip(*np.nonzero(rng.random((n, k)) < 1e-4), strict=True):
+        for r, c in zip(*np.nonzero(rng.random((n, k)) < spec.lenient), strict=True):
             if not np.isnan(x[r, c]):
                 put(int(r), int(c), f" {int(x[r, c])} " if (r + c) % 2 else f"{int(x[r, c])}.0")
         n_bad = round(spec.invalid * n)
@@ -152,10 +154,9 @@ def blocks(spec: Spec) -> Iterator[Block]:
         for i, r in enumerate(bad.tolist()):
             kind = KINDS[(start // BLOCK + i) % len(KINDS)]
             c = int(rng.integers(k))
-            if kind == "range":
-                x[r, c] = 0.0 if i % 2 else 11.0
-            elif kind == "fraction":
-                x[r, c] = 7.5
+            if kind in ("range", "fraction"):
+                x[r, c] = (0.0 if i % 2 else 11.0) if kind == "range" else 7.5
+                text.get(c, {}).pop(r, None)  # the invalid number, not a lenient spelling of the old one
             elif kind == "text":
                 x[r, c] = 99.0
                 put(r, c, TEXT[i % len(TEXT)])
@@ -169,6 +170,7 @@ def blocks(spec: Spec) -> Iterator[Block]:
                     dup_of[r] = start + src
                 else:
                     x[r, c] = 11.0
+                    text.get(c, {}).pop(r, None)
             elif kind == "blank-organisation":
                 blank_org.append(r)
             else:
@@ -186,8 +188,9 @@ def blocks(spec: Spec) -> Iterator[Block]:
             mask = np.zeros(n, dtype=bool)
             mask[blank_org] = True
             orgs = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), orgs)
-        frozen = {c: (np.array(r, dtype=np.int64), s) for c, (r, s) in text.items()}
-        yield Block(start, ids, orgs, x, frozen, n_bad)
+        frozen = {c: (np.array(list(cells), dtype=np.int64), list(cells.values())) for c, cells in text.items()}
+        kinds = {r: KINDS[(start // BLOCK + i) % len(KINDS)] for i, r in enumerate(bad.tolist())}
+        yield Block(start, ids, orgs, x, frozen, n_bad, kinds)
 
 
 def _earlier(rows: list[int]) -> pa.Array:

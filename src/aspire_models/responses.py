@@ -884,11 +884,15 @@ class _Answers:
         themselves only for the cells that fail it)."""
         with np.errstate(invalid="ignore"):
             if self.coded:
-                t = x - (scale.min - 1.0)  # codes 1..points for the values min..max
-                ok = t >= 1.0
-                ok &= t <= scale.max - scale.min + 1.0
-                ok &= np.floor(t) == t
-                out[:] = t  # the cells that fail the test are set below
+                # codes 1..points for the values min..max. Cast to a byte, a whole number
+                # from 0 to 255 stays itself and anything else (fractions, NaN, out of
+                # range) becomes another number, so one comparison with the value tells
+                # whole numbers in range from all else. The cells that fail are set below.
+                t = x - (scale.min - 1.0)
+                out[:] = t
+                ok = out == t
+                ok &= out >= 1
+                ok &= out <= int(scale.max - scale.min + 1)
             else:
                 ok = x >= scale.min
                 ok &= x <= scale.max
