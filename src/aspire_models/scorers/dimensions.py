@@ -137,6 +137,9 @@ def dimension_scores(
     else:
         values = np.asarray(values.values() if isinstance(values, AnswerMatrix) else values, dtype=np.float64)
     n = values.shape[0]
+    # sums of codes in 16 bits when they fit (twice the numbers per instruction)
+    widest = max(((shared[1] + 1) * len(members[k]) for k, shared in enumerate(integral) if shared), default=0)
+    int_type = np.int16 if widest < 1 << 15 else np.int32
     # row-major (the aggregates take whole rows), written block by block in row order
     scores = np.empty((n, d), dtype=np.float64)
     count_type = np.int8 if max(n_items, default=0) < 128 else np.int32
@@ -153,7 +156,7 @@ def dimension_scores(
             local.size = m
             local.work = np.empty(m), np.empty(m), np.empty(m), np.empty(m, dtype=bool), np.empty(m, dtype=np.int32)
             local.out = np.empty((m, d), order="F"), np.empty((m, d), dtype=count_type, order="F")
-            local.ints = np.empty(m, np.int32), np.empty(m, np.int32), np.empty(m, np.int32)
+            local.ints = tuple(np.empty(m, int_type) for _ in range(3))
         num, den, z, nan, missing = (w[:m] for w in local.work)
         block_scores, block_answered = (o[:m] for o in local.out)
         for k, mem in enumerate(members):
