@@ -196,3 +196,38 @@ def test_fingerprint_is_exact_even_for_broken_cells(core: Registry) -> None:
         pd.DataFrame({"respondent_id": ["a", "b"], "organisation": ["C1", "C1"], "leadership.now": [7.0, 11.0]}), sop
     )
     assert frame.digest == d[0].digest
+
+
+@given(
+    st.lists(st.none() | st.text(alphabet=st.sampled_from("ab7 \t\r\n\u00a0\u2003\u3000é\x1f"), max_size=6), max_size=8)
+)
+def test_trimming_is_skipped_only_when_it_changes_nothing(texts: list[str | None]) -> None:
+    import pyarrow.compute as pc
+
+    from aspire_models._columnar import may_need_trimming
+
+    arr = pa.array(texts, type=pa.string())
+    if not may_need_trimming(arr):
+        assert pc.utf8_trim_whitespace(arr).to_pylist() == texts
+
+
+def test_identifier_length_rule_still_counts_characters(core: Registry) -> None:
+    sop = core.instrument("aspire-sop-self-assessment")
+    ids = ["a" * 200, "é" * 150, "b" * 201]  # 200 characters; 150 characters in 300 bytes; 201
+    rs = read_arrow(
+        pa.table({"respondent_id": ids, "organisation": ["C1"] * 3, "leadership.now": [1.0, 2.0, 3.0]}), sop
+    )
+    assert [(r.row, [p.rule for p in r.problems]) for r in rs.rejected] == [(3, ["maxLength"])]
+
+
+def test_missing_scores_are_counted_while_scoring(core: Registry) -> None:
+    ins = core.load_instrument(BENCH)
+    rng = np.random.default_rng(7)
+    values = rng.integers(1, 11, (5_000, len(ins.numeric_columns()))).astype(np.float64)
+    values[rng.random(values.shape) < 0.6] = np.nan
+    for data in (
+        values,
+        AnswerMatrix(np.asfortranarray(np.nan_to_num(values).astype(np.uint8)), np.ones(values.shape[1])),
+    ):
+        dims = dimension_scores(ins, data, min_answered=2)
+        assert dims.missing == int(np.isnan(dims.scores).sum()) > 0

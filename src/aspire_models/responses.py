@@ -1225,6 +1225,9 @@ def _validate(
         return columns.get(name)
 
     def too_long(arr: pa.Array, name: str) -> None:
+        offsets, _ = _columnar.string_buffers(arr)
+        if len(arr) and int((offsets[1:] - offsets[:-1]).max()) <= _ID_MAX_LENGTH:
+            return  # no more bytes than the limit, so no more characters
         lengths = np.asarray(pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False))
         flag(lengths > _ID_MAX_LENGTH, "maxLength", f"{name} is longer than {_ID_MAX_LENGTH} characters", name)
 
@@ -1232,7 +1235,7 @@ def _validate(
     rid_col = column("respondent_id")
     assert rid_col is not None
     rid = _as_text(rid_col)
-    ids = rid if exact else pc.utf8_trim_whitespace(rid)
+    ids = rid if exact or not _columnar.may_need_trimming(rid) else pc.utf8_trim_whitespace(rid)
     offsets, _ = _columnar.string_buffers(ids)
     empty = (offsets[1:] - offsets[:-1]) == 0
     valid = np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)

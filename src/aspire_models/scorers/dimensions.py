@@ -54,6 +54,8 @@ class Dimensions:
     scores: NDArray[np.float64]
     answered: NDArray[np.integer[Any]]
     n_items: tuple[int, ...]
+    #: how many scores are missing (NaN): too few items answered
+    missing: int = 0
 
     def index(self, element: str, mode: str | None) -> int:
         for j, (e, m) in enumerate(zip(self.elements, self.modes, strict=True)):
@@ -145,6 +147,7 @@ def dimension_scores(
     count_type = np.int8 if max(n_items, default=0) < 128 else np.int32
     answered = np.empty((n, d), dtype=count_type)
     local = threading.local()
+    missing_scores: list[int] = []  # per block and dimension (appending is thread-safe)
     step = max(1, _CELLS_PER_BLOCK // 8)
 
     def block(bounds: tuple[int, int]) -> None:
@@ -181,7 +184,9 @@ def dimension_scores(
                 num += isum
                 with np.errstate(invalid="ignore", divide="ignore"):
                     np.divide(num, icnt, out=num)
-                num[icnt < need[k]] = np.nan
+                unscored = icnt < need[k]
+                num[unscored] = np.nan
+                missing_scores.append(int(np.count_nonzero(unscored)))
                 block_scores[:, k] = num
                 block_answered[:, k] = icnt
                 continue
@@ -211,7 +216,9 @@ def dimension_scores(
             total = cnt if unit else den
             with np.errstate(invalid="ignore", divide="ignore"):
                 np.divide(num, total, out=num)
-            num[(cnt < need[k]) | (total <= 0)] = np.nan
+            unscored = (cnt < need[k]) | (total <= 0)
+            num[unscored] = np.nan
+            missing_scores.append(int(np.count_nonzero(unscored)))
             block_scores[:, k] = num
             block_answered[:, k] = cnt
         scores[a:b] = block_scores  # one transposing copy per block
@@ -222,7 +229,7 @@ def dimension_scores(
         scores *= total_weight
     elements = tuple(k[0] for k in keys)
     modes = tuple(k[1] for k in keys)
-    return Dimensions(elements, modes, scores, answered, tuple(int(k) for k in n_items))
+    return Dimensions(elements, modes, scores, answered, tuple(int(k) for k in n_items), sum(missing_scores))
 
 
 def cached_dimensions(ctx: ScoringContext, method: str = "mean", min_answered: float = 0.5) -> Dimensions:
@@ -281,7 +288,7 @@ class DimensionScorer:
             "dimension ('element' or 'element.mode'); a score is missing (null) when fewer than "
             "min_answered items were answered.",
         )
-        missing = int(np.isnan(dims.scores).sum())
+        missing = dims.missing
         return ScorerOutput(
             self.id,
             params,
