@@ -21,7 +21,11 @@ from numpy.typing import NDArray
 
 from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, Dimensions, cached_dimensions
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
-from aspire_models.stats.moments import Moments
+from aspire_models.stats.moments import Discrete, Moments
+
+#: the most (group, level) counts a gap between two discrete scores is counted in; beyond
+#: it the gap is summed as floats
+_MAX_BINS = 1 << 22
 
 __all__ = [
     "AggregateScorer",
@@ -59,29 +63,57 @@ def gap_columns(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.flo
 def moments_with_gaps(
     dims: Dimensions, pairs: list[tuple[int, int]], codes: NDArray[np.int32], n_groups: int
 ) -> Moments:
-    """Organisation moments of the dimension scores followed by the gaps, made block by block
-    of rows (no respondents x (dimensions + gaps) matrix)."""
+    """Organisation moments of the dimension scores followed by the gaps; a gap is made only
+    while its statistics are taken (no respondents x (dimensions + gaps) matrix).
+
+    Scores that take few values (:attr:`Dimensions.discrete`) are counted, not summed, and so
+    is a gap between two of them: its level is the pair of the two scores' levels, its
+    values every difference ``future - now`` (the float subtraction the respondent's gap is).
+    """
     scores = dims.scores
-    now = [j for j, _ in pairs]
-    future = [k for _, k in pairs]
-
     d = scores.shape[1]
+    discrete = dims.discrete or (None,) * d
 
-    def columns(index: NDArray[np.int64]) -> NDArray[np.float64]:
-        x = np.empty((d + len(pairs), len(index)))
-        x[:d] = np.take(scores, index, axis=0).T  # one transposing copy
-        np.subtract(x[future], x[now], out=x[d:])
-        return x
+    def column(j: int) -> NDArray[np.float64] | Discrete:
+        if j < d:
+            return discrete[j] or scores[:, j]
+        now, future = pairs[j - d]
+        a, b = discrete[now], discrete[future]
+        if a is not None and b is not None:
+            gap = gap_levels(a, b)
+            if gap is not None and len(gap.values) * n_groups <= _MAX_BINS:
+                return gap
+        return np.subtract(scores[:, future], scores[:, now])
 
-    return Moments.of_columns(columns, codes, n_groups, d + len(pairs))
+    return Moments.of_columns(column, codes, n_groups, d + len(pairs))
+
+
+def gap_levels(now: Discrete, future: Discrete) -> Discrete | None:
+    """The respondent gap ``future - now`` of two discrete scores as a discrete variable (None
+    when its levels would not fit in 16 bits): its values are the distinct differences of a
+    future and a now value (the float subtraction the respondent's gap is), NaN last."""
+    width = len(now.values)
+    differences = np.subtract.outer(future.values, now.values).ravel()
+    distinct = np.unique(differences[~np.isnan(differences)])
+    if len(differences) > 1 << 16 or len(distinct) >= 1 << 16:
+        return None
+    level_of = np.searchsorted(distinct, differences).astype(np.uint16)  # NaN sorts last
+    pair = np.multiply(future.levels, width, dtype=np.uint16)
+    pair += now.levels
+    return Discrete(np.take(level_of, pair), np.append(distinct, np.nan))
 
 
 def with_gaps(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.float64], list[str], list[str]]:
-    """Dimension scores plus, per element measured in both modes, the respondent gap future-now."""
+    """Dimension scores plus, per element measured in both modes, the respondent gap
+    future-now (column-major, as the scores)."""
     gaps, gap_elements = gap_columns(dims, now, future)
     elements = list(dims.elements) + gap_elements
     modes: list[str] = [m if m is not None else "" for m in dims.modes] + ["gap"] * len(gap_elements)
-    return np.hstack([dims.scores, gaps]), elements, modes
+    d = dims.scores.shape[1]
+    values = np.empty((dims.scores.shape[0], d + gaps.shape[1]), order="F")
+    values[:, :d] = dims.scores
+    values[:, d:] = gaps
+    return values, elements, modes
 
 
 def organisation_moments(values: NDArray[np.float64], org_codes: NDArray[np.int32], n_orgs: int) -> Moments:

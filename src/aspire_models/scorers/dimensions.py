@@ -31,6 +31,7 @@ from aspire_models import _columnar
 from aspire_models.instrument import Instrument, NumericScale
 from aspire_models.responses import AnswerMatrix
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.stats.moments import Discrete
 
 __all__ = ["DimensionScorer", "Dimensions", "dimension_scores", "reverse_keyed"]
 
@@ -56,6 +57,10 @@ class Dimensions:
     n_items: tuple[int, ...]
     #: how many scores are missing (NaN): too few items answered
     missing: int = 0
+    #: per dimension, its scores as a :class:`~aspire_models.stats.moments.Discrete`
+    #: variable when they take few values (sums of one-byte codes), else None; grouped
+    #: statistics then count levels instead of summing floats (empty: none)
+    discrete: tuple[Discrete | None, ...] = ()
 
     def index(self, element: str, mode: str | None) -> int:
         for j, (e, m) in enumerate(zip(self.elements, self.modes, strict=True)):
@@ -139,13 +144,35 @@ def dimension_scores(
     else:
         values = np.asarray(values.values() if isinstance(values, AnswerMatrix) else values, dtype=np.float64)
     n = values.shape[0]
-    # sums of codes in 16 bits when they fit (twice the numbers per instruction)
-    widest = max(((shared[1] + 1) * len(members[k]) for k, shared in enumerate(integral) if shared), default=0)
-    int_type = np.int16 if widest < 1 << 15 else np.int32
-    # row-major (the aggregates take whole rows), written block by block in row order
-    scores = np.empty((n, d), dtype=np.float64)
+    # Integral dimensions: each respondent's (answered count c, sum of codes s) is one small
+    # integer key c * stride + s, and the score is a look-up in a table of every key's score,
+    # made with the same float operations as the general path (so the same bits).
+    strides = [len(members[k]) * shared[1] + 1 if shared else 0 for k, shared in enumerate(integral)]
+    widest = max(((len(members[k]) + 1) * strides[k] for k, shared in enumerate(integral) if shared), default=0)
+    int_type = np.int16 if widest < 1 << 15 else np.int32  # twice the numbers per instruction
+    score_tables: list[NDArray[np.float64] | None] = [None] * d
+    #: per integral dimension, the level of each key and the score of each level (distinct
+    #: scores in order, then NaN), when there are at most 256 levels
+    level_tables: list[tuple[NDArray[np.uint8], NDArray[np.float64]] | None] = [None] * d
+    for k, shared in enumerate(integral):
+        if shared is not None:
+            cnt = np.repeat(np.arange(len(members[k]) + 1), strides[k]).astype(int_type)
+            total = np.tile(np.arange(strides[k]), len(members[k]) + 1).astype(int_type)
+            table = np.multiply(cnt, shared[0] - 1.0)
+            table += total
+            with np.errstate(invalid="ignore", divide="ignore"):
+                table /= cnt
+            table[cnt < need[k]] = np.nan
+            score_tables[k] = table
+            distinct = np.unique(table[~np.isnan(table)])
+            if len(distinct) < 256:
+                level = np.searchsorted(distinct, table)  # NaN sorts last: level len(distinct)
+                level_tables[k] = level.astype(np.uint8), np.append(distinct, np.nan)
+    levels = [np.empty(n, dtype=np.uint8) if level_tables[k] is not None else None for k in range(d)]
+    # column-major: one column per dimension, as tables and aggregates read them
+    scores = np.empty((n, d), dtype=np.float64, order="F")
     count_type = np.int8 if max(n_items, default=0) < 128 else np.int32
-    answered = np.empty((n, d), dtype=count_type)
+    answered = np.empty((n, d), dtype=count_type, order="F")
     local = threading.local()
     missing_scores: list[int] = []  # per block and dimension (appending is thread-safe)
     step = max(1, _CELLS_PER_BLOCK // 8)
@@ -157,15 +184,15 @@ def dimension_scores(
         m = b - a
         if getattr(local, "size", 0) < m:  # work arrays, reused block after block by this thread
             local.size = m
-            local.work = np.empty(m), np.empty(m), np.empty(m), np.empty(m, dtype=bool), np.empty(m, dtype=np.int32)
-            local.out = np.empty((m, d), order="F"), np.empty((m, d), dtype=count_type, order="F")
+            local.work = np.empty(m), np.empty(m), np.empty(m, dtype=bool), np.empty(m, dtype=np.int32)
             local.ints = tuple(np.empty(m, int_type) for _ in range(3))
-        num, den, z, nan, missing = (w[:m] for w in local.work)
-        block_scores, block_answered = (o[:m] for o in local.out)
+            local.keys = np.empty(m, dtype=np.intp)
+        den, z, nan, missing = (w[:m] for w in local.work)
         for k, mem in enumerate(members):
-            shared = integral[k]
-            if shared is not None:  # codes of one scale, unit weights: sums of small integers
-                lo, points = shared
+            out = scores[a:b, k]
+            table, shared = score_tables[k], integral[k]
+            if table is not None and shared is not None:  # codes of one scale, unit weights
+                points = shared[1]
                 isum, icnt, itmp = (w[:m] for w in local.ints)
                 isum.fill(0)
                 icnt.fill(0)
@@ -179,18 +206,17 @@ def dimension_scores(
                         np.multiply(nan, points + 1, out=itmp)
                         isum += itmp
                         isum -= col
-                # the sum of the values: each code k is the value lo + k - 1
-                np.multiply(icnt, lo - 1.0, out=num)
-                num += isum
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    np.divide(num, icnt, out=num)
-                unscored = icnt < need[k]
-                num[unscored] = np.nan
-                missing_scores.append(int(np.count_nonzero(unscored)))
-                block_scores[:, k] = num
-                block_answered[:, k] = icnt
+                missing_scores.append(int(np.count_nonzero(icnt < need[k])))
+                answered[a:b, k] = icnt
+                key = local.keys[:m]
+                np.multiply(icnt, strides[k], out=key)
+                key += isum
+                np.take(table, key, out=out)
+                level, level_of = levels[k], level_tables[k]
+                if level is not None and level_of is not None:
+                    np.take(level_of[0], key, out=level[a:b])
                 continue
-            num.fill(0.0)
+            out.fill(0.0)
             missing.fill(0)
             unit = all(w == 1.0 for _, w, _ in mem)
             if not unit:
@@ -210,26 +236,29 @@ def dimension_scores(
                 if w != 1.0:
                     z *= w
                     np.subtract(den, w, out=den, where=nan)
-                num += z
+                out += z
                 missing += nan
             cnt = n_items[k] - missing
             total = cnt if unit else den
             with np.errstate(invalid="ignore", divide="ignore"):
-                np.divide(num, total, out=num)
+                np.divide(out, total, out=out)
             unscored = (cnt < need[k]) | (total <= 0)
-            num[unscored] = np.nan
+            out[unscored] = np.nan
             missing_scores.append(int(np.count_nonzero(unscored)))
-            block_scores[:, k] = num
-            block_answered[:, k] = cnt
-        scores[a:b] = block_scores  # one transposing copy per block
-        answered[a:b] = block_answered
+            answered[a:b, k] = cnt
 
     _columnar.parallel_map(block, [(a, min(n, a + step)) for a in range(0, n, step)])
     if method == "sum":
         scores *= total_weight
     elements = tuple(k[0] for k in keys)
     modes = tuple(k[1] for k in keys)
-    return Dimensions(elements, modes, scores, answered, tuple(int(k) for k in n_items), sum(missing_scores))
+    discrete = tuple(
+        None
+        if level is None or level_of is None
+        else Discrete(level, level_of[1] * total_weight[k] if method == "sum" else level_of[1])
+        for k, (level, level_of) in enumerate(zip(levels, level_tables, strict=True))
+    )
+    return Dimensions(elements, modes, scores, answered, tuple(int(k) for k in n_items), sum(missing_scores), discrete)
 
 
 def cached_dimensions(ctx: ScoringContext, method: str = "mean", min_answered: float = 0.5) -> Dimensions:
@@ -239,6 +268,9 @@ def cached_dimensions(ctx: ScoringContext, method: str = "mean", min_answered: f
         dims = dimension_scores(ctx.instrument, ctx.data.answers, method=method, min_answered=min_answered)
         dims.scores.flags.writeable = False
         dims.answered.flags.writeable = False
+        for x in dims.discrete:
+            if x is not None:
+                x.levels.flags.writeable = False
         return dims
 
     result: Dimensions = ctx.memo(("dimensions", method, min_answered), compute)

@@ -1,9 +1,10 @@
 """Mergeable sufficient statistics: count, mean, sum of squared deviations (M2), min, max.
 
-Grouped statistics over millions of values are computed with one sort of the group codes and
-segment reductions (no Python loop over rows), and two partial results merge exactly as if computed over the union of
-their data (Chan, Golub & LeVeque 1979 pairwise update), which is what lets chunks, Dask
-partitions or Spark tasks be combined:
+Grouped statistics over millions of values are computed variable by variable with group
+sums (``np.bincount`` with weights: one pass over the values in memory order, no sort and
+no Python loop over rows) and ``ufunc.at`` for the extremes. Two partial results merge
+exactly as if computed over the union of their data (Chan, Golub & LeVeque 1979 pairwise
+update), which is what lets chunks, Dask partitions or Spark tasks be combined:
 
 .. math::
 
@@ -21,39 +22,37 @@ True
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Moments"]
+__all__ = ["Discrete", "Moments"]
 
 F64 = NDArray[np.float64]
-#: values per block of rows in :meth:`Moments.of_rows` (a few MB: stays in cache)
-_CELLS_PER_BLOCK = 1 << 18
-T = TypeVar("T")
-R = TypeVar("R")
+#: rows per block in :meth:`Moments.of_columns` (a block's values and work arrays stay in cache)
+_ROWS_PER_BLOCK = 1 << 16
 
 
-def _map(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-    """``map(fn, items)`` in order, on up to two threads (``bincount`` releases the GIL), with
-    only a few items taken ahead (``items`` may be a generator of large blocks)."""
-    workers = min(2, os.cpu_count() or 1)
-    if workers == 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        ahead: deque[Future[R]] = deque()
-        for item in items:
-            ahead.append(pool.submit(fn, item))
-            if len(ahead) > 2 * workers:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
+def _workers() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
+@attrs.frozen(eq=False)
+class Discrete:
+    """A variable that takes few values, stored as each row's level: ``values[levels[r]]`` is
+    row ``r``'s value (NaN: missing). Its statistics per group come from a histogram of
+    levels per group (:meth:`Moments.of_columns`): one counting pass over the rows."""
+
+    levels: NDArray[np.integer]
+    values: F64
+
+    def __len__(self) -> int:
+        return len(self.levels)
 
 
 @attrs.frozen(eq=False)
@@ -83,80 +82,131 @@ class Moments:
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 1:
             values = values[:, None]
-        values = np.ascontiguousarray(values)  # whole rows are taken
-        return cls.of_rows(lambda rows: np.take(values, rows, axis=0), codes, n_groups, values.shape[1])
-
-    @classmethod
-    def of_rows(
-        cls, rows: Callable[[NDArray[np.int64]], F64], codes: NDArray[np.integer], n_groups: int, n_vars: int
-    ) -> Moments:
-        """Statistics per group of the ``n_vars`` values of each row; ``rows(indices)`` gives
-        the values of the rows at ``indices`` (so they can be made only when needed)."""
-        return cls.of_columns(
-            lambda index: np.ascontiguousarray(np.asarray(rows(index), dtype=np.float64).T), codes, n_groups, n_vars
-        )
+        values = np.asfortranarray(values)  # each variable's values side by side in memory
+        return cls.of_columns(lambda j: values[:, j], codes, n_groups, values.shape[1])
 
     @classmethod
     def of_columns(
-        cls, columns: Callable[[NDArray[np.int64]], F64], codes: NDArray[np.integer], n_groups: int, n_vars: int
+        cls,
+        column: Callable[[int], F64 | Discrete],
+        codes: NDArray[np.integer],
+        n_groups: int,
+        n_vars: int,
     ) -> Moments:
-        """Statistics per group; ``columns(indices)`` gives the values of the rows at
-        ``indices`` as a C-contiguous ``n_vars x len(indices)`` array (one row per variable).
+        """Statistics per group of ``n_vars`` variables; ``column(j)`` gives variable ``j``'s
+        value for every row, as float64 (only read) or as a :class:`Discrete` variable, so a
+        derived variable can be made when it is needed and dropped after.
 
-        The rows are put in group order once (a stable radix sort of the codes: each group
-        keeps its rows' order) and taken in blocks of whole groups, a few MB each, on two
-        threads; in a block every statistic is one segment reduction (``ufunc.reduceat``).
-        Missing values (NaN) are few, so they are found once per block and dealt with where
-        they are, not with full-size masks.
+        A :class:`Discrete` variable is counted: one ``np.bincount`` of (group, level) pairs
+        gives every group's histogram of levels, and n, mean, M2, min and max follow from the
+        histogram and the level values (a few hundred numbers per group).
+
+        A float64 variable is read in blocks of rows that stay in cache. Per block: group
+        counts and sums (``np.bincount`` with weights), the sums of squared deviations from
+        the block's group means (two passes, so M2 keeps its precision when the mean is large
+        against the spread), min and max (``np.minimum.at``, ``np.maximum.at``); blocks are
+        merged with the pairwise update above. Missing values (NaN) are few: they are found
+        once per block and set aside where they are, never with full-size masks.
+
+        Variables are done on two threads (these numpy functions release the GIL).
         """
         out = cls.empty(n_groups, n_vars)
-        codes = np.asarray(codes)
-        if n_groups == 0 or n_vars == 0 or len(codes) == 0:
+        g = np.asarray(codes).astype(np.intp, copy=False)
+        n = len(g)
+        if n_groups == 0 or n_vars == 0 or n == 0:
             return out
-        sizes = np.bincount(codes, minlength=n_groups)[:n_groups]
-        key = codes.astype(np.uint16) if n_groups <= 1 << 16 else codes
-        order = np.argsort(key, kind="stable")
-        groups = np.flatnonzero(sizes)
-        ends = np.cumsum(sizes[groups])
-        # blocks of whole groups, about _CELLS_PER_BLOCK values each
-        per_block = max(1, _CELLS_PER_BLOCK // n_vars)
-        cuts = np.unique(np.searchsorted(ends, np.arange(per_block, int(ends[-1]), per_block), side="left"))
-        bounds = [0, *(int(c) + 1 for c in cuts if c + 1 < len(groups)), len(groups)]
-        blocks = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i + 1] > bounds[i]]
+        step = _ROWS_PER_BLOCK
+        blocks = [(a, min(n, a + step)) for a in range(0, n, step)]
+        sizes = [np.bincount(g[a:b], minlength=n_groups)[:n_groups] for a, b in blocks]
+        local = threading.local()
 
-        def one(block: tuple[int, int]) -> tuple[int, int, tuple[NDArray[Any], ...]]:
-            g0, g1 = block
-            r0 = int(ends[g0 - 1]) if g0 else 0
-            reps = sizes[groups[g0:g1]]
-            starts = np.cumsum(reps) - reps
-            x = columns(order[r0 : int(ends[g1 - 1])])
-            var, pos = np.nonzero(np.isnan(x))  # the missing values: few
-            cnt = np.broadcast_to(reps, x.shape[:1] + reps.shape).copy()
-            z = x
-            if len(var):
-                seg = np.searchsorted(starts, pos, side="right") - 1
-                cnt -= np.bincount(var * len(reps) + seg, minlength=cnt.size).reshape(cnt.shape)
-                z = x.copy()
-                z[var, pos] = 0.0
+        scaled: dict[int, NDArray[np.intp]] = {}  # group codes times a number of levels
+
+        def counted(x: Discrete) -> tuple[NDArray[Any], ...]:
+            width = len(x.values)
+            base = scaled.get(width)
+            if base is None:  # two threads may both make it: the same array either way
+                base = scaled[width] = g * width
+            if getattr(local, "keys", None) is None:
+                local.keys = np.empty(step, dtype=np.intp)
+            flat = np.zeros(n_groups * width, dtype=np.int64)
+            for a, b in blocks:
+                key = local.keys[: b - a]
+                np.add(base[a:b], x.levels[a:b], out=key)
+                flat += np.bincount(key, minlength=n_groups * width)[: n_groups * width]
+            hist = flat.reshape(n_groups, width)
+            present = ~np.isnan(x.values)
+            h = hist[:, present]
+            v = x.values[present]
+            cnt = h.sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.add.reduceat(z, starts, axis=1) / np.maximum(cnt, 1)
-            dev = z - np.repeat(mean, reps, axis=1)
-            if len(var):
-                dev[var, pos] = 0.0
-            dev *= dev
-            m2 = np.add.reduceat(dev, starts, axis=1)
-            lo = np.fmin.reduceat(x, starts, axis=1)
-            hi = np.fmax.reduceat(x, starts, axis=1)
-            return g0, g1, (cnt, mean, m2, lo, hi)
+                mean = (h @ v) / cnt
+            m2 = (h * np.square(v[None, :] - mean[:, None])).sum(axis=1)
+            seen = h > 0
+            lo = np.where(seen, v, np.inf).min(axis=1, initial=np.inf)
+            hi = np.where(seen, v, -np.inf).max(axis=1, initial=-np.inf)
+            return cnt, mean, m2, lo, hi
 
-        for g0, g1, (cnt, mean, m2, lo, hi) in _map(one, blocks):
-            at = groups[g0:g1]
-            has = cnt.T > 0
-            out.n[at] = cnt.T
-            out.mean[at] = np.where(has, mean.T, np.nan)
-            out.m2[at] = np.where(has, m2.T, 0.0)
-            out.min[at] = np.where(has, lo.T, np.nan)
-            out.max[at] = np.where(has, hi.T, np.nan)
+        def one(j: int) -> tuple[int, tuple[NDArray[Any], ...]]:
+            col = column(j)
+            if isinstance(col, Discrete):
+                return j, counted(col)
+            x = np.asarray(col, dtype=np.float64)
+            if getattr(local, "work", None) is None:  # work arrays, reused variable after variable
+                local.work = np.empty(step), np.empty(step)
+            cnt = np.zeros(n_groups, dtype=np.int64)
+            mean = np.zeros(n_groups)
+            m2 = np.zeros(n_groups)
+            lo = np.full(n_groups, np.inf)
+            hi = np.full(n_groups, -np.inf)
+            for (a, b), size in zip(blocks, sizes, strict=True):
+                gb, xb = g[a:b], x[a:b]
+                z, dev = (w[: b - a] for w in local.work)
+                missing = np.flatnonzero(np.isnan(xb))
+                np.copyto(z, xb)
+                c = size
+                if len(missing):
+                    c = size - np.bincount(gb[missing], minlength=n_groups)[:n_groups]
+                    z[missing] = np.inf  # out of the way of the minimum ...
+                    np.minimum.at(lo, gb, z)
+                    z[missing] = -np.inf  # ... and of the maximum
+                    np.maximum.at(hi, gb, z)
+                    z[missing] = 0.0  # adds nothing to the sums
+                else:
+                    np.minimum.at(lo, gb, z)
+                    np.maximum.at(hi, gb, z)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mb = np.bincount(gb, weights=z, minlength=n_groups)[:n_groups] / c
+                np.take(mb, gb, out=dev)
+                np.subtract(z, dev, out=dev)
+                if len(missing):
+                    dev[missing] = 0.0
+                dev *= dev
+                m2b = np.bincount(gb, weights=dev, minlength=n_groups)[:n_groups]
+                # merge the block into the running statistics (Chan et al.)
+                both = cnt + c
+                has = c > 0
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    delta = np.where(has, mb - mean, 0.0)
+                    share = np.where(has, c / both, 0.0)
+                mean += delta * share
+                m2 += np.where(has, m2b, 0.0) + delta * delta * cnt * share
+                cnt = both
+            return j, (cnt, mean, m2, lo, hi)
+
+        workers = min(_workers(), n_vars)
+        if workers == 1:
+            results = [one(j) for j in range(n_vars)]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(one, range(n_vars)))
+        for j, (cnt, mean, m2, lo, hi) in results:
+            has = cnt > 0
+            out.n[:, j] = cnt
+            out.mean[:, j] = np.where(has, mean, np.nan)
+            out.m2[:, j] = np.where(has, m2, 0.0)
+            out.min[:, j] = np.where(has, lo, np.nan)
+            out.max[:, j] = np.where(has, hi, np.nan)
         return out
 
     @classmethod
