@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from aspire_models import Registry, responses
 from aspire_models.examples import example_path
 from aspire_models.responses import AnswerMatrix, ResponseSet, read_arrow, read_csv
+from aspire_models.scorers.aggregate import gap_levels, gap_pairs, moments_with_gaps
 from aspire_models.scorers.dimensions import dimension_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,6 +171,50 @@ def test_dimension_scores_from_codes_equal_scores_from_values(
     np.testing.assert_array_equal(a.scores, b.scores)
     np.testing.assert_array_equal(a.answered, b.answered)
     np.testing.assert_array_equal(matrix.values(), values)
+    # the scores from codes are also discrete: each score is its level's value, bit for bit
+    assert len(a.discrete) == a.scores.shape[1] and all(x is not None for x in a.discrete)
+    for j, x in enumerate(a.discrete):
+        assert x is not None
+        np.testing.assert_array_equal(x.values[x.levels], a.scores[:, j])
+        assert np.isnan(x.values[-1]) and np.all(np.diff(x.values[:-1]) > 0)  # distinct, NaN last
+    assert b.discrete == () or all(x is None for x in b.discrete)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 400),
+    missing=st.floats(0.0, 0.9),
+    groups=st.integers(1, 12),
+    min_answered=st.sampled_from([0.5, 1, 3]),
+    method=st.sampled_from(["mean", "sum"]),
+)
+def test_counted_moments_equal_summed_moments(
+    core: Registry, seed: int, rows: int, missing: float, groups: int, min_answered: float, method: str
+) -> None:
+    """Organisation statistics counted from discrete scores and gaps (histograms of levels)
+    are those summed from the float scores: the same counts, minima and maxima exactly,
+    means and M2 to rounding."""
+    ins = core.load_instrument(BENCH)
+    rng = np.random.default_rng(seed)
+    m = len(ins.numeric_columns())
+    codes = rng.integers(1, 11, (rows, m)).astype(np.uint8)
+    codes[rng.random((rows, m)) < missing] = 0
+    dims = dimension_scores(ins, AnswerMatrix(np.asfortranarray(codes), np.ones(m)), method=method, min_answered=min_answered)
+    org = rng.integers(0, groups, rows).astype(np.int32)
+    pairs = gap_pairs(dims, "now", "future")
+    counted = moments_with_gaps(dims, pairs, org, groups + 1)  # the last group is empty
+    summed = moments_with_gaps(attrs.evolve(dims, discrete=()), pairs, org, groups + 1)
+    np.testing.assert_array_equal(counted.n, summed.n)
+    np.testing.assert_array_equal(counted.min, summed.min)
+    np.testing.assert_array_equal(counted.max, summed.max)
+    np.testing.assert_allclose(counted.mean, summed.mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(counted.m2, summed.m2, rtol=1e-9, atol=1e-9)
+    for now, future in pairs:  # a gap's levels give the float difference, bit for bit
+        a, b = dims.discrete[now], dims.discrete[future]
+        assert a is not None and b is not None
+        gap = gap_levels(a, b)
+        assert gap is not None
+        np.testing.assert_array_equal(gap.values[gap.levels], dims.scores[:, future] - dims.scores[:, now])
 
 
 # ---------------------------------------------------------------------------------------

@@ -69,24 +69,23 @@ def string_buffers(arr: pa.Array) -> tuple[NDArray[np.int64], NDArray[np.uint8]]
     return offsets, values
 
 
-#: bytes that may begin or end a string that trimming would change: ASCII white space and
-#: every byte of a multi-byte UTF-8 character (which may be Unicode white space)
-_TRIMMABLE = np.zeros(256, dtype=bool)
-_TRIMMABLE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-_TRIMMABLE[128:] = True
-
-
 def may_need_trimming(arr: pa.Array) -> bool:
     """False when no string of ``arr`` starts or ends with white space (a look at the first
-    and last byte of each; True also when unsure), so ``utf8_trim_whitespace`` can be skipped."""
+    and last byte of each; True also when unsure), so ``utf8_trim_whitespace`` can be skipped.
+
+    Unsure means a first or last byte that is a control character, a space, or part of a
+    multi-byte character (which may be Unicode white space): trimming then decides.
+    """
     offsets, values = string_buffers(arr)
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
-    if not filled.any():
-        return False
-    first = np.take(values, starts[filled])
-    last = np.take(values, ends[filled] - 1)
-    return bool(_TRIMMABLE[first].any() or _TRIMMABLE[last].any())
+    if not filled.all():
+        if not filled.any():
+            return False
+        starts, ends = starts[filled], ends[filled]
+    first = np.take(values, starts)
+    last = np.take(values, ends - 1)
+    return bool((first <= 32).any() or (first >= 128).any() or (last <= 32).any() or (last >= 128).any())
 
 
 def _code_table() -> NDArray[np.int16]:

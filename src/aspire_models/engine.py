@@ -159,7 +159,6 @@ def _read_only(responses: ResponseSet) -> ResponseSet:
     """Make every array a scorer can reach read-only: scorers share them."""
     arrays: list[np.ndarray[Any, Any]] = [
         responses.answers.data,
-        responses.respondent_id,
         responses.rows,
         responses.organisation.codes,
     ]

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 
 import attrs
-import numpy as np
+import pyarrow as pa
 
 from aspire_models.responses import Rejection, ResponseSet
 
@@ -35,7 +35,7 @@ def pseudonym(key: bytes, identifier: str, length: int = 16) -> str:
 def pseudonymise(responses: ResponseSet, key: bytes) -> ResponseSet:
     """The same responses with respondent ids replaced by keyed hashes, including ids quoted in
     rejection reasons (their messages are rewritten to quote the pseudonym)."""
-    ids = np.asarray([pseudonym(key, str(i)) for i in responses.respondent_id.tolist()], dtype=object)
+    ids = [pseudonym(key, str(i)) for i in responses.ids.to_pylist()]
     rejected = []
     for rej in responses.rejected:
         problems = []
@@ -45,4 +45,4 @@ def pseudonymise(responses: ResponseSet, key: bytes) -> ResponseSet:
                 p = attrs.evolve(p, value=alias, message=p.message.replace(repr(p.value), repr(alias)))
             problems.append(p)
         rejected.append(Rejection(rej.row, tuple(problems)))
-    return attrs.evolve(responses, respondent_id=ids, rejected=tuple(rejected))
+    return attrs.evolve(responses, ids=pa.array(ids, type=pa.string()), rejected=tuple(rejected))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from aspire_models.errors import DocumentError, Problem, ScoringError
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Scorer", "ScorerOutput", "ScoringContext", "Table", "json_value", "resolve_params"]
 
-ColumnData = NDArray[Any] | tuple[Any, ...]
+#: a table column: a numpy array, an Arrow array (text the engine never made into Python
+#: strings, such as respondent ids), or a tuple
+ColumnData: TypeAlias = "NDArray[Any] | pa.Array | tuple[Any, ...]"
 
 
 def json_value(v: Any) -> Any:
@@ -51,6 +54,10 @@ def _freeze_columns(value: Mapping[str, Any]) -> Mapping[str, ColumnData]:
             v = v.copy() if v.flags.writeable else v
             v.flags.writeable = False
             out[k] = v
+        elif isinstance(v, pa.ChunkedArray):
+            out[k] = v.combine_chunks()
+        elif isinstance(v, pa.Array):  # immutable
+            out[k] = v
         else:
             out[k] = tuple(v)
     return out
@@ -58,7 +65,8 @@ def _freeze_columns(value: Mapping[str, Any]) -> Mapping[str, ColumnData]:
 
 @attrs.frozen
 class Table:
-    """A named, columnar table. Columns are read-only numpy arrays or tuples."""
+    """A named, columnar table. Columns are read-only numpy arrays, Arrow arrays, or tuples
+    (:data:`ColumnData`); :meth:`rows`, :meth:`to_dict` and :meth:`to_frame` read all three."""
 
     name: str
     level: str
@@ -83,11 +91,11 @@ class Table:
     def rows(self) -> list[dict[str, Any]]:
         """One JSON-able dict per row (NaN as None)."""
         names = self.column_names
-        cols = [c.tolist() if isinstance(c, np.ndarray) else list(c) for c in self.columns.values()]
+        cols = [_as_list(c) for c in self.columns.values()]
         return [{n: json_value(v) for n, v in zip(names, vals, strict=True)} for vals in zip(*cols, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
-        cols = [c.tolist() if isinstance(c, np.ndarray) else list(c) for c in self.columns.values()]
+        cols = [_as_list(c) for c in self.columns.values()]
         return {
             "level": self.level,
             "description": self.description,
@@ -105,7 +113,24 @@ class Table:
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame({k: (v if isinstance(v, np.ndarray) else list(v)) for k, v in self.columns.items()})
+        return pd.DataFrame(
+            {
+                k: v
+                if isinstance(v, np.ndarray)
+                else v.to_numpy(zero_copy_only=False)
+                if isinstance(v, pa.Array)
+                else list(v)
+                for k, v in self.columns.items()
+            }
+        )
+
+
+def _as_list(column: ColumnData) -> list[Any]:
+    if isinstance(column, np.ndarray):
+        return list(column.tolist())
+    if isinstance(column, pa.Array):
+        return list(column.to_pylist())
+    return list(column)
 
 
 def _tables(value: Iterable[Table]) -> tuple[Table, ...]:

@@ -307,7 +307,7 @@ class DimensionScorer:
         organisation.flags.writeable = False  # read-only arrays go into the table uncopied
         columns: dict[str, Any] = {
             "row": data.rows,
-            "respondent_id": data.respondent_id,
+            "respondent_id": data.ids,
             "organisation": organisation,
         }
         for j, name in enumerate(dims.names):
