@@ -199,11 +199,13 @@ def test_counted_moments_equal_summed_moments(
     m = len(ins.numeric_columns())
     codes = rng.integers(1, 11, (rows, m)).astype(np.uint8)
     codes[rng.random((rows, m)) < missing] = 0
-    dims = dimension_scores(ins, AnswerMatrix(np.asfortranarray(codes), np.ones(m)), method=method, min_answered=min_answered)
+    dims = dimension_scores(
+        ins, AnswerMatrix(np.asfortranarray(codes), np.ones(m)), method=method, min_answered=min_answered
+    )
     org = rng.integers(0, groups, rows).astype(np.int32)
     pairs = gap_pairs(dims, "now", "future")
     counted = moments_with_gaps(dims, pairs, org, groups + 1)  # the last group is empty
-    summed = moments_with_gaps(attrs.evolve(dims, discrete=()), pairs, org, groups + 1)
+    summed = moments_with_gaps(attrs.evolve(dims, scores=np.array(dims.scores), discrete=()), pairs, org, groups + 1)
     np.testing.assert_array_equal(counted.n, summed.n)
     np.testing.assert_array_equal(counted.min, summed.min)
     np.testing.assert_array_equal(counted.max, summed.max)

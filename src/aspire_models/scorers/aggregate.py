@@ -70,20 +70,23 @@ def moments_with_gaps(
     is a gap between two of them: its level is the pair of the two scores' levels, its
     values every difference ``future - now`` (the float subtraction the respondent's gap is).
     """
-    scores = dims.scores
-    d = scores.shape[1]
+    d = len(dims.elements)
     discrete = dims.discrete or (None,) * d
+
+    def counted(x: Discrete | None) -> bool:
+        return x is not None and len(x.values) * n_groups <= _MAX_BINS
 
     def column(j: int) -> NDArray[np.float64] | Discrete:
         if j < d:
-            return discrete[j] or scores[:, j]
+            x = discrete[j]
+            return x if x is not None and counted(x) else dims.scores[:, j]
         now, future = pairs[j - d]
         a, b = discrete[now], discrete[future]
         if a is not None and b is not None:
             gap = gap_levels(a, b)
-            if gap is not None and len(gap.values) * n_groups <= _MAX_BINS:
+            if gap is not None and counted(gap):
                 return gap
-        return np.subtract(scores[:, future], scores[:, now])
+        return np.subtract(dims.scores[:, future], dims.scores[:, now])
 
     return Moments.of_columns(column, codes, n_groups, d + len(pairs))
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from aspire_models import _columnar
@@ -48,11 +49,16 @@ MIN_ANSWERED_SCHEMA = {
 
 @attrs.frozen(eq=False)
 class Dimensions:
-    """Respondent x dimension scores; a dimension is an (element, mode) pair."""
+    """Respondent x dimension scores; a dimension is an (element, mode) pair.
+
+    When every dimension is :attr:`discrete`, the scores are kept as levels only (one byte
+    per score instead of eight) and :attr:`scores` makes the float64 matrix on first use.
+    """
 
     elements: tuple[str, ...]
     modes: tuple[str | None, ...]
-    scores: NDArray[np.float64]
+    #: respondents x dimensions as float64 (column-major), or None: made from ``discrete``
+    _scores: NDArray[np.float64] | None = attrs.field(alias="scores")
     answered: NDArray[np.integer[Any]]
     n_items: tuple[int, ...]
     #: how many scores are missing (NaN): too few items answered
@@ -61,6 +67,34 @@ class Dimensions:
     #: variable when they take few values (sums of one-byte codes), else None; grouped
     #: statistics then count levels instead of summing floats (empty: none)
     discrete: tuple[Discrete | None, ...] = ()
+    _decoded: list[NDArray[np.float64]] = attrs.field(factory=list, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self._scores is None and not (self.discrete and all(x is not None for x in self.discrete)):
+            raise ValueError("Dimensions without scores need every dimension discrete")
+
+    @property
+    def scores(self) -> NDArray[np.float64]:
+        """Respondents x dimensions, float64, NaN = missing (column-major). Made from the
+        discrete levels on first use when they were not stored (then read-only)."""
+        if self._scores is not None:
+            return self._scores
+        if not self._decoded:
+            out = np.empty((len(self.answered), len(self.discrete)), order="F")
+            for j, x in enumerate(self.discrete):
+                assert x is not None
+                np.take(x.values, x.levels, out=out[:, j])
+            out.flags.writeable = False
+            self._decoded.append(out)
+        return self._decoded[0]
+
+    def column(self, j: int) -> NDArray[np.float64] | pa.Array:
+        """Dimension ``j``'s scores for a table: float64, or an Arrow dictionary array (the
+        levels as indices into the distinct scores) when they are discrete."""
+        x = self.discrete[j] if self.discrete else None
+        if x is not None:
+            return pa.DictionaryArray.from_arrays(pa.array(x.levels), pa.array(x.values))
+        return self.scores[:, j]
 
     def index(self, element: str, mode: str | None) -> int:
         for j, (e, m) in enumerate(zip(self.elements, self.modes, strict=True)):
@@ -169,8 +203,10 @@ def dimension_scores(
                 level = np.searchsorted(distinct, table)  # NaN sorts last: level len(distinct)
                 level_tables[k] = level.astype(np.uint8), np.append(distinct, np.nan)
     levels = [np.empty(n, dtype=np.uint8) if level_tables[k] is not None else None for k in range(d)]
-    # column-major: one column per dimension, as tables and aggregates read them
-    scores = np.empty((n, d), dtype=np.float64, order="F")
+    # column-major: one column per dimension, as tables and aggregates read them; not made
+    # at all when every dimension is discrete (see Dimensions.scores)
+    discrete_only = d > 0 and all(t is not None for t in level_tables)
+    scores = None if discrete_only else np.empty((n, d), dtype=np.float64, order="F")
     count_type = np.int8 if max(n_items, default=0) < 128 else np.int32
     answered = np.empty((n, d), dtype=count_type, order="F")
     local = threading.local()
@@ -189,7 +225,6 @@ def dimension_scores(
             local.keys = np.empty(m, dtype=np.intp)
         den, z, nan, missing = (w[:m] for w in local.work)
         for k, mem in enumerate(members):
-            out = scores[a:b, k]
             table, shared = score_tables[k], integral[k]
             if table is not None and shared is not None:  # codes of one scale, unit weights
                 points = shared[1]
@@ -211,11 +246,14 @@ def dimension_scores(
                 key = local.keys[:m]
                 np.multiply(icnt, strides[k], out=key)
                 key += isum
-                np.take(table, key, out=out)
+                if scores is not None:
+                    np.take(table, key, out=scores[a:b, k])
                 level, level_of = levels[k], level_tables[k]
                 if level is not None and level_of is not None:
                     np.take(level_of[0], key, out=level[a:b])
                 continue
+            assert scores is not None
+            out = scores[a:b, k]
             out.fill(0.0)
             missing.fill(0)
             unit = all(w == 1.0 for _, w, _ in mem)
@@ -248,7 +286,7 @@ def dimension_scores(
             answered[a:b, k] = cnt
 
     _columnar.parallel_map(block, [(a, min(n, a + step)) for a in range(0, n, step)])
-    if method == "sum":
+    if method == "sum" and scores is not None:
         scores *= total_weight
     elements = tuple(k[0] for k in keys)
     modes = tuple(k[1] for k in keys)
@@ -266,7 +304,8 @@ def cached_dimensions(ctx: ScoringContext, method: str = "mean", min_answered: f
 
     def compute() -> Dimensions:
         dims = dimension_scores(ctx.instrument, ctx.data.answers, method=method, min_answered=min_answered)
-        dims.scores.flags.writeable = False
+        if dims._scores is not None:
+            dims._scores.flags.writeable = False
         dims.answered.flags.writeable = False
         for x in dims.discrete:
             if x is not None:
@@ -311,7 +350,7 @@ class DimensionScorer:
             "organisation": organisation,
         }
         for j, name in enumerate(dims.names):
-            columns[name] = dims.scores[:, j]
+            columns[name] = dims.column(j)
         table = Table(
             "respondent-scores",
             "respondent",
