@@ -4,6 +4,7 @@ levels of a discrete variable."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -41,15 +42,33 @@ def check(m: Moments, expected: dict[str, np.ndarray[Any, Any]]) -> None:
     np.testing.assert_allclose(m.m2, expected["m2"], rtol=1e-9, atol=1e-6)
 
 
-@given(
-    arrays(
-        np.float64,
-        st.tuples(st.integers(1, 80), st.integers(1, 3)),
-        elements=st.one_of(st.floats(-1e3, 1e3), st.just(np.nan)),
-    ),
-    st.data(),
-    st.integers(1, 9),
+#: rows x variables of values in a modest range, some missing
+VALUES = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 80), st.integers(1, 4)),
+    elements=st.one_of(st.floats(-1e3, 1e3), st.just(np.nan)),
 )
+
+
+@given(VALUES, st.data())
+def test_aggregation_over_any_split_equals_whole(values: np.ndarray[Any, Any], data: st.DataObject) -> None:
+    """Statistics of parts of the rows, merged, are those of all the rows (what lets chunks,
+    Dask partitions and Spark tasks be combined)."""
+    n = len(values)
+    groups = data.draw(arrays(np.int64, n, elements=st.integers(0, 4)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=4)))
+    whole = Moments.grouped(values, groups, 5)
+    merged = Moments.empty(5, values.shape[1])
+    for a, b in itertools.pairwise([0, *cuts, n]):
+        merged = merged.merge(Moments.grouped(values[a:b], groups[a:b], 5))
+    np.testing.assert_array_equal(merged.n, whole.n)
+    np.testing.assert_array_equal(merged.min, whole.min)
+    np.testing.assert_array_equal(merged.max, whole.max)
+    np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(merged.m2, whole.m2, rtol=1e-9, atol=1e-6)
+
+
+@given(VALUES, st.data(), st.integers(1, 9))
 def test_summed_in_blocks_equals_per_group(values: np.ndarray[Any, Any], data: st.DataObject, block: int) -> None:
     groups = data.draw(arrays(np.int32, len(values), elements=st.integers(0, 4)))
     with pytest.MonkeyPatch.context() as mp:

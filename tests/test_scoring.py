@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
@@ -17,7 +16,6 @@ from aspire_models.examples import example_path
 from aspire_models.instrument import Instrument
 from aspire_models.scorers.dimensions import dimension_scores, reverse_keyed
 from aspire_models.scorers.priority import classify_priorities
-from aspire_models.stats.moments import Moments
 
 # seed 001, 'Findings', 'Table showing average response scores' (now, future)
 PUBLISHED = {
@@ -187,30 +185,6 @@ def test_scores_stay_within_the_scale(x: np.ndarray[Any, Any], min_answered: flo
     ok = ~np.isnan(d.scores)
     assert np.all((d.scores[ok] >= 1) & (d.scores[ok] <= 5))
     assert np.all(d.answered[ok] >= (min_answered if min_answered >= 1 else 1))
-
-
-@given(
-    arrays(
-        np.float64,
-        st.tuples(st.integers(1, 60), st.integers(1, 4)),
-        elements=st.one_of(st.floats(-1e3, 1e3), st.just(np.nan)),
-    ),
-    st.data(),
-)
-def test_aggregation_over_any_split_equals_whole(values: np.ndarray[Any, Any], data: st.DataObject) -> None:
-    n = len(values)
-    groups = data.draw(arrays(np.int64, n, elements=st.integers(0, 4)))
-    cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=4)))
-    whole = Moments.grouped(values, groups, 5)
-    bounds = [0, *cuts, n]
-    merged = Moments.empty(5, values.shape[1])
-    for a, b in itertools.pairwise(bounds):
-        merged = merged.merge(Moments.grouped(values[a:b], groups[a:b], 5))
-    np.testing.assert_array_equal(merged.n, whole.n)
-    np.testing.assert_array_equal(merged.min, whole.min)
-    np.testing.assert_array_equal(merged.max, whole.max)
-    np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(merged.m2, whole.m2, rtol=1e-9, atol=1e-6)
 
 
 @given(st.randoms(use_true_random=False))
