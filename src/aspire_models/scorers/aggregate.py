@@ -33,6 +33,7 @@ __all__ = [
     "gap_pairs",
     "moments_with_gaps",
     "organisation_moments",
+    "organisation_statistics",
     "organisation_table",
     "sector_table",
     "with_gaps",
@@ -117,6 +118,32 @@ def with_gaps(dims: Dimensions, now: str, future: str) -> tuple[NDArray[np.float
     values[:, :d] = dims.scores
     values[:, d:] = gaps
     return values, elements, modes
+
+
+def organisation_statistics(
+    ctx: ScoringContext, method: str, min_answered: float, now: str, future: str
+) -> tuple[Moments, list[str], list[str]]:
+    """Per organisation, the moments of the dimension scores and of the gaps ``future - now``
+    (:func:`moments_with_gaps`), with each variable's element and mode (``''`` for none,
+    ``'gap'`` for a gap; as :func:`with_gaps` names them). Made once per run and shared by the
+    scorers that need them (aggregate, gap-priority, benchmark)."""
+
+    def compute() -> tuple[Moments, list[str], list[str]]:
+        dims = cached_dimensions(ctx, method, min_answered)
+        pairs = gap_pairs(dims, now, future)
+        gap_elements = [dims.elements[j] for j, _ in pairs]
+        elements = list(dims.elements) + gap_elements
+        modes = [m if m is not None else "" for m in dims.modes] + ["gap"] * len(gap_elements)
+        orgs = ctx.data.organisation
+        m = moments_with_gaps(dims, pairs, orgs.codes, len(orgs.labels))
+        for a in (m.n, m.mean, m.m2, m.min, m.max):
+            a.flags.writeable = False  # shared by the scorers of the run
+        return m, elements, modes
+
+    result: tuple[Moments, list[str], list[str]] = ctx.memo(
+        ("organisation-moments", method, min_answered, now, future), compute
+    )
+    return result
 
 
 def organisation_moments(values: NDArray[np.float64], org_codes: NDArray[np.int32], n_orgs: int) -> Moments:
@@ -221,14 +248,10 @@ class AggregateScorer:
     )
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
-        dims = cached_dimensions(ctx, params["method"], params["min_answered"])
-        pairs = gap_pairs(dims, params["now_mode"], params["future_mode"])
-        gap_elements = [dims.elements[j] for j, _ in pairs]
-        elements = list(dims.elements) + gap_elements
-        modes = [m if m is not None else "" for m in dims.modes] + ["gap"] * len(gap_elements)
+        m, elements, modes = organisation_statistics(
+            ctx, params["method"], params["min_answered"], params["now_mode"], params["future_mode"]
+        )
         orgs = ctx.data.organisation
-        m = moments_with_gaps(dims, pairs, orgs.codes, len(orgs.labels))
-        ctx.cache[("organisation-moments", params["method"], params["min_answered"])] = (m, elements, modes)
         k = params["min_group_size"]
         counts = np.bincount(orgs.codes, minlength=len(orgs.labels))[: len(orgs.labels)]
         withheld = (counts > 0) & (counts < k)

@@ -25,8 +25,8 @@ import numpy as np
 
 from aspire_models import validation
 from aspire_models.errors import ScoringError, UnknownIdError
-from aspire_models.scorers.aggregate import organisation_moments, with_gaps
-from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, cached_dimensions
+from aspire_models.scorers.aggregate import organisation_statistics
+from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table, json_value
 
 __all__ = ["BenchmarkScorer", "build_norms", "percentile_rank"]
@@ -160,10 +160,10 @@ class BenchmarkScorer:
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         norms = self._norms(ctx, params["norms"])
-        dims = cached_dimensions(ctx, "mean", params["min_answered"])
-        values, elements, modes = with_gaps(dims, params["now_mode"], params["future_mode"])
+        m, elements, modes = organisation_statistics(
+            ctx, "mean", params["min_answered"], params["now_mode"], params["future_mode"]
+        )
         orgs = ctx.data.organisation
-        m = organisation_moments(values, orgs.codes, len(orgs.labels))
         means = np.where(m.n > 0, m.mean, np.nan)
         present = [g for g in range(len(orgs.labels)) if m.n[g].sum() > 0]
         if params["organisation"] is not None:

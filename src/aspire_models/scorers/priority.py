@@ -27,8 +27,8 @@ from numpy.typing import ArrayLike
 
 from aspire_models.errors import ScoringError
 from aspire_models.instrument import NumericScale
-from aspire_models.scorers.aggregate import organisation_moments, sector_table, with_gaps
-from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, cached_dimensions
+from aspire_models.scorers.aggregate import organisation_statistics, sector_table
+from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 
 __all__ = ["CLASSES", "PriorityScorer", "classify_priorities"]
@@ -144,10 +144,8 @@ class PriorityScorer:
         if len({(s.min, s.max) for s in scales.values()}) != 1:
             raise ScoringError("gap-priority needs all numeric items on scales with the same range")
         scale: NumericScale = next(iter(scales.values()))
-        dims = cached_dimensions(ctx, "mean", params["min_answered"])
-        values, elements, modes = with_gaps(dims, now, fut)
+        m, elements, modes = organisation_statistics(ctx, "mean", params["min_answered"], now, fut)
         orgs = ctx.data.organisation
-        m = organisation_moments(values, orgs.codes, len(orgs.labels))
         sec = sector_table(m, elements, modes)
         means = {(e, md): v for e, md, v in zip(elements, modes, sec.column("mean"), strict=True)}
         els = [e for e in ins.elements_measured() if (e, now) in means and (e, fut) in means]
