@@ -137,3 +137,26 @@ def test_aggregate_min_group_size(core: Registry) -> None:
     assert r.output("aggregate").summary["withheld_organisations"] == 3
     default = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["aggregate"])
     assert not default.frame("aggregate", "organisations").suppressed.any()
+
+
+@given(st.data())
+def test_breakdown_cells_are_the_statistics_of_their_respondents(data: st.DataObject) -> None:
+    """With k = 1 nothing is withheld: each published cell (organisation, team) has the n,
+    mean and sd of its own respondents' scores, and rows without a team count only in
+    their organisation's total."""
+    rows = _records(data.draw)
+    r = score(
+        Registry(entry_points=False), SOP, rows, scorers=["breakdown"], params={"breakdown": {"by": "team", "k": 1}}
+    )
+    t = r.frame("breakdown", "breakdown")
+    t = t[(t.element == "leadership") & (t["mode"] == "now")]
+    for _, cell in t.iterrows():
+        pool = [
+            x["leadership.now"]
+            for x in rows
+            if x["organisation"] == cell.organisation and (cell.group == "(all)" or x.get("team") == cell.group)
+        ]
+        assert cell.n == len(pool) and cell.respondents == len(pool)
+        assert cell["mean"] == pytest.approx(np.mean(pool))
+        if len(pool) > 1:
+            assert cell.sd == pytest.approx(np.std(pool, ddof=1))

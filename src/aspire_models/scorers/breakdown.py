@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 
 from aspire_models.errors import ScoringError
-from aspire_models.scorers.aggregate import with_gaps
+from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, organisation_statistics
 from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, cached_dimensions
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Moments
@@ -61,8 +61,9 @@ class BreakdownScorer:
         groups = data.rater_role if params["by"] == "rater_role" else data.team
         if groups is None:
             raise ScoringError(f"breakdown by {params['by']} needs a {params['by']!r} column in the responses")
+        now, future = params["now_mode"], params["future_mode"]
+        org_m, elements, modes = organisation_statistics(ctx, "mean", params["min_answered"], now, future)
         dims = cached_dimensions(ctx, "mean", params["min_answered"])
-        values, elements, modes = with_gaps(dims, params["now_mode"], params["future_mode"])
         orgs = data.organisation
         n_orgs, n_groups = len(orgs.labels), len(groups.labels)
         valid = groups.codes >= 0
@@ -73,8 +74,10 @@ class BreakdownScorer:
         counts[:, 1:] = np.bincount(cell[valid], minlength=n_orgs * n_groups).reshape(n_orgs, n_groups)
         ungrouped = counts[:, 0] - counts[:, 1:].sum(axis=1)
         mask = suppress_cells(counts, params["k"], hidden=ungrouped)
-        org_m = Moments.grouped(values, orgs.codes, n_orgs)
-        cell_m = Moments.grouped(values[valid], cell[valid], n_orgs * n_groups)
+        # rows without a group go to one extra cell, dropped after (no rows are copied)
+        n_cells = n_orgs * n_groups
+        every = moments_with_gaps(dims, gap_pairs(dims, now, future), np.where(valid, cell, n_cells), n_cells + 1)
+        cell_m = Moments(every.n[:-1], every.mean[:-1], every.m2[:-1], every.min[:-1], every.max[:-1])
         cols: dict[str, list[Any]] = {
             k: [] for k in ("organisation", "group", "respondents", "element", "mode", "n", "mean", "sd", "suppressed")
         }
