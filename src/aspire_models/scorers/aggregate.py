@@ -19,7 +19,13 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, Dimensions, cached_dimensions
+from aspire_models.scorers.dimensions import (
+    GAP_MODES_SCHEMA,
+    METHOD_SCHEMA,
+    MIN_ANSWERED_SCHEMA,
+    Dimensions,
+    cached_dimensions,
+)
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Discrete, Moments
 
@@ -232,10 +238,9 @@ class AggregateScorer:
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "method": {"enum": ["mean", "sum"], "default": "mean"},
+                "method": METHOD_SCHEMA,
                 "min_answered": MIN_ANSWERED_SCHEMA,
-                "now_mode": {"type": "string", "default": "now"},
-                "future_mode": {"type": "string", "default": "future"},
+                **GAP_MODES_SCHEMA,
                 "min_group_size": {
                     "type": "integer",
                     "minimum": 1,

@@ -26,7 +26,7 @@ import numpy as np
 from aspire_models import validation
 from aspire_models.errors import ScoringError, UnknownIdError
 from aspire_models.scorers.aggregate import organisation_statistics
-from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA
+from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table, json_value
 
 __all__ = ["BenchmarkScorer", "build_norms", "percentile_rank"]
@@ -133,8 +133,7 @@ class BenchmarkScorer:
                     "description": "Benchmark this organisation only.",
                 },
                 "min_answered": MIN_ANSWERED_SCHEMA,
-                "now_mode": {"type": "string", "default": "now"},
-                "future_mode": {"type": "string", "default": "future"},
+                **GAP_MODES_SCHEMA,
             },
         }
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from aspire_models.errors import ScoringError
 from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, organisation_statistics
-from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, cached_dimensions
+from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA, cached_dimensions
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Moments
 from aspire_models.stats.suppression import suppress_cells
@@ -50,8 +50,7 @@ class BreakdownScorer:
                     "description": "Minimum respondents in a published group.",
                 },
                 "min_answered": MIN_ANSWERED_SCHEMA,
-                "now_mode": {"type": "string", "default": "now"},
-                "future_mode": {"type": "string", "default": "future"},
+                **GAP_MODES_SCHEMA,
             },
         }
     )

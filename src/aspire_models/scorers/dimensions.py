@@ -39,6 +39,13 @@ __all__ = ["DimensionScorer", "Dimensions", "dimension_scores", "reverse_keyed"]
 #: answers per block of rows in :func:`dimension_scores` (a few MB: stays in cache)
 _CELLS_PER_BLOCK = 1 << 20
 
+#: the ``method`` parameter of the scorers built on dimension scores
+METHOD_SCHEMA = {"enum": ["mean", "sum"], "default": "mean"}
+#: the ``now_mode`` and ``future_mode`` parameters of the scorers that take now/future gaps
+GAP_MODES_SCHEMA = {
+    "now_mode": {"type": "string", "default": "now"},
+    "future_mode": {"type": "string", "default": "future"},
+}
 MIN_ANSWERED_SCHEMA = {
     "description": "Minimum answered items for a dimension score: a whole number of items (>= 1), "
     "or a proportion of the dimension's items (0 < p < 1, rounded up). Below it the score is missing.",
@@ -333,7 +340,7 @@ class DimensionScorer:
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "method": {"enum": ["mean", "sum"], "default": "mean"},
+                "method": METHOD_SCHEMA,
                 "min_answered": MIN_ANSWERED_SCHEMA,
             },
         }

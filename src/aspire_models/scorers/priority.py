@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from aspire_models.errors import ScoringError
 from aspire_models.instrument import NumericScale
 from aspire_models.scorers.aggregate import organisation_statistics, sector_table
-from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA
+from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
 
 __all__ = ["CLASSES", "PriorityScorer", "classify_priorities"]
@@ -100,8 +100,7 @@ class PriorityScorer:
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "now_mode": {"type": "string", "default": "now"},
-                "future_mode": {"type": "string", "default": "future"},
+                **GAP_MODES_SCHEMA,
                 "importance": {
                     "type": "number",
                     "minimum": 0,
