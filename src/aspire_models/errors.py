@@ -15,6 +15,8 @@ import attrs
 __all__ = [
     "AspireError",
     "DocumentError",
+    "InputFileError",
+    "OutputFileError",
     "PluginError",
     "Problem",
     "ResponseError",
@@ -126,6 +128,31 @@ class ResponseError(AspireError, ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InputFileError(DocumentError, ResponseError):
+    """A file could not be read safely: missing, not a regular file, over a size limit, not
+    UTF-8, not JSON, nested too deeply, a number too long, an invalid Unicode escape...
+
+    It is both a :class:`DocumentError` and a :class:`ResponseError`, so code that catches
+    either for the file it passed sees it. Raised by :mod:`aspire_models.safeio`.
+    """
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        AspireError.__init__(self, "\n".join(str(p) for p in self.problems))
+
+
+class OutputFileError(AspireError):
+    """An output file cannot be written (missing folder, a directory, not writable, disk full).
+
+    Nothing half-written is left behind: outputs are written to a temporary file and renamed.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 class ScoringError(AspireError):

@@ -1,7 +1,8 @@
 """Resource limits for untrusted input, with safe defaults.
 
 A hostile or broken file must not exhaust memory or time: every reader checks these before
-(file size) or while (JSON depth, rows, text length) it reads. Raise a limit explicitly when
+(file size) or while (JSON depth, number length, rows, text length) it reads. Every file the
+library reads goes through :mod:`aspire_models.safeio`, which applies them. Raise a limit explicitly when
 you trust the input::
 
     from aspire_models import Limits, score
@@ -31,6 +32,12 @@ class Limits:
     max_text_length: int = 100_000
     #: deepest nesting of JSON arrays and objects
     max_json_depth: int = 32
+    #: largest JSON document (framework, instrument, norm table, result) read, in bytes (64 MiB)
+    max_document_bytes: int = 64 * 1024**2
+    #: largest pseudonymisation key file read, in bytes
+    max_key_bytes: int = 64 * 1024
+    #: longest number literal in a JSON file, in characters (sign, digits, point, exponent)
+    max_number_length: int = 100
 
     def check_file_size(self, size: int, source: str) -> None:
         if size > self.max_file_bytes:
