@@ -44,7 +44,7 @@ def test_bad_rows_are_rejected_with_reasons_and_others_kept(sop, tmp_path: Path)
         )
         + "\n",
     )
-    rs = load_responses(sop, p)
+    rs = load_responses(sop, p, allow_missing_items=True)
     assert rs.n_input == 9 and rs.n_accepted == 3 and rs.n_rejected == 6
     assert rs.n_accepted + rs.n_rejected == rs.n_input
     assert list(rs.respondent_id) == ["a", "g", "h"]
@@ -61,26 +61,29 @@ def test_bad_rows_are_rejected_with_reasons_and_others_kept(sop, tmp_path: Path)
 
 def test_several_problems_in_one_row_are_all_listed(sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     p = write(tmp_path, HEADER + "\nx,C1,0,99,nope\n")
-    [rej] = load_responses(sop, p).rejected
+    [rej] = load_responses(sop, p, allow_missing_items=True).rejected
     assert sorted(pr.rule for pr in rej.problems) == ["enum", "maximum", "minimum"]
 
 
 def test_empty_file(sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ResponseError, match="empty"):
-        load_responses(sop, write(tmp_path, ""))
+        load_responses(sop, write(tmp_path, ""), allow_missing_items=True)
     with pytest.raises(ResponseError, match="no data rows"):
-        load_responses(sop, write(tmp_path, HEADER + "\n"))
+        load_responses(sop, write(tmp_path, HEADER + "\n"), allow_missing_items=True)
 
 
 def test_unknown_column_is_named_with_suggestion(sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     p = write(tmp_path, "respondent_id,organisation,leadership.now,leadership.nwo\na,C,5,5\n")
     with pytest.raises(ResponseError) as exc:
-        load_responses(sop, p)
+        load_responses(sop, p, allow_missing_items=True)
     [prob] = exc.value.problems
     assert prob.field == "leadership.nwo" and prob.rule == "known-column"
     assert "did you mean 'leadership.now'" in str(prob)
     rs = load_responses(
-        sop, write(tmp_path, "respondent_id,organisation,leadership.now,extra\na,C,5,x\n"), extra_columns="ignore"
+        sop,
+        write(tmp_path, "respondent_id,organisation,leadership.now,extra\na,C,5,x\n"),
+        extra_columns="ignore",
+        allow_missing_items=True,
     )
     assert rs.n_accepted == 1 and "extra" in rs.warnings[0]
 
@@ -141,6 +144,7 @@ def test_json_records_unknown_field_rejects_record(sop) -> None:  # type: ignore
             {"respondent_id": "b", "leadership.now": 5, "colour": "red"},
             {"respondent_id": "c", "leadership.now": True},
         ],
+        allow_missing_items=True,
     )
     assert rs.n_accepted == 1
     rules = {r.row: [p.rule for p in r.problems] for r in rs.rejected}
@@ -151,17 +155,17 @@ def test_dataframe_numeric_columns(sop) -> None:  # type: ignore[no-untyped-def]
     df = pd.DataFrame(
         {"respondent_id": ["a", "b", "c"], "organisation": ["X", "X", "Y"], "leadership.now": [5.0, None, 12.0]}
     )
-    rs = load_responses(sop, df)
+    rs = load_responses(sop, df, allow_missing_items=True)
     assert rs.n_accepted == 2 and rs.rejected[0].row == 3 and rs.rejected[0].problems[0].rule == "maximum"
 
 
 def test_semicolon_delimiter_is_sniffed(sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     p = write(tmp_path, "respondent_id;organisation;leadership.now\na;C;7\n")
-    rs = load_responses(sop, p)
+    rs = load_responses(sop, p, allow_missing_items=True)
     assert rs.numeric[0, rs.column_index("leadership.now")] == 7
 
 
 def test_instrument_version_column(sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     p = write(tmp_path, "respondent_id,instrument_version,leadership.now\na,1.0.0,7\nb,2.0.0,7\n")
-    rs = load_responses(sop, p)
+    rs = load_responses(sop, p, allow_missing_items=True)
     assert rs.n_accepted == 1 and rs.rejected[0].problems[0].rule == "const"

@@ -142,6 +142,8 @@ class Item:
     reverse: bool = False
     weight: float = 1.0
     traces_to: str | None = None
+    #: responses may leave out this item's columns altogether (not an error)
+    optional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "text": self.text, "scale": self.scale}
@@ -153,6 +155,8 @@ class Item:
         out["weight"] = self.weight
         if self.traces_to is not None:
             out["traces_to"] = self.traces_to
+        if self.optional:
+            out["optional"] = True
         return out
 
 
@@ -407,6 +411,7 @@ class Instrument:
                         reverse=i.get("reverse", False),
                         weight=i.get("weight", 1.0),
                         traces_to=i.get("traces_to"),
+                        optional=i.get("optional", False),
                     )
                     for i in data["items"]
                 ],

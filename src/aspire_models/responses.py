@@ -170,6 +170,9 @@ class ResponseSet:
     rejected: tuple[Rejection, ...]
     digest: str
     warnings: tuple[str, ...] = ()
+    #: answer columns of the instrument the input did not hold (allowed: optional items, or
+    #: ``allow_missing_items``); their answers are all missing
+    missing_columns: tuple[str, ...] = ()
     _objects: list[NDArray[np.object_]] = attrs.field(factory=list, init=False, repr=False)
 
     @property
@@ -232,7 +235,14 @@ def _check_header(
     *,
     extra_columns: str = "error",
     require_answers: bool = True,
+    allow_missing_items: bool = False,
+    given: Iterable[str] | None = None,
 ) -> list[str]:
+    """Problems of the header as a whole (raised together), or the warnings to keep.
+
+    ``given`` are the columns the input holds at all, when that differs from ``names``
+    (records: a field given only as null); answer columns missing from them break rule
+    ``missing-column`` unless their item is optional or ``allow_missing_items``."""
     problems: list[Problem] = []
     warnings: list[str] = []
     known = {c.name for c in instrument.columns()} | set(META_COLUMNS)
@@ -274,7 +284,22 @@ def _check_header(
                     )
                 )
     answer_cols = {c.name for c in instrument.columns()}
-    if require_answers and not answer_cols & set(seen):
+    no_answers = require_answers and not answer_cols & set(seen)
+    if not no_answers:  # (a wrong instrument is said once, not as every column missing)
+        unknown = [n for n in names if n not in known]
+        missing = missing_answer_columns(instrument, set(seen) | set(given or ()))
+        for col in missing.required:
+            if allow_missing_items:
+                continue
+            problems.append(_missing_column_problem(col, instrument, unknown, source))
+        if missing.required and allow_missing_items:
+            warnings.append(
+                f"{source}: answer column(s) missing, allowed by allow_missing_items: {', '.join(missing.required)}; "
+                "a dimension without any of its columns is reported as not measured"
+            )
+        if missing.optional:
+            warnings.append(f"{source}: optional item column(s) not in the input: {', '.join(missing.optional)}")
+    if no_answers:
         problems.append(
             Problem(
                 "answer-columns",
@@ -289,6 +314,52 @@ def _check_header(
     return warnings
 
 
+@attrs.frozen
+class MissingColumns:
+    """Answer columns of an instrument that an input does not hold: of required items (an
+    error unless allowed) and of optional items."""
+
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+def missing_answer_columns(instrument: Instrument, given: Iterable[str]) -> MissingColumns:
+    """The item answer columns of ``instrument`` not among ``given``, in instrument order.
+
+    Open questions are free-text comments and never required."""
+    have = set(given)
+    optional = {it.id for it in instrument.items if it.optional}
+    required: list[str] = []
+    opt: list[str] = []
+    for col in instrument.columns():
+        if col.kind == "text" or col.name in have:
+            continue
+        (opt if col.item in optional else required).append(col.name)
+    return MissingColumns(tuple(required), tuple(opt))
+
+
+def _missing_column_problem(column: str, instrument: Instrument, unknown: Sequence[str], source: str) -> Problem:
+    import difflib
+
+    folded = {u.strip().lower(): u for u in unknown}
+    close = difflib.get_close_matches(column.lower(), list(folded), n=1, cutoff=0.6)
+    hint = f"; did you mean the file's column {folded[close[0]]!r}?" if close else ""
+    return Problem(
+        "missing-column",
+        f"answer column {column!r} of instrument {instrument.id!r} is missing{hint} "
+        "(an item may be declared optional in the instrument, or a run may allow missing items: "
+        "allow_missing_items=True, aspire score --allow-missing-items)",
+        file=source,
+        record=0,
+        field=column,
+        value=column,
+    )
+
+
 def read_csv(
     path: str | Path,
     instrument: Instrument,
@@ -296,6 +367,7 @@ def read_csv(
     delimiter: str | None = None,
     extra_columns: str = "error",
     encoding: str | None = None,
+    allow_missing_items: bool = False,
 ) -> ResponseSet:
     """Read and validate a CSV file of responses (header row first).
 
@@ -308,6 +380,9 @@ def read_csv(
     :param delimiter: field separator; by default sniffed from the header among ``,;\\t``.
     :param extra_columns: ``'error'`` (default) refuses columns the instrument does not know;
         ``'ignore'`` reads past them with a warning in the result.
+    :param allow_missing_items: read a file that lacks answer columns of items that are not
+        optional (by default each is an error, rule ``missing-column``); a dimension none of
+        whose columns is present is then reported as not measured.
     """
     p = Path(path)
     source = str(p)
@@ -320,7 +395,9 @@ def read_csv(
         delimiter = max((",", ";", "\t"), key=head.count)
     names = next(csv.reader([head], delimiter=delimiter))
     names = [n.strip() for n in names]
-    warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
+    warnings = _check_header(
+        names, instrument, source, extra_columns=extra_columns, allow_missing_items=allow_missing_items
+    )
     answers = _Answers(instrument, data.count(b"\n") + 1)  # rows <= newlines + 1
     answers.decimal_comma = delimiter == ";"
     ragged: list[tuple[int, int, str]] = []
@@ -394,6 +471,7 @@ def read_csv(
         warnings=warnings,
         answers=(answers.finish(n), found),
     )
+    result = _note_missing(result, names)
     return _with_ragged(result, ragged, data, source) if ragged else result
 
 
@@ -526,7 +604,12 @@ def _with_ragged(result: ResponseSet, ragged: list[tuple[int, int, str]], data: 
 
 
 def read_records(
-    records: Iterable[Mapping[str, Any]], instrument: Instrument, *, source: str = "<records>", strict: bool = False
+    records: Iterable[Mapping[str, Any]],
+    instrument: Instrument,
+    *,
+    source: str = "<records>",
+    strict: bool = False,
+    allow_missing_items: bool = False,
 ) -> ResponseSet:
     """Validate JSON-style records (one dict per respondent; multi-selects as lists).
 
@@ -542,6 +625,8 @@ def read_records(
         rules the schema cannot state for one record still apply to the set: ids are unique,
         and when some records name an organisation all must. By default the lenient readings
         of a CSV file apply (numbers may be written as text, spaces are trimmed).
+    :param allow_missing_items: as for :func:`read_csv`: an answer field that no record
+        holds (not even as null) is an error (rule ``missing-column``) unless allowed.
     """
     recs = list(records)
     if not recs:
@@ -553,6 +638,7 @@ def read_records(
     kinds = {c.name: c.kind for c in instrument.columns()}
     cols: dict[str, list[str | None]] = {k: [None] * len(recs) for k in known}
     extra: dict[int, list[Problem]] = {}
+    given: set[str] = set()
     for r, rec in enumerate(recs):
         if not isinstance(rec, Mapping):
             extra.setdefault(r, []).append(
@@ -561,6 +647,7 @@ def read_records(
                 )
             )
             continue
+        given.update(rec.keys())
         for key, value in rec.items():
             if key not in known_set:
                 extra.setdefault(r, []).append(
@@ -589,10 +676,17 @@ def read_records(
     if strict:  # a missing required field rejects the record, as in the schema
         needed = ["respondent_id"] + (["subject_id", "rater_role"] if instrument.design == "review-360" else [])
         present += [k for k in needed if k not in present]
-    _check_header(present, instrument, source, require_answers=not strict)
+    _check_header(
+        present,
+        instrument,
+        source,
+        require_answers=not strict,
+        allow_missing_items=allow_missing_items,
+        given=[g for g in given if g in known_set],
+    )
     table = pa.table({k: pa.array(cols[k], type=pa.string()) for k in present})
     digest = hashlib.sha256(json.dumps(recs, sort_keys=True, default=str).encode()).hexdigest()
-    return _validate(
+    result = _validate(
         {k: table.column(k) for k in present},
         table.num_rows,
         instrument,
@@ -601,6 +695,7 @@ def read_records(
         extra_problems=extra,
         exact=strict,
     )
+    return _note_missing(result, given)
 
 
 def _strict_cell(kind: str, key: str, value: Any) -> tuple[str | None, tuple[str, str] | None]:
@@ -652,7 +747,12 @@ def _to_cell(value: Any) -> str | None:
 
 
 def read_frame(
-    df: pd.DataFrame, instrument: Instrument, *, source: str = "<DataFrame>", extra_columns: str = "error"
+    df: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    source: str = "<DataFrame>",
+    extra_columns: str = "error",
+    allow_missing_items: bool = False,
 ) -> ResponseSet:
     """Validate a pandas DataFrame (one respondent per row, columns as in a CSV file).
 
@@ -661,12 +761,15 @@ def read_frame(
     """
 
     names = [str(c) for c in df.columns]
-    warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
+    warnings = _check_header(
+        names, instrument, source, extra_columns=extra_columns, allow_missing_items=allow_missing_items
+    )
     if len(df) == 0:
         raise ResponseError([Problem("not-empty", "the DataFrame has no rows", file=source)])
     columns = _frame_columns(df)
     digest = _table_digest(names, columns, instrument)
-    return _validate(columns, len(df), instrument, source=source, digest=digest, warnings=warnings)
+    result = _validate(columns, len(df), instrument, source=source, digest=digest, warnings=warnings)
+    return _note_missing(result, names)
 
 
 def _frame_columns(df: pd.DataFrame) -> dict[str, Column_]:
@@ -700,7 +803,12 @@ def _frame_text(s: pd.Series[Any]) -> pa.Array:
 
 
 def read_arrow(
-    table: pa.Table, instrument: Instrument, *, source: str = "<Arrow table>", extra_columns: str = "error"
+    table: pa.Table,
+    instrument: Instrument,
+    *,
+    source: str = "<Arrow table>",
+    extra_columns: str = "error",
+    allow_missing_items: bool = False,
 ) -> ResponseSet:
     """Validate an Arrow table (one respondent per row, columns as in a CSV file).
 
@@ -709,12 +817,21 @@ def read_arrow(
     objects except the accepted respondent ids.
     """
     names = [str(c) for c in table.column_names]
-    warnings = _check_header(names, instrument, source, extra_columns=extra_columns)
+    warnings = _check_header(
+        names, instrument, source, extra_columns=extra_columns, allow_missing_items=allow_missing_items
+    )
     if table.num_rows == 0:
         raise ResponseError([Problem("not-empty", "the table has no rows", file=source)])
     columns: dict[str, Column_] = {name: table.column(i) for i, name in enumerate(names)}
     digest = _table_digest(names, columns, instrument)
-    return _validate(columns, table.num_rows, instrument, source=source, digest=digest, warnings=warnings)
+    result = _validate(columns, table.num_rows, instrument, source=source, digest=digest, warnings=warnings)
+    return _note_missing(result, names)
+
+
+def _note_missing(result: ResponseSet, given: Iterable[str]) -> ResponseSet:
+    """Record the answer columns the input did not hold (they passed the header check)."""
+    missing = missing_answer_columns(result.instrument, given).all
+    return attrs.evolve(result, missing_columns=missing) if missing else result
 
 
 def _table_digest(
