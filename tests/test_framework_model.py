@@ -115,7 +115,11 @@ ident = st.from_regex(r"\A[a-z0-9]{1,6}(-[a-z0-9]{1,4}){0,2}\Z")
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
 source = st.fixed_dictionaries(
     {"document": text, "section": text},
-    optional={"lines": st.tuples(st.integers(1, 9999), st.integers(1, 9999)).map(list), "note": text},
+    optional={
+        "lines": st.tuples(st.integers(1, 9999), st.integers(1, 9999)).map(list),
+        "name_lines": st.tuples(st.integers(1, 9999), st.integers(1, 9999)).map(list),
+        "note": text,
+    },
 )
 
 
@@ -134,6 +138,8 @@ def framework_docs(draw: st.DrawFn) -> dict[str, Any]:
             "definition_status": status,
             "source": draw(source),
         }
+        if draw(st.booleans()):
+            el["name_status"] = draw(st.sampled_from(["quoted", "paraphrased", "project"]))
         if n and draw(st.booleans()):
             el["parent"] = draw(st.sampled_from(ids[:n]))  # earlier ids only: no cycles
         if draw(st.booleans()):
@@ -178,3 +184,24 @@ def test_dict_round_trip_is_exact(doc: dict[str, Any]) -> None:
     again = Framework.from_dict(json.loads(json.dumps(fw.to_dict())))
     assert again == fw
     assert json.dumps(again.to_dict(), sort_keys=True) == json.dumps(doc, sort_keys=True)
+
+
+def test_name_status_is_one_of_three() -> None:
+    doc = minimal_framework()
+    doc["elements"][0]["name_status"] = "project"
+    assert Framework.from_dict(doc).element("trust").name_status == "project"
+    assert Framework.from_dict(minimal_framework()).element("trust").name_status is None
+    doc["elements"][0]["name_status"] = "invented"
+    [(path, rule)] = _problems(doc)
+    assert path == "$.elements[0].name_status" and rule.startswith("enum")
+
+
+def test_name_lines_round_trip() -> None:
+    doc = minimal_framework()
+    doc["elements"][0]["source"] = {"document": "notes.txt", "section": "1", "lines": [3, 4], "name_lines": [1, 1]}
+    fw = Framework.from_dict(doc)
+    assert fw.element("trust").source.name_lines == (1, 1)
+    assert fw.to_dict()["elements"][0]["source"]["name_lines"] == [1, 1]
+    doc["elements"][0]["source"]["name_lines"] = [0]
+    paths = {path for path, _ in _problems(doc)}
+    assert paths and all(p is not None and p.startswith("$.elements[0].source.name_lines") for p in paths)

@@ -9,7 +9,8 @@ Directives
 ----------
 ``.. aspire-catalogue::``
     A summary table, then one section per plugin and one subsection per framework with its
-    metadata and a table of its elements (kind, parent, definition with its status, source).
+    metadata and a table of its elements (kind, parent, name status, definition with its status,
+    source).
     Each framework section gets the label ``framework-<id>``.
 ``.. aspire-instruments::``
     A table of every instrument (design, framework, items, modes, scorers, plugin).
@@ -56,6 +57,12 @@ from aspire_models.registry import BUILTIN_PLUGIN
 logger = logging.getLogger(__name__)
 
 STATUS_TEXT = {"quoted": "quoted", "paraphrased": "paraphrased", "not-given": "not given"}
+#: how an element's name relates to its source (``name_status``)
+NAME_STATUS_TEXT = {
+    "quoted": "name quoted",
+    "paraphrased": "name paraphrased",
+    "project": "name ours (the source gives none)",
+}
 
 
 @functools.cache
@@ -132,6 +139,7 @@ class CatalogueDirective(_RegistryDirective):
         sec += para(fw.description)
         kinds = Counter(e.kind for e in fw)
         status = Counter(e.definition_status for e in fw)
+        name_status = Counter(e.name_status for e in fw if e.name_status is not None)
         fields: list[tuple[str, Cell]] = [
             ("Id", literal(fw.id)),
             ("Version", fw.version),
@@ -148,6 +156,17 @@ class CatalogueDirective(_RegistryDirective):
                 ", ".join(f"{status[s]} {STATUS_TEXT[s]}" for s in ("quoted", "paraphrased", "not-given") if status[s]),
             ),
         ]
+        if name_status:
+            fields.append(
+                (
+                    "Names",
+                    ", ".join(
+                        f"{name_status[s]} {t.removeprefix('name ')}"
+                        for s, t in NAME_STATUS_TEXT.items()
+                        if name_status[s]
+                    ),
+                )
+            )
         sec += field_list(fields)
         names = {e.id: e.name for e in fw}
         kind_names = {k.id: k.name for k in fw.kinds}
@@ -161,6 +180,8 @@ class CatalogueDirective(_RegistryDirective):
     @staticmethod
     def element_row(e: Element, names: dict[str, str], kind_names: dict[str, str], fw: Framework) -> list[Cell]:
         who: list[nodes.Node] = [para(nodes.strong(text=e.name)), para(literal(e.id))]
+        if e.name_status is not None:
+            who.append(para(nodes.emphasis(text=f"({NAME_STATUS_TEXT[e.name_status]})")))
         if e.parent:
             who.append(para("in ", nodes.emphasis(text=names[e.parent])))
         if e.attributes:
@@ -178,6 +199,8 @@ class CatalogueDirective(_RegistryDirective):
         where.append(src.section)
         if src.lines:
             where.append(f", lines {src.lines[0]}–{src.lines[1]}")
+        if src.name_lines:
+            where.append(f" (named at lines {src.name_lines[0]}–{src.name_lines[1]})")
         source: list[nodes.Node] = [para(*where)]
         if src.note:
             source.append(para(nodes.emphasis(text=src.note)))

@@ -72,6 +72,14 @@ def _registry(args: argparse.Namespace) -> Registry:
 
 
 # -- commands ------------------------------------------------------------------------------
+#: how `frameworks show` states where an element's name comes from
+NAME_STATUS_TEXT = {
+    "quoted": "quoted from the source",
+    "paraphrased": "our wording of what the source says",
+    "project": "our label; the source gives this element no name",
+}
+
+
 def cmd_frameworks(args: argparse.Namespace, out: TextIO) -> int:
     reg = _registry(args)
     if args.id:
@@ -92,6 +100,8 @@ def cmd_frameworks(args: argparse.Namespace, out: TextIO) -> int:
             for e in elements:
                 parent = f" [in {fw.element(e.parent).name}]" if e.parent else ""
                 out.write(f"\n{e.name} ({e.id}){parent}\n")
+                if e.name_status is not None:
+                    out.write(f"  Name: {NAME_STATUS_TEXT[e.name_status]}\n")
                 if e.definition is None:
                     out.write("  (the source gives no definition)\n")
                 else:

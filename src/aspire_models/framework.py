@@ -31,6 +31,10 @@ from aspire_models.errors import DocumentError, Problem, UnknownIdError
 __all__ = ["Element", "ElementKind", "Framework", "SourceRef"]
 
 DefinitionStatus = Literal["quoted", "paraphrased", "not-given"]
+#: how an element's name relates to its source: the source's own words ('quoted'), the
+#: project's shortening or rewording of them ('paraphrased'), or a label the project wrote
+#: where the source has no name of its own ('project')
+NameStatus = Literal["quoted", "paraphrased", "project"]
 
 
 def _freeze_attributes(value: Mapping[str, float] | None) -> Mapping[str, float]:
@@ -39,17 +43,24 @@ def _freeze_attributes(value: Mapping[str, float] | None) -> Mapping[str, float]
 
 @attrs.frozen
 class SourceRef:
-    """Where a text was taken from: document (file name or title), section, optional lines."""
+    """Where a text was taken from: document (file name or title), section, optional lines.
+
+    ``name_lines`` are the lines that give an element's name when the source names it
+    somewhere other than the cited ``lines`` (a table heading, a diagram label).
+    """
 
     document: str
     section: str
     lines: tuple[int, int] | None = None
     note: str | None = None
+    name_lines: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"document": self.document, "section": self.section}
         if self.lines is not None:
             out["lines"] = list(self.lines)
+        if self.name_lines is not None:
+            out["name_lines"] = list(self.name_lines)
         if self.note is not None:
             out["note"] = self.note
         return out
@@ -57,11 +68,13 @@ class SourceRef:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SourceRef:
         lines = data.get("lines")
+        name_lines = data.get("name_lines")
         return cls(
             document=data["document"],
             section=data["section"],
             lines=(int(lines[0]), int(lines[1])) if lines is not None else None,
             note=data.get("note"),
+            name_lines=(int(name_lines[0]), int(name_lines[1])) if name_lines is not None else None,
         )
 
     def __str__(self) -> str:
@@ -90,6 +103,9 @@ class Element:
 
     ``definition`` is ``None`` exactly when ``definition_status`` is ``'not-given'``: the
     source names the element without defining it, and we do not invent one.
+    ``name_status`` says whether the name itself is the source's words (``'quoted'``), our
+    wording of them (``'paraphrased'``) or a label we wrote (``'project'``); ``None`` when a
+    document does not say.
     """
 
     id: str
@@ -101,11 +117,13 @@ class Element:
     parent: str | None = None
     order: int | None = None
     attributes: Mapping[str, float] = attrs.field(factory=lambda: MappingProxyType({}), converter=_freeze_attributes)
+    name_status: NameStatus | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
+        out: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.name_status is not None:
+            out["name_status"] = self.name_status
+        out |= {
             "kind": self.kind,
             "definition": self.definition,
             "definition_status": self.definition_status,
@@ -131,6 +149,7 @@ class Element:
             parent=data.get("parent"),
             order=data.get("order"),
             attributes=data.get("attributes"),
+            name_status=data.get("name_status"),
         )
 
 
