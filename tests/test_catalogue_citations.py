@@ -28,7 +28,7 @@ import attrs
 import pytest
 
 from aspire_models import Registry
-from aspire_models.framework import Element, Framework, SourceRef
+from aspire_models.framework import Element, SourceRef
 from tests.conftest import SEEDS
 
 SEED_FILES = frozenset(p.name for p in SEEDS.glob("*.txt")) if SEEDS.is_dir() else frozenset()
@@ -114,10 +114,7 @@ def test_every_element_of_every_framework_checks_out(reg: Registry) -> None:
     """One test over the whole registry, so that a new plugin framework is covered by it
     without being listed here; the failure names every bad element."""
     bad = [
-        f"{fw.id}/{e.id}: {problem}"
-        for fw in reg.frameworks.values()
-        for e in fw
-        for problem in citation_problems(e)
+        f"{fw.id}/{e.id}: {problem}" for fw in reg.frameworks.values() for e in fw for problem in citation_problems(e)
     ]
     assert not bad, "\n".join(bad)
 
