@@ -216,34 +216,63 @@ def _guess_kind(doc: Any) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    from aspire_models import validation
+    """Check documents exactly as loading them for scoring does (:mod:`aspire_models.checks`).
+
+    FILE may be a folder (a plugin's JSON files): its frameworks are checked first and are
+    available to its instruments, as are frameworks given with ``--framework`` (a file or a
+    folder) and the installed ones (a framework given in a file wins over an installed one)."""
+    from aspire_models.checks import json_files, validate_document
     from aspire_models.framework import Framework
-    from aspire_models.instrument import Instrument
+    from aspire_models.safeio import load_json
 
     path = Path(args.file)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        print(f"{path}: not valid JSON: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    kind = args.kind if args.kind != "auto" else _guess_kind(doc)
-    if kind == "framework":
-        Framework.from_dict(doc, source=str(path))
-    elif kind == "instrument":
-        ins = Instrument.from_dict(doc, source=str(path))
-        reg = _registry(args)
-        if ins.framework in reg.frameworks:
-            ins.bind(reg.framework(ins.framework), reg.framework)
-        else:
-            raise DocumentError(
-                str(path), [UnknownIdError("framework", ins.framework, reg.frameworks).as_problem("$.framework")]
+    folder = path.is_dir()
+    files = json_files(path) if folder else [path]
+    if folder and not files:
+        raise UsageError(f"no .json files in the folder {path}")
+    extra: dict[str, Framework] = {}
+    for spec in args.framework or []:
+        given = Path(spec)
+        for f in json_files(given) if given.is_dir() else [given]:
+            doc = load_json(f, what="framework file")
+            if given.is_dir() and _guess_kind(doc) != "framework":
+                continue  # a plugin folder holds instruments and norms too
+            fw = Framework.from_dict(doc, source=str(f))
+            extra[fw.id] = fw
+    loaded: list[tuple[Path, Any, str]] = []
+    failed = 0
+    for f in files:
+        try:
+            doc = load_json(f, what="document")  # (limits, named errors: aspire_models.safeio)
+        except AspireError as exc:
+            if not folder:
+                raise
+            print(f"aspire: invalid input: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        loaded.append((f, doc, args.kind if args.kind != "auto" else _guess_kind(doc)))
+    reg: Registry | None = None
+    # frameworks first, so that the folder's own frameworks are there for its instruments
+    for f, doc, kind in sorted(loaded, key=lambda t: t[2] != "framework"):
+        try:
+            if kind == "instrument" and reg is None:
+                reg = _registry(args)
+            frameworks = {**reg.frameworks, **extra} if reg is not None else extra
+            obj = validate_document(
+                doc, kind, source=str(f), frameworks=frameworks, scorers=reg.scorers if reg else None
             )
-    else:
-        validation.check(doc, kind, source=str(path))
-    out.write(f"{path}: valid {kind} document\n")
-    return EXIT_OK
+        except AspireError as exc:
+            if not folder:
+                raise
+            print(f"aspire: invalid input: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if folder and kind == "framework":
+            extra.setdefault(obj.id, obj)
+        out.write(f"{f}: valid {kind} document\n")
+    if folder:
+        out.write(f"{path}: {len(files) - failed} of {len(files)} documents valid\n")
+    return EXIT_INVALID if failed else EXIT_OK
 
 
 def _print_result_text(result: Any, out: TextIO, *, tables: bool = True) -> None:
@@ -583,9 +612,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser("validate", parents=[common], help="validate a framework, instrument, norms or result document")
-    p.add_argument("file")
+    p.add_argument("file", help="a JSON document, or a folder of them (a plugin's documents)")
     p.add_argument("--kind", choices=["auto", "framework", "instrument", "norms", "result"], default="auto")
+    p.add_argument(
+        "--framework",
+        action="append",
+        metavar="FILE",
+        help="a framework JSON file, or a folder of them, that instruments may refer to (repeatable)",
+    )
     p.set_defaults(func=cmd_validate)
+
 
     p = sub.add_parser("score", parents=[common], help="score a response file (CSV or JSON records)")
     p.add_argument("responses", help="CSV file (one respondent per row) or JSON list of records")
