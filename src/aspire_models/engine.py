@@ -155,6 +155,30 @@ def score(
     return score_responses(registry, responses, scorers=scorers, params=params, strict=strict, timeout=timeout)
 
 
+def _screen(
+    registry: Registry,
+    responses: ResponseSet,
+    rules: Sequence[ScoringRule],
+    params: Mapping[str, Mapping[str, Any]] | None,
+) -> ResponseSet:
+    """Rows a scorer's parameters make invalid, rejected before any scorer runs. A scorer may
+    have a ``screen(responses, params) -> ResponseSet`` method (optional, not part of the
+    :class:`~aspire_models.scoring.Scorer` protocol): the diffusion scorer rejects adoptions
+    after the end of its observation window there, so that the result's accounting counts
+    them and lists why."""
+    for rule in rules:
+        scorer = registry.scorer(rule.scorer)
+        screen = getattr(scorer, "screen", None)
+        if callable(screen) and responses.instrument.design in scorer.designs:
+            merged = {**rule.params, **(params or {}).get(scorer.id, {})}
+            resolved = resolve_params(scorer, merged, where=f"instrument {responses.instrument.id!r}")
+            screened = screen(responses, resolved)
+            if not isinstance(screened, ResponseSet):
+                raise ScoringError(f"scorer {scorer.id!r}: screen returned {type(screened).__name__}")
+            responses = screened
+    return responses
+
+
 def _read_only(responses: ResponseSet) -> ResponseSet:
     """Make every array a scorer can reach read-only: scorers share them."""
     arrays: list[np.ndarray[Any, Any]] = [
@@ -200,6 +224,7 @@ def score_responses(
     )
     if not rules:
         raise ScoringError(f"instrument {ins.id!r} names no scorers; pass scorers=[...]")
+    responses = _screen(registry, responses, rules, params)
     responses = _read_only(responses)
     ctx = ScoringContext(ins, framework, responses, registry.framework, tuple(registry.norms.values()))
     outputs: list[ScorerOutput] = []

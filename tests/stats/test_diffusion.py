@@ -22,6 +22,7 @@ from aspire_models.stats.diffusion import (
     CHASM_SHARE,
     NOT_ADOPTED,
     THEORETICAL_SHARES,
+    AdopterClassificationError,
     BassFit,
     DiffusionFitError,
     _jacobian,
@@ -183,6 +184,10 @@ def test_fit_bass_recovers_parameters_from_poisson_noise(seed: int) -> None:
     assert fit.q == pytest.approx(Q, rel=NOISY_Q_RTOL)
     assert fit.m == pytest.approx(M, rel=NOISY_M_RTOL)
     assert fit.r_squared > 0.9
+    if fit.status == "m-at-bound":  # seed 0: the free estimate of m is below the 1029 observed
+        assert fit.m_bound == "lower" and fit.m == pytest.approx(counts.sum())
+        assert math.isnan(fit.m_se)
+        return
     for est, se, ci in ((fit.p, fit.p_se, fit.p_ci), (fit.q, fit.q_se, fit.q_ci)):
         assert se > 0
         assert ci[0] < est < ci[1]
@@ -205,7 +210,6 @@ def test_fit_bass_confidence_level_widens_intervals() -> None:
         ([10.0] * 8, "no growth"),
         ([12.0, 0.0, 0.0, 0.0, 0.0], "no growth"),
         ([10, 11, 9, 10, 10, 11, 9, 10], "cannot be identified"),
-        ([1, 2, 4, 8, 16, 32, 64, 128], "upper bound"),
         ([1.0, -2.0, 3.0, 4.0], "non-negative"),
         ([1.0, math.nan, 3.0, 4.0], "finite"),
     ],
@@ -221,10 +225,32 @@ def test_diffusion_fit_error_is_value_error() -> None:
 
 def test_fit_bass_m_bounds_are_respected() -> None:
     counts = bass_per_period(T, P, Q, M)
-    with pytest.raises(DiffusionFitError, match="upper bound"):
-        fit_bass(counts, m_bounds=(900.0, 950.0))
+    fit = fit_bass(counts, m_bounds=(900.0, 950.0))
+    assert fit.status == "m-at-bound" and fit.m_bound == "upper"
+    assert fit.m == pytest.approx(950.0)
     with pytest.raises(ValueError):
         fit_bass(counts, m_bounds=(10.0, 5.0))
+
+
+def test_m_at_upper_bound_is_reported_not_fitted() -> None:
+    fit = fit_bass([1, 2, 4, 8, 16, 32, 64, 128])  # no sign of slowing down
+    assert fit.status == "m-at-bound" and fit.m_bound == "upper"
+    assert math.isnan(fit.m_se) and all(math.isnan(v) for v in fit.m_ci)
+    assert len(fit.forecast) == 0
+
+
+def test_m_at_lower_bound_is_reported_not_fitted() -> None:
+    # a rise and a sharp stop: the free fit wants fewer adopters than were observed, so m sits
+    # on its lower bound, the observed total
+    counts = [2.0, 5.0, 12.0, 20.0, 10.0, 1.0, 0.0, 0.0, 0.0]
+    fit = fit_bass(counts)
+    assert fit.status == "m-at-bound" and fit.m_bound == "lower"
+    assert fit.m == pytest.approx(sum(counts))
+    assert math.isnan(fit.p_se) and math.isnan(fit.q_se) and math.isnan(fit.m_se)
+    assert len(fit.forecast) == 0
+    # a well-identified saturated curve is fitted even though m equals the observed total
+    saturated = fit_bass(bass_per_period(40, P, Q, M))
+    assert saturated.status == "fitted" and saturated.m_bound is None
 
 
 def test_fit_bass_rejects_bad_periods() -> None:
@@ -241,9 +267,9 @@ def test_forecast_length_and_continuity(horizon: int) -> None:
     assert len(fit.forecast) == horizon
     assert fit.forecast.per_period.shape == fit.forecast.cumulative.shape == (horizon,)
     np.testing.assert_array_equal(fit.forecast.periods, 2001 + T + np.arange(horizon))
-    np.testing.assert_allclose(
+    np.testing.assert_allclose(  # the adopters observed plus the expected new ones
         fit.forecast.cumulative,
-        fit.cumulative_fitted[-1] + np.cumsum(fit.forecast.per_period),
+        fit.observed.sum() + np.cumsum(fit.forecast.per_period),
         rtol=1e-12,
     )
     np.testing.assert_allclose(
@@ -385,13 +411,19 @@ def test_table_rows() -> None:
     assert [r["theoretical_share"] for r in rows] == list(THEORETICAL_SHARES)
 
 
-def test_single_adopter_and_constant_times() -> None:
-    one = classify_adopters([math.nan, 5.0])
-    assert math.isnan(one.sd) and one.mean == 5.0
-    assert one.categories == (NOT_ADOPTED, "late-majority")
-    same = classify_adopters([3.0, 3.0, 3.0])
-    assert same.sd == 0.0
-    assert set(same.categories) == {"late-majority"}
+@pytest.mark.parametrize("method", ["sd", "rank"])
+def test_single_adopter_and_zero_spread_are_refused(method: str) -> None:
+    with pytest.raises(AdopterClassificationError, match="single-adopter") as one:
+        classify_adopters([math.nan, 5.0], method=method)  # type: ignore[arg-type]
+    assert one.value.reason == "single-adopter"
+    # all adoptions in one period: not "100% late majority"
+    with pytest.raises(AdopterClassificationError, match="zero-spread") as same:
+        classify_adopters([2013.0, 2013.0, math.nan, 2013.0], method=method)  # type: ignore[arg-type]
+    assert same.value.reason == "zero-spread" and "2013" in str(same.value)
+    with pytest.raises(AdopterClassificationError) as none:
+        classify_adopters([math.nan, math.nan], method=method)  # type: ignore[arg-type]
+    assert none.value.reason == "no-adopters"
+    assert issubclass(AdopterClassificationError, ValueError)
 
 
 @pytest.mark.parametrize(
@@ -423,7 +455,10 @@ time_value = st.one_of(
     st.integers(2000, 2010).map(float),  # many ties
     st.just(math.nan),
 )
-time_lists = st.lists(time_value, min_size=1, max_size=60).filter(lambda xs: any(not math.isnan(x) for x in xs))
+# at least two different adoption times: data without a spread are refused (tested above)
+time_lists = st.lists(time_value, min_size=2, max_size=60).filter(
+    lambda xs: len({x for x in xs if not math.isnan(x)}) >= 2
+)
 methods = st.sampled_from(["sd", "rank"])
 censorings = st.sampled_from(["exclude", "laggards"])
 
@@ -547,3 +582,59 @@ def test_innovativeness_errors() -> None:
         innovativeness([[1.0, math.inf]])
     with pytest.raises(ValueError, match="no adopted"):
         innovativeness_categories([math.nan])
+
+
+# ---------------------------------------------------------------------------
+# forecast prediction band
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_band_contains_forecast_and_widens_with_horizon(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(bass_per_period(12, P, Q, 300.0)).astype(float)  # before the peak's end
+    fit = fit_bass(counts, periods=np.arange(2001, 2013), horizon=15)
+    fc = fit.forecast
+    assert fit.status == "fitted" and fc.level == 0.95
+    assert fc.periods[0] == 2013  # starts after the last observed period
+    assert np.all(fc.per_period_low <= fc.per_period) and np.all(fc.per_period <= fc.per_period_high)
+    assert np.all(fc.cumulative_low <= fc.cumulative) and np.all(fc.cumulative <= fc.cumulative_high)
+    assert np.all(fc.per_period_low >= 0) and np.all(fc.cumulative_low >= counts.sum())
+    width = fc.cumulative_high - fc.cumulative
+    assert np.all(np.diff(width) > 0)
+    assert width[0] > 0
+
+
+def test_band_is_delta_method_plus_residual_variance() -> None:
+    counts = np.random.default_rng(4).poisson(bass_per_period(15, P, Q, 500.0)).astype(float)
+    fit = fit_bass(counts, horizon=3, confidence=0.9)
+    k = np.arange(16.0, 19.0)
+    g = _jacobian(k, fit.p, fit.q, fit.m)
+    sigma2 = fit.sse / fit.dof
+    jac = _jacobian(np.arange(1.0, 16.0), fit.p, fit.q, fit.m)
+    cov = sigma2 * np.linalg.inv(jac.T @ jac)
+    tcrit = stats.t.ppf(0.95, fit.dof)
+    big = np.cumsum(g, axis=0)
+    half = tcrit * np.sqrt(np.einsum("ij,jk,ik->i", big, cov, big) + np.arange(1, 4) * sigma2)
+    np.testing.assert_allclose(fit.forecast.cumulative_high - fit.forecast.cumulative, half, rtol=1e-6)
+    assert fit.m_se == pytest.approx(math.sqrt(cov[2, 2]), rel=1e-6)
+
+
+def test_higher_level_gives_wider_band() -> None:
+    counts = np.random.default_rng(5).poisson(bass_per_period(12, P, Q, 300.0)).astype(float)
+    narrow, wide = fit_bass(counts, confidence=0.8), fit_bass(counts, confidence=0.99)
+    assert np.all(
+        wide.forecast.cumulative_high - wide.forecast.cumulative
+        > narrow.forecast.cumulative_high - narrow.forecast.cumulative
+    )
+
+
+def test_launch_period_leading_zeros_change_the_fit() -> None:
+    """The clock starts at launch: a quiet launch period before the first adoption is part of
+    the diffusion; starting the clock at the first adoption instead biases p upwards."""
+    counts = np.round(bass_per_period(16, 0.002, 0.9, 100.0))
+    assert counts[0] == 0 and counts[1] > 0  # nobody adopted in the launch period
+    from_launch = fit_bass(counts, periods=np.arange(2001, 2017))
+    from_first = fit_bass(counts[1:], periods=np.arange(2002, 2017))
+    assert from_launch.p == pytest.approx(0.002, rel=0.1)
+    assert from_first.p > 2 * from_launch.p

@@ -40,10 +40,21 @@ Conventions
 values are rejected.
 
 *Periods* for the Bass model: period ``k = 1, 2, ...`` covers model time
-``(k - 1, k]``, with ``t = 0`` at the start of the first observed period.
-Callers may label periods in their own units (e.g. years 2011, 2012, ...);
-the labels must be equally spaced and are mapped to ``k`` by
-``k = (label - first_label) / step + 1``.
+``(k - 1, k]``, with ``t = 0`` at the start of the first period of the counts,
+which is taken to be the *launch* period of the practice.  Callers may label
+periods in their own units (e.g. years 2011, 2012, ...); the labels must be
+equally spaced and are mapped to ``k`` by ``k = (label - first_label) / step + 1``.
+When the launch is known, pass counts from the launch period on (leading
+periods without adoptions are counted as zeros): starting the clock at the
+first observed adoption instead shortens the time to the peak and biases
+``p`` upwards whenever nobody adopted in the launch period.
+
+*Prediction band* of the forecast (:class:`BassForecast`): the delta method
+on the fit's asymptotic covariance of ``(p, q, m)`` plus the residual
+variance of every future period's count (taken as independent of the fit),
+with a t quantile on ``n - 3`` degrees of freedom.  It is an approximation: it
+ignores the bounds on the parameters and assumes the per-period errors have
+one variance.
 
 References
 ----------
@@ -60,12 +71,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+
+if TYPE_CHECKING:  # scipy is imported where it is used: importing it takes longer than most scoring runs
+    from scipy import optimize
 
 __all__ = [
     "ADOPTER_CATEGORIES",
@@ -73,6 +86,7 @@ __all__ = [
     "NOT_ADOPTED",
     "THEORETICAL_SHARES",
     "AdopterClassification",
+    "AdopterClassificationError",
     "BassCurve",
     "BassFit",
     "BassForecast",
@@ -125,6 +139,20 @@ class DiffusionFitError(ValueError):
     """The Bass model cannot be (reliably) fitted to the given counts."""
 
 
+class AdopterClassificationError(ValueError):
+    """The adoption times cannot be split into adopter categories.
+
+    ``reason`` names the rule: ``"no-adopters"`` (every time is NaN),
+    ``"single-adopter"`` (one adopter: no spread to measure) or
+    ``"zero-spread"`` (all adopters share one adoption time, so nobody is
+    earlier or later than anyone else).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+
+
 # ---------------------------------------------------------------------------
 # Adopter classification
 # ---------------------------------------------------------------------------
@@ -143,7 +171,8 @@ class AdopterClassification:
         ``0..4`` for the five categories, ``-1`` for not adopted.
     mean, sd : float
         Mean and sample standard deviation (``ddof=1``) of the adoption
-        times of *adopted* units (``sd`` is NaN with fewer than 2 adopters).
+        times of *adopted* units (always ``sd > 0``: data without a spread
+        are refused).
         For :func:`innovativeness_categories` these are the reference values
         of the z scale, 0 and 1.
     method, censored : str
@@ -298,9 +327,7 @@ def classify_adopters(
 
         The comparison is made on :math:`z = (t - \\bar t)/s`, and ``z``
         within ``1e-9`` of a boundary counts as on it (so the result does not
-        depend on floating-point rounding of the mean).  If all adopters share
-        one time (``s = 0``) or there is a single adopter, ``z = 0`` and they
-        are all late majority.
+        depend on floating-point rounding of the mean).
 
         ``"rank"`` -- sort adopted units by time; a unit with (1-based) rank
         ``r`` occupies the cumulative-share interval ``((r-1)/D, r/D]`` and is
@@ -322,9 +349,15 @@ def classify_adopters(
 
     Raises
     ------
+    AdopterClassificationError
+        (a ``ValueError``) If there is no adopted unit (``"no-adopters"``),
+        only one (``"single-adopter"``) or all adopters share one adoption
+        time (``"zero-spread"``): the categories are positions in a spread of
+        adoption times, and without a spread every unit would land in one
+        category (all "late majority") by an artefact of the rule.
     ValueError
-        If ``times`` is empty or not 1-D, contains infinite values, has no
-        adopted unit, or an option is unknown.
+        If ``times`` is empty or not 1-D, contains infinite values, or an
+        option is unknown.
 
     References
     ----------
@@ -346,20 +379,27 @@ def classify_adopters(
     adopted = np.isfinite(arr)
     n_adopted = int(adopted.sum())
     if n_adopted == 0:
-        raise ValueError("no adopted units: every adoption time is NaN")
+        raise AdopterClassificationError("no-adopters", "no adopted units: every adoption time is NaN")
     x = arr[adopted]
+    if n_adopted == 1:
+        raise AdopterClassificationError(
+            "single-adopter", f"only one unit adopted (at {x[0]:g}): there is no spread of adoption times to divide"
+        )
     if np.ptp(x) == 0:
-        mean = float(x[0])
-        sd = 0.0 if n_adopted >= 2 else math.nan
-    else:
-        mean = float(x.mean())
-        sd = float(x.std(ddof=1))
+        raise AdopterClassificationError(
+            "zero-spread",
+            f"all {n_adopted} adopters adopted at the same time ({x[0]:g}): nobody adopted earlier or later "
+            "than anyone else, so there are no adopter categories",
+        )
+    mean = float(x.mean())
+    sd = float(x.std(ddof=1))
 
     if method == "sd":
-        z = np.zeros_like(x) if not sd > 0 else (x - mean) / sd
-        adopted_codes = _sd_codes(z)
+        adopted_codes = _sd_codes((x - mean) / sd)
     else:
         denominator = n_adopted if censored == "exclude" else arr.size
+        from scipy import stats
+
         u = (stats.rankdata(x, method="average") - 0.5) / denominator
         adopted_codes = np.searchsorted(_RANK_BOUNDS, u, side="right").astype(np.int8)
 
@@ -607,17 +647,35 @@ class BassForecast:
     Attributes
     ----------
     periods : ndarray
-        Period labels of the forecast periods (caller's units).
+        Period labels of the forecast periods (caller's units); the first is
+        the period after the last observed one.
     per_period : ndarray
-        Expected new adoptions in each forecast period.
+        Expected new adoptions in each forecast period, :math:`m[F(k) - F(k-1)]`.
     cumulative : ndarray
-        Expected cumulative adoptions (model, :math:`m F(k)`) at the end of
-        each forecast period.
+        Expected cumulative adopters at the end of each forecast period: the
+        adopters observed so far plus the expected new adoptions,
+        :math:`N_{obs}(n) + m[F(k) - F(n)]`.
+    per_period_low, per_period_high, cumulative_low, cumulative_high : ndarray
+        Prediction band at level ``level`` (see the module notes: delta
+        method plus residual variance).  For ``per_period`` the variance is
+        :math:`g_k^\\top \\Sigma g_k + \\hat\\sigma^2`, for ``cumulative`` after
+        ``h`` periods :math:`G_h^\\top \\Sigma G_h + h\\hat\\sigma^2` with
+        :math:`G_h = \\sum_{j \\le h} g_{n+j}`, where :math:`g_k` is the gradient of
+        the period-``k`` count in ``(p, q, m)`` and :math:`\\Sigma` the fit's
+        covariance.  Lower limits are cut at 0 (per period) and at the
+        adopters already observed (cumulative).
+    level : float
+        Level of the band (the fit's ``confidence``).
     """
 
     periods: FloatArray
     per_period: FloatArray
     cumulative: FloatArray
+    per_period_low: FloatArray = attrs.field(factory=lambda: np.empty(0))
+    per_period_high: FloatArray = attrs.field(factory=lambda: np.empty(0))
+    cumulative_low: FloatArray = attrs.field(factory=lambda: np.empty(0))
+    cumulative_high: FloatArray = attrs.field(factory=lambda: np.empty(0))
+    level: float = math.nan
 
     def __len__(self) -> int:
         return int(self.periods.size)
@@ -667,9 +725,20 @@ class BassFit:
     fitted, cumulative_fitted : ndarray
         Fitted per-period counts and fitted cumulative adopters ``m F(k)``.
     forecast : BassForecast
-        ``horizon`` further periods.
+        ``horizon`` further periods with their prediction band; empty when
+        ``status`` is ``"m-at-bound"`` (``m`` is then not identified, and
+        neither is how many more units will adopt).
     step : float
         Spacing of the period labels.
+    status : str
+        ``"fitted"``, or ``"m-at-bound"`` when the estimate of ``m`` lies on
+        one of its bounds (``m_bound`` says which).  At a bound the least
+        squares estimate is a constrained one: the standard errors and
+        intervals of the free fit do not apply, so they are NaN.
+    m_bound : str or None
+        ``"lower"`` (``m`` equals the adopters observed: the fit says nobody
+        else will adopt, which the data cannot show), ``"upper"`` (adoption
+        shows no sign of slowing down), or ``None``.
     """
 
     p: float
@@ -700,6 +769,8 @@ class BassFit:
     cumulative_fitted: FloatArray
     forecast: BassForecast
     step: float
+    status: str = "fitted"
+    m_bound: str | None = None
 
     def to_period(self, t: ArrayLike) -> FloatArray:
         """Map model time to the caller's period scale (``t = k`` -> label ``k``).
@@ -758,7 +829,7 @@ _Q_STARTS = (0.05, 0.2, 0.5, 1.0, 1.6)
 _P_BOUNDS = (1e-8, 1.0 - 1e-8)
 _Q_BOUNDS = (0.0, 2.0)
 _DEFAULT_M_FACTOR = 100.0
-#: Relative distance to the upper m bound regarded as "at the bound".
+#: Relative distance to either m bound regarded as "at the bound".
 _M_BOUND_RTOL = 1e-3
 #: Largest accepted relative standard error of m (se(m) / m).
 _MAX_M_RELATIVE_SE = 1.0
@@ -805,9 +876,9 @@ def fit_bass(
     Parameters
     ----------
     counts : array_like, shape (n_periods,)
-        New adoptions in each consecutive period, starting with the first
-        period of the diffusion (``t = 0`` is the start of ``counts[0]``'s
-        period).
+        New adoptions in each consecutive period, starting with the launch
+        period of the practice (``t = 0`` is the start of ``counts[0]``'s
+        period); periods without adoptions count as zeros.
     periods : array_like, optional
         Equally spaced labels of the periods (e.g. years); default
         ``1..n_periods``.  ``peak_period``, ``chasm_period`` and the forecast
@@ -818,7 +889,8 @@ def fit_bass(
     horizon : int
         Number of periods to forecast beyond the last observed one.
     confidence : float
-        Confidence level of the intervals (t distribution, ``n - 3`` dof).
+        Level of the confidence intervals and of the forecast's prediction
+        band (t distribution, ``n - 3`` dof).
 
     Returns
     -------
@@ -829,10 +901,12 @@ def fit_bass(
     DiffusionFitError
         Fewer than 4 periods; negative or non-finite counts; zero total
         adoptions; no growth (constant counts, or no adoptions after the
-        first period); optimiser failure or non-finite covariance; fitted
-        ``m`` within 0.1 % of its upper bound, or a standard error of ``m``
-        larger than ``m`` itself (market potential not identifiable -- e.g.
-        noisy counts with no trend).
+        first period); optimiser failure or non-finite covariance; a
+        standard error of ``m`` larger than ``m`` itself (market potential
+        not identifiable -- e.g. noisy counts with no trend).  A fitted ``m``
+        within 0.1 % of one of its bounds is not an error: the fit is
+        returned with ``status="m-at-bound"`` and no standard errors or
+        forecast.
 
     References
     ----------
@@ -914,32 +988,41 @@ def fit_bass(
 
     p, q = float(best.x[0]), float(best.x[1])
     m = float(best.x[2]) * total
-    if m >= m_hi * (1.0 - _M_BOUND_RTOL):
-        raise DiffusionFitError(
-            f"the fitted market potential m hit its upper bound ({m_hi:g}): m cannot be "
-            "identified from the data (adoption shows no sign of slowing down); "
-            "observe more periods or pass m_bounds"
-        )
+    # at a bound: the optimiser says the bound constrains the estimate (its active set), or m
+    # lies within 0.1 % of the upper bound (a likelihood that is flat in m up there)
+    active = int(np.asarray(best.active_mask)[2])
+    m_bound: str | None = None
+    if active > 0 or m >= m_hi * (1.0 - _M_BOUND_RTOL):
+        m_bound = "upper"
+    elif active < 0:
+        m_bound = "lower"
 
     fitted = m * (_share(k, p, q) - _share(k - 1.0, p, q))
     resid = y - fitted
     sse = float(resid @ resid)
     sst = float(((y - y.mean()) ** 2).sum())
     dof = n - 3
-    jac = _jacobian(k, p, q, m)
-    try:
-        cov = (sse / dof) * np.linalg.inv(jac.T @ jac)
-    except np.linalg.LinAlgError as exc:
-        raise DiffusionFitError("singular Jacobian at the Bass estimate: parameters are not identifiable") from exc
-    variances = np.diag(cov)
-    if not np.all(np.isfinite(cov)) or np.any(variances < -1e-12 * np.abs(variances).max()):
-        raise DiffusionFitError("non-finite covariance of the Bass estimates")
-    p_se, q_se, m_se = (float(v) for v in np.sqrt(np.maximum(variances, 0.0)))
-    if m_se > _MAX_M_RELATIVE_SE * m:
-        raise DiffusionFitError(
-            f"the market potential m cannot be identified from the data: its standard error "
-            f"({m_se:.3g}) exceeds the estimate ({m:.3g}); the counts show no diffusion trend"
-        )
+    nan_pair = (math.nan, math.nan)
+    if m_bound is None:
+        jac = _jacobian(k, p, q, m)
+        try:
+            cov = (sse / dof) * np.linalg.inv(jac.T @ jac)
+        except np.linalg.LinAlgError as exc:
+            raise DiffusionFitError("singular Jacobian at the Bass estimate: parameters are not identifiable") from exc
+        variances = np.diag(cov)
+        if not np.all(np.isfinite(cov)) or np.any(variances < -1e-12 * np.abs(variances).max()):
+            raise DiffusionFitError("non-finite covariance of the Bass estimates")
+        p_se, q_se, m_se = (float(v) for v in np.sqrt(np.maximum(variances, 0.0)))
+        if m_se > _MAX_M_RELATIVE_SE * m:
+            raise DiffusionFitError(
+                f"the market potential m cannot be identified from the data: its standard error "
+                f"({m_se:.3g}) exceeds the estimate ({m:.3g}); the counts show no diffusion trend"
+            )
+    else:  # a constrained estimate: the free fit's covariance does not describe it
+        cov = np.full((3, 3), math.nan)
+        p_se = q_se = m_se = math.nan
+    from scipy import stats
+
     tcrit = float(stats.t.ppf(0.5 + confidence / 2.0, dof))
 
     def label(index: float) -> float:
@@ -956,12 +1039,11 @@ def fit_bass(
     crossed = np.flatnonzero(share_all >= CHASM_SHARE)
     chasm_period = label(float(k_all[crossed[0]])) if crossed.size else None
 
-    k_fc = np.arange(n + 1.0, n + horizon + 1.0)
-    forecast = BassForecast(
-        periods=labels[-1] + step * np.arange(1.0, horizon + 1.0),
-        per_period=m * (_share(k_fc, p, q) - _share(k_fc - 1.0, p, q)),
-        cumulative=m * _share(k_fc, p, q),
-    )
+    if m_bound is None:
+        forecast = _forecast(p, q, m, cov, sse / dof, tcrit, n, horizon, float(y.sum()), labels[-1], step, confidence)
+    else:
+        empty = np.empty(0)
+        forecast = BassForecast(empty, empty, empty, empty, empty, empty, empty, confidence)
     return BassFit(
         p=p,
         q=q,
@@ -969,9 +1051,9 @@ def fit_bass(
         p_se=p_se,
         q_se=q_se,
         m_se=m_se,
-        p_ci=_interval(p, p_se, tcrit),
-        q_ci=_interval(q, q_se, tcrit),
-        m_ci=_interval(m, m_se, tcrit),
+        p_ci=_interval(p, p_se, tcrit) if m_bound is None else nan_pair,
+        q_ci=_interval(q, q_se, tcrit) if m_bound is None else nan_pair,
+        m_ci=_interval(m, m_se, tcrit) if m_bound is None else nan_pair,
         confidence=confidence,
         sse=sse,
         rmse=math.sqrt(sse / n),
@@ -991,6 +1073,45 @@ def fit_bass(
         cumulative_fitted=m * _share(k, p, q),
         forecast=forecast,
         step=step,
+        status="fitted" if m_bound is None else "m-at-bound",
+        m_bound=m_bound,
+    )
+
+
+def _forecast(
+    p: float,
+    q: float,
+    m: float,
+    cov: FloatArray,
+    sigma2: float,
+    tcrit: float,
+    n: int,
+    horizon: int,
+    observed_total: float,
+    last_label: float,
+    step: float,
+    level: float,
+) -> BassForecast:
+    """Forecast of ``horizon`` periods after period ``n`` with its prediction band."""
+    k_fc = np.arange(n + 1.0, n + horizon + 1.0)
+    per_period = m * (_share(k_fc, p, q) - _share(k_fc - 1.0, p, q))
+    cumulative = observed_total + np.cumsum(per_period)
+    g = _jacobian(k_fc, p, q, m)  # gradient of each period's count in (p, q, m)
+    big_g = np.cumsum(g, axis=0)  # ... of the cumulative count after h periods
+    h = np.arange(1.0, horizon + 1.0)
+    var_per = np.einsum("ij,jk,ik->i", g, cov, g) + sigma2
+    var_cum = np.einsum("ij,jk,ik->i", big_g, cov, big_g) + h * sigma2
+    half_per = tcrit * np.sqrt(np.maximum(var_per, 0.0))
+    half_cum = tcrit * np.sqrt(np.maximum(var_cum, 0.0))
+    return BassForecast(
+        periods=last_label + step * h,
+        per_period=per_period,
+        cumulative=cumulative,
+        per_period_low=np.maximum(per_period - half_per, 0.0),
+        per_period_high=per_period + half_per,
+        cumulative_low=np.maximum(cumulative - half_cum, observed_total),
+        cumulative_high=cumulative + half_cum,
+        level=level,
     )
 
 
@@ -1009,6 +1130,8 @@ def _least_squares(
     lo: FloatArray,
     hi: FloatArray,
 ) -> optimize.OptimizeResult:
+    from scipy import optimize
+
     return optimize.least_squares(
         fun,
         x0,
