@@ -1,0 +1,235 @@
+"""The reader layer: survey exports and workbooks as HR teams have them.
+
+The path data takes: the file's bytes (bounded, :mod:`aspire_models.safeio`) -> a
+:class:`~aspire_models.formats.base.Source` -> the reader that recognises it best (one
+module per format, contributed through the ``aspire_readers`` hook; the built-in ones below
+are registered by :mod:`aspire_models.builtins` like any plugin) -> an Arrow table of text
+cells and its :class:`~aspire_models.formats.base.Provenance` -> the mapping step
+(:mod:`aspire_models.formats.mapping`), or nothing when the headers already are the
+instrument's column ids -> the one validation step (:func:`aspire_models.responses.read_arrow`),
+with exact accounting: rows a reader or a mapping could not take are rejected there by name.
+
+A plain UTF-8 CSV file whose header row holds the instrument's column ids does not come
+here at all: it keeps the fast CSV path (:func:`aspire_models.responses.read_csv`).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from aspire_models.errors import Problem, ResponseError
+from aspire_models.formats.base import Provenance, Reader, ReadOptions, Source, SourceColumn
+from aspire_models.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from aspire_models.formats.mapping import Mapping as MappingDoc
+    from aspire_models.instrument import Instrument
+    from aspire_models.responses import ResponseSet
+
+__all__ = [
+    "Provenance",
+    "ReadOptions",
+    "Reader",
+    "Source",
+    "SourceColumn",
+    "builtin_readers",
+    "choose_reader",
+    "fast_path",
+    "load_export",
+    "read_export",
+]
+
+#: options only the reader layer understands
+LAYER_OPTIONS = ("mapping", "format", "sheet", "header_row", "readers")
+_CONTAINER_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".gz", ".zip")
+
+
+def builtin_readers() -> list[Reader]:
+    """The formats shipped with the package (registered through the ``aspire_readers`` hook)."""
+    from aspire_models.formats.googleforms import GoogleFormsReader
+    from aspire_models.formats.limesurvey import LimeSurveyReader
+    from aspire_models.formats.msforms import MicrosoftFormsReader
+    from aspire_models.formats.qualtrics import QualtricsReader
+    from aspire_models.formats.surveymonkey import SurveyMonkeyReader
+    from aspire_models.formats.table import TextTableReader, WorkbookReader
+
+    return [
+        QualtricsReader(),
+        SurveyMonkeyReader(),
+        GoogleFormsReader(),
+        MicrosoftFormsReader(),
+        LimeSurveyReader(),
+        TextTableReader(),
+        WorkbookReader(),
+    ]
+
+
+def choose_reader(source: Source, readers: Sequence[Reader], format: str | None = None) -> Reader:
+    """The reader named by ``format``, or the one most sure it recognises the file (ties go
+    to the reader registered first)."""
+    if format is not None:
+        for r in readers:
+            if r.id == format:
+                return r
+        raise ResponseError(
+            [
+                Problem(
+                    "format",
+                    f"unknown format {format!r} (known: {', '.join(r.id for r in readers)})",
+                    file=source.filename,
+                    value=format,
+                )
+            ]
+        )
+    rows = source.peek()
+    best: tuple[float, int, Reader] | None = None
+    for i, r in enumerate(readers):
+        try:
+            confidence = float(r.sniff(source.head, source.filename, rows))
+        except Exception:  # a plugin's faulty sniff must not stop the others
+            continue
+        if confidence > 0 and (best is None or confidence > best[0]):
+            best = (confidence, i, r)
+    if best is None:
+        source.grid()  # raises the reason the file cannot be read, if there is one
+        raise ResponseError(
+            [Problem("format", "no reader recognises this file; name one with --format", file=source.filename)]
+        )
+    return best[2]
+
+
+def read_export(
+    path: str | Path,
+    *,
+    readers: Sequence[Reader] | None = None,
+    format: str | None = None,
+    options: ReadOptions | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[pa.Table, Provenance]:
+    """Read an export with the reader that recognises it: its table of text cells and what
+    was found."""
+    from aspire_models.safeio import read_input_bytes
+
+    data = read_input_bytes(path, limits=limits, what="response file")
+    source = Source(data, str(path), options)
+    reader = choose_reader(source, list(readers) if readers is not None else builtin_readers(), format)
+    table, prov = reader.read(source)
+    limits.check_rows(table.num_rows, str(path))
+    return table, prov
+
+
+def fast_path(path: Path, options: Mapping[str, Any]) -> bool:
+    """Whether a file takes the fast CSV path (:func:`aspire_models.responses.read_csv`):
+    a plain CSV file, UTF-8 (or in the ``encoding`` given, or UTF-16 with a byte-order
+    mark), with LF or CRLF line endings, whose header row names ``respondent_id``, read
+    without a mapping. Anything else goes to the reader layer (:func:`load_export`)."""
+    if any(options.get(k) is not None for k in ("mapping", "format", "sheet", "header_row")):
+        return False
+    if path.name.lower().endswith(_CONTAINER_SUFFIXES):
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return True  # the CSV reader reports it
+    from aspire_models.formats.grid import _utf16_32_without_bom
+
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")):
+        return False
+    if options.get("encoding") is not None:
+        return True
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 with a byte-order mark: the CSV reader reads it
+    if _utf16_32_without_bom(head[:4096]) is not None:
+        return False
+    if b"\n" not in head and b"\r" in head:  # CR-only line endings
+        return False
+    line = head.split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False  # not UTF-8: detected and reported by the reader layer
+    # no respondent_id: a survey platform's export, or a table to map
+    return b"respondent_id" in line
+
+
+def load_export(
+    path: str | Path,
+    instrument: Instrument,
+    *,
+    mapping: MappingDoc | str | Path | None = None,
+    format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    delimiter: str | None = None,
+    readers: Iterable[Reader] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    extra_columns: str = "error",
+    allow_missing_items: bool = False,
+) -> ResponseSet:
+    """Read any supported export (see the module docs) and validate it into a ResponseSet.
+
+    :param mapping: a :class:`~aspire_models.formats.mapping.Mapping` or the path of a
+        mapping document; needed unless the headers are the instrument's column ids.
+    :param format: the reader's id (``qualtrics``, ``surveymonkey``, ``googleforms``,
+        ``msforms``, ``limesurvey``, ``csv``, ``workbook`` or a plugin's); default: recognised.
+    """
+    import pyarrow as pa
+
+    from aspire_models.formats.mapping import Mapping as MappingModel
+    from aspire_models.formats.mapping import apply_mapping, load_mapping
+    from aspire_models.instrument import META_COLUMNS
+    from aspire_models.responses import read_arrow
+
+    options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter)
+    table, prov = read_export(
+        path, readers=list(readers) if readers is not None else None, format=format, options=options, limits=limits
+    )
+    source = str(path)
+    first_line = prov.header_rows + 1
+    note = f"{source}: read as {prov.describe()}" + (
+        f"; row numbers count data rows (row 1 is line {first_line})" if prov.header_rows > 1 else ""
+    )
+    warnings: list[str] = [note, *prov.warnings]
+    if mapping is not None:
+        m = mapping if isinstance(mapping, MappingModel) else load_mapping(mapping)
+        res = apply_mapping(table, prov, m, instrument)
+        out, extra = res.table, res.problems
+        warnings += res.warnings
+    else:
+        known = {c.name for c in instrument.columns()} | set(META_COLUMNS)
+        headers = [c.header for c in prov.columns]
+        plain = prov.format in ("csv", "tsv") or (prov.container.endswith("workbook") and prov.header_rows == 1)
+        if not plain or not known & set(headers):
+            raise ResponseError(
+                [
+                    Problem(
+                        "mapping-required",
+                        f"read as {prov.describe()}; its columns are not the column ids of instrument "
+                        f"{instrument.id!r}. Draft a mapping with: aspire map -i {instrument.id} {source} "
+                        "-o mapping.json; check it, then score with --mapping mapping.json",
+                        file=source,
+                    )
+                ]
+            )
+        out = pa.Table.from_arrays([table.column(c.name) for c in prov.columns], names=headers)
+        extra = {r: list(p) for r, p in prov.row_problems.items()}
+    if out.num_rows == 0:
+        raise ResponseError([Problem("not-empty", "the export has a header but no data rows", file=source)])
+    rs = read_arrow(
+        out,
+        instrument,
+        source=source,
+        extra_columns=extra_columns,
+        allow_missing_items=allow_missing_items,
+        extra_problems=extra,
+    )
+    return attrs.evolve(rs, warnings=(*warnings, *rs.warnings))

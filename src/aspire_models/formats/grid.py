@@ -1,0 +1,332 @@
+"""From bytes to a grid of text cells: decompression (``.gz``, a ``.zip`` holding one
+data file), text decoding (byte-order marks, UTF-16/32 without one, Windows-1252 and
+Latin-1 detected and reported), delimited text (comma, semicolon, tab; CR, LF or CRLF line
+endings; quoted fields with newlines) and workbooks (``.xlsx``, ``.xlsm``, ``.ods``, ``.xls``
+through python-calamine: merged cells filled, Excel dates as ISO dates, whole numbers
+without ``.0``, trailing empty rows and columns dropped).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import zipfile
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from aspire_models.errors import Problem, ResponseError
+from aspire_models.formats.base import Grid, ReadOptions
+from aspire_models.limits import DEFAULT_LIMITS
+
+__all__ = ["decode_text", "is_workbook", "read_grid", "split_text", "unpack"]
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
+_TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+#: sample of a file's bytes given to charset-normalizer
+_DETECT_BYTES = 256 * 1024
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le", "utf-16"),
+    (b"\xfe\xff", "utf-16-be", "utf-16"),
+)
+
+
+def _fail(source: str, rule: str, message: str) -> ResponseError:
+    return ResponseError([Problem(rule, message, file=source)])
+
+
+def is_workbook(data: bytes, filename: str = "") -> bool:
+    """Whether the bytes are a spreadsheet workbook (Office Open XML, OpenDocument, or BIFF)."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .xls
+        return True
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        return filename.lower().endswith(_WORKBOOK_SUFFIXES)
+    return "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names
+
+
+def unpack(data: bytes, filename: str, *, limit: int = DEFAULT_LIMITS.max_file_bytes) -> tuple[bytes, str, str]:
+    """Decompress a ``.gz`` file or the one data file inside a ``.zip``: (bytes, inner file
+    name, container). Decompressed size is bounded by ``limit`` (a small file that inflates
+    without end is refused)."""
+    if data.startswith(b"\x1f\x8b"):
+        out = io.BytesIO()
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+                while chunk := fh.read(1 << 20):
+                    out.write(chunk)
+                    if out.tell() > limit:
+                        raise _fail(filename, "max-file-bytes", f"decompressed, the file is over {limit:,} bytes")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _fail(filename, "gzip", f"not a readable gzip file: {exc}") from None
+        inner = filename[:-3] if filename.lower().endswith(".gz") else filename
+        return out.getvalue(), inner, "gz"
+    if data.startswith(b"PK\x03\x04") and not is_workbook(data, filename):
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as exc:
+            raise _fail(filename, "zip", f"not a readable zip file: {exc}") from None
+        members = [
+            i
+            for i in zf.infolist()
+            if not i.is_dir()
+            and not i.filename.startswith("__MACOSX/")
+            and not i.filename.split("/")[-1].startswith(".")
+        ]
+        if len(members) != 1:
+            listing = ", ".join(i.filename for i in members[:10]) or "none"
+            raise _fail(
+                filename,
+                "zip-one-file",
+                f"a zip file must hold exactly one data file; it holds {len(members)}: {listing}",
+            )
+        member = members[0]
+        if member.file_size > limit:
+            raise _fail(filename, "max-file-bytes", f"{member.filename} is {member.file_size:,} bytes unpacked")
+        with zf.open(member) as fh:
+            inner_data = fh.read(limit + 1)
+        if len(inner_data) > limit:
+            raise _fail(filename, "max-file-bytes", f"{member.filename} is over {limit:,} bytes unpacked")
+        return inner_data, member.filename, "zip"
+    return data, filename, ""
+
+
+def _utf16_32_without_bom(sample: bytes) -> str | None:
+    """UTF-16 or UTF-32 text without a byte-order mark, told by where its zero bytes are
+    (text in any Latin script has a zero byte beside nearly every character)."""
+    n = len(sample) - len(sample) % 4
+    if n < 8:
+        return None
+    s = sample[:n]
+    zeros = [s[i::4].count(0) / (n // 4) for i in range(4)]
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.5:
+        return "utf-32-le"
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.5:
+        return "utf-32-be"
+    even = (zeros[0] + zeros[2]) / 2
+    odd = (zeros[1] + zeros[3]) / 2
+    if odd > 0.6 and even < 0.2:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.2:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str, tuple[str, ...]]:
+    """Text of a file: (text, encoding used, warnings).
+
+    With ``encoding`` the bytes must be valid in it. Otherwise a byte-order mark decides;
+    then UTF-16/32 without one is recognised by its zero bytes, and valid UTF-8 is UTF-8;
+    anything else is detected with charset-normalizer (Windows-1252 preferred to Latin-1,
+    which it contains). Every detected encoding is reported in a warning.
+    """
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except LookupError:
+            raise _fail(source, "encoding", f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            row = data.count(b"\n", 0, exc.start) + 1
+            raise _fail(
+                source,
+                "encoding",
+                f"not valid {encoding}: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {row})",
+            ) from None
+        return text.removeprefix("\ufeff"), encoding, ()
+    for bom, name, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec).removeprefix("\ufeff"), name, ()
+            except UnicodeDecodeError as exc:
+                raise _fail(source, "encoding", f"not valid {name} after its byte-order mark: {exc}") from None
+    wide = _utf16_32_without_bom(data[:4096])
+    if wide is not None:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return text, wide, (f"{source}: no byte-order mark; the text was read as {wide.upper()} (detected)",)
+    if data.isascii():
+        return data.decode("ascii"), "utf-8", ()
+    try:
+        return data.decode("utf-8"), "utf-8", ()
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data[:_DETECT_BYTES]).best()
+    guess = best.encoding if best is not None else None
+    western = {None, "cp1252", "latin_1", "iso8859_15", "cp1250", "cp850", "mac_roman", "cp1254", "iso8859_9"}
+    candidates = ["cp1252", "latin-1"] if guess in western else [str(guess), "cp1252", "latin-1"]
+    for name in candidates:
+        try:
+            text = data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        shown = {"latin-1": "Latin-1 (ISO-8859-1)", "cp1252": "Windows-1252"}.get(name, name)
+        return (
+            text,
+            name,
+            (f"{source}: not UTF-8; the text was read as {shown} (detected); pass --encoding to choose another",),
+        )
+    raise _fail(source, "encoding", "cannot tell the text encoding; pass --encoding")  # pragma: no cover
+
+
+def _sniff_delimiter(text: str, filename: str) -> str:
+    if filename.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    end = len(text)
+    for stop in ("\n", "\r"):
+        at = text.find(stop)
+        if 0 <= at < end:
+            end = at
+    first = text[:end]
+    # count outside quotes
+    counts = {d: 0 for d in (",", ";", "\t")}
+    quoted = False
+    for ch in first:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def split_text(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """Rows of delimited text (any line ending, quoted fields may hold newlines), and the
+    1-based line each row starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    last = 0
+    try:
+        for row in reader:
+            lines.append(last + 1)
+            last = reader.line_num
+            rows.append(row)
+    except csv.Error as exc:  # pragma: no cover - strict=False accepts nearly everything
+        raise ResponseError([Problem("csv", f"cannot parse the text: {exc}", record=len(rows) + 1)]) from None
+    return rows, lines
+
+
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _workbook_rows(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[str | None]], str, list[str]]:
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types
+        raise _fail(source, "workbook", f"cannot read the workbook: {exc}") from None
+    names = list(book.sheet_names)
+    sheet_opt = options.sheet
+    if sheet_opt is None:
+        name = names[0] if names else ""
+    elif isinstance(sheet_opt, int) or (isinstance(sheet_opt, str) and sheet_opt.isdigit() and sheet_opt not in names):
+        pos = int(sheet_opt)
+        if not 0 <= pos < len(names):
+            raise _fail(source, "sheet", f"there is no sheet {pos} (0-based); sheets: {', '.join(names)}")
+        name = names[pos]
+    else:
+        if sheet_opt not in names:
+            raise _fail(source, "sheet", f"there is no sheet {sheet_opt!r}; sheets: {', '.join(names)}")
+        name = str(sheet_opt)
+    try:
+        sheet = book.get_sheet_by_name(name)
+        raw = sheet.to_python(skip_empty_area=False)
+        merged = list(sheet.merged_cell_ranges or [])
+    except Exception as exc:
+        raise _fail(source, "workbook", f"cannot read sheet {name!r}: {exc}") from None
+    rows: list[list[str | None]] = [[_cell(v) for v in r] for r in raw]
+    warnings: list[str] = []
+    for (r0, c0), (r1, c1) in merged:  # a merged cell's value belongs to every cell it covers
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1 + 1, len(rows))):
+            for c in range(c0, min(c1 + 1, len(rows[r]))):
+                if rows[r][c] is None:
+                    rows[r][c] = value
+    if merged:
+        warnings.append(f"{source}: sheet {name!r}: {len(merged)} merged cell range(s) filled from their first cell")
+    return rows, name, warnings
+
+
+def _trim(rows: list[list[str | None]]) -> list[list[str | None]]:
+    """Drop trailing empty rows and trailing empty columns."""
+    while rows and all(c is None for c in rows[-1]):
+        rows.pop()
+    width = max((max((i + 1 for i, c in enumerate(r) if c is not None), default=0) for r in rows), default=0)
+    return [r[:width] for r in rows]
+
+
+def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
+    """Every cell of a file (or its one sheet) as text, blank cells ``None``."""
+    if not data:
+        raise _fail(filename, "not-empty", "the file is empty")
+    inner, name, container = unpack(data, filename)
+    warnings: list[str] = []
+    if is_workbook(inner, name):
+        rows, sheet, notes = _workbook_rows(inner, filename, options)
+        warnings += notes
+        encoding = None
+        kind = "workbook"
+        ragged: list[tuple[int, int]] = []
+        rows = _trim(rows)
+    else:
+        text, encoding, notes = decode_text(inner, filename, options.encoding)
+        warnings += notes
+        if "\x00" in text[:4096]:
+            raise _fail(filename, "text", "the file holds NUL characters: not a text file (or a wrong --encoding)")
+        delimiter = options.delimiter or _sniff_delimiter(text, name)
+        parsed, _ = split_text(text, delimiter)
+        rows = [[c if c.strip() else None for c in r] for r in parsed]
+        sheet = None
+        kind = "text"
+        # blank lines are not rows
+        rows = [r for r in rows if any(c is not None for c in r)]
+        width = len(rows[0]) if rows else 0
+        ragged = [(i, len(r)) for i, r in enumerate(rows) if len(r) != width and i > 0]
+    if not rows:
+        raise _fail(filename, "not-empty", "the file has no rows")
+    return Grid(
+        rows=tuple(tuple(r) for r in rows),
+        encoding=encoding,
+        sheet=sheet,
+        container=f"{container}+{kind}" if container else kind,
+        warnings=tuple(warnings),
+        ragged=tuple(ragged),
+    )
+
+
+def header_row_problem(source: str, row: int, rows: Sequence[Sequence[str | None]]) -> ResponseError:
+    return _fail(source, "header-row", f"header row {row} is outside the file's {len(rows)} rows")
