@@ -47,7 +47,9 @@ __all__ = [
     "atomic_write",
     "check_output_path",
     "decode_json_text",
+    "escape_lone_surrogates",
     "find_lone_surrogates",
+    "has_surrogate_escape",
     "load_json",
     "parse_json",
     "read_input_bytes",
@@ -275,6 +277,22 @@ def find_lone_surrogates(doc: Any, stop_after: int = 20) -> list[str]:
     return found
 
 
+def has_surrogate_escape(text: str) -> bool:
+    """Whether JSON text holds a ``\\uD800``-``\\uDFFF`` escape (then look for lone ones)."""
+    return _SURROGATE_ESCAPE.search(text) is not None
+
+
+def escape_lone_surrogates(value: Any) -> Any:
+    """``value`` with every string holding a lone surrogate written with a visible escape."""
+    if isinstance(value, str):
+        return value if _encodable(value) else value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {escape_lone_surrogates(k): escape_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_lone_surrogates(v) for v in value]
+    return value
+
+
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -285,6 +303,25 @@ def _encodable(text: str) -> bool:
 
 def _plain_key(key: str) -> bool:
     return key.isidentifier() or bool(re.fullmatch(r"[A-Za-z0-9_-]+", key))
+
+
+def read_json_text(
+    path: str | os.PathLike[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    what: str = "JSON document",
+    max_bytes: int | None = None,
+    limit_name: str = "max_document_bytes",
+    allow_stdin: bool = False,
+) -> tuple[str, str]:
+    """``(source name, text)`` of a JSON file: read as :func:`read_input_bytes` reads, decoded
+    as :func:`decode_json_text` decodes (``max_bytes`` defaults to ``limits.max_document_bytes``)."""
+    size = limits.max_document_bytes if max_bytes is None else max_bytes
+    data = read_input_bytes(
+        path, limits=limits, what=what, max_bytes=size, limit_name=limit_name, allow_stdin=allow_stdin
+    )
+    source = "<standard input>" if allow_stdin and os.fspath(path) == _STDIN else os.fspath(path)
+    return source, decode_json_text(data, source, what)
 
 
 def load_json(
@@ -304,12 +341,9 @@ def load_json(
         path); ``'keep'`` returns it for the caller to reject the records concerned (see
         :func:`find_lone_surrogates`).
     """
-    size = limits.max_document_bytes if max_bytes is None else max_bytes
-    data = read_input_bytes(
-        path, limits=limits, what=what, max_bytes=size, limit_name=limit_name, allow_stdin=allow_stdin
+    source, text = read_json_text(
+        path, limits=limits, what=what, max_bytes=max_bytes, limit_name=limit_name, allow_stdin=allow_stdin
     )
-    source = "<standard input>" if allow_stdin and os.fspath(path) == _STDIN else os.fspath(path)
-    text = decode_json_text(data, source, what)
     doc = parse_json(text, source, limits=limits, what=what)
     if surrogates == "error" and _SURROGATE_ESCAPE.search(text):
         paths = find_lone_surrogates(doc)
@@ -391,7 +425,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, what: str =
     directly. Failures raise :class:`~aspire_models.errors.OutputFileError`.
     """
     target = os.fspath(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    # (a lone surrogate cannot be UTF-8: it is written as its JSON-style escape, never lost)
+    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     check_output_path(target, what=what)
     try:
         st: os.stat_result | None = os.stat(target)

@@ -44,11 +44,13 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
-    from aspire_models.cli import EXIT_OK, UsageError, _registry
+    from aspire_models.cli import EXIT_OK, UsageError, _check_output, _failures, _instrument, _registry
     from aspire_models.instrument import ScoringRule
     from aspire_models.progress import Progress, score_with_progress
+    from aspire_models.rejections import write_rejections
     from aspire_models.reports import FORMATS, demo_results, load_result, write_report
     from aspire_models.reports.model import ResultLike
+    from aspire_models.result import Result
 
     sources = sum([bool(args.responses), bool(args.result), bool(args.demo)])
     if sources != 1:
@@ -60,6 +62,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     fmt = args.format or FORMATS.get(Path(args.output).suffix.lower())
     if fmt is None:
         raise UsageError(f"cannot tell the report format from {args.output!r}: use .html, .md or .xlsx, or --format")
+    _check_output(args.output)  # before any work: a folder that exists, not a directory
     reg = _registry(args)
     results: list[ResultLike] = []
     with Progress(0, quiet=args.quiet) as bar:
@@ -74,13 +77,12 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         else:
             if not Path(args.responses).exists():
                 raise UsageError(f"no such file: {args.responses}")
-            ins = (
-                reg.load_instrument(args.instrument)
-                if args.instrument.endswith(".json")
-                else reg.instrument(args.instrument)
-            )
+            ins = _instrument(reg, args.instrument)
             rules = [*ins.scoring, ScoringRule("benchmark")] if args.benchmark else None
             options: dict[str, Any] = {"extra_columns": "ignore"} if args.ignore_extra_columns else {}
+            from aspire_models.formats.cli import read_options
+
+            options.update(read_options(args, reg))  # --encoding, --input-format, --mapping...
             results.append(score_with_progress(reg, ins, args.responses, bar, scorers=rules, **options))
         path = write_report(
             results,
@@ -93,4 +95,9 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         )
     if not args.quiet:
         print(f"wrote {path}", file=sys.stderr)
-    return EXIT_OK
+    code = EXIT_OK
+    for result in results:  # as `aspire score`: rejected rows listed, a failed scorer is exit 1
+        if isinstance(result, Result):
+            write_rejections(result.rejected, out)
+            code = max(code, _failures(result))
+    return code

@@ -2,12 +2,16 @@
 sheet per result table with the table's own column names as the header row.
 
 Text cells are always stored as text, so a value such as ``=HYPERLINK(...)`` from a
-response file is never a formula. Values of 360 groups withheld by the anonymity rule are
+response file is never a formula. Characters a workbook cannot hold (control characters such
+as ``\x07``, lone surrogates) are written as visible escapes (``\x07``), never dropped, and
+the ``About`` sheet says how many values were changed so. The workbook is written atomically
+(a temporary file, then renamed). Values of 360 groups withheld by the anonymity rule are
 written as ``withheld (...)``, as in the HTML report.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,11 +27,21 @@ from aspire_models.reports.document import (
     withheld_text,
 )
 from aspire_models.reports.model import ReportData
+from aspire_models.safeio import atomic_write
 
 __all__ = ["sheet_name", "write_workbook"]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _escape(text: str) -> str:
+    r"""``text`` with the characters a workbook cannot hold written as escapes.
+
+    >>> _escape("bell\x07 and \ud800")
+    'bell\\x07 and \\ud800'
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
 
 
 def sheet_name(scorer: str, table: str, taken: set[str]) -> str:
@@ -71,6 +85,15 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
             "Excel export needs openpyxl, which is not installed: pip install 'aspire-models[reports]'"
         ) from None
 
+    escaped = 0
+
+    def clean(v: Any) -> Any:
+        nonlocal escaped
+        if isinstance(v, str) and _CONTROL.search(v):
+            escaped += 1
+            return _escape(v)
+        return v
+
     wb = Workbook()
     about = wb.active
     assert about is not None
@@ -110,15 +133,16 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                         if r.get("suppressed") and c in VALUE_COLUMNS:
                             v = withheld_text(r.get("reason"), k)
                         values.append(v)
-                    ws.append([None if v is None else v for v in values])
+                    values = [clean(v) for v in values]
+                    ws.append(values)
                     row = ws.max_row
                     for j, (c, v) in enumerate(zip(cols, values, strict=True), start=1):
                         cell = ws.cell(row=row, column=j)
                         if isinstance(v, str):
-                            cell.value = _CONTROL.sub(" ", v)
+                            cell.value = v
                             cell.data_type = "s"  # never a formula
                         elif isinstance(v, list | tuple | dict):
-                            cell.value = str(v)
+                            cell.value = clean(str(v))
                             cell.data_type = "s"
                         elif isinstance(v, int | float) and not isinstance(v, bool):
                             fmt = _format(c, v)
@@ -129,8 +153,17 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                     width = max([len(c)] + [len(str(r[c])) for r in table.rows()[:200] if r[c] is not None])
                     ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width * 0.9 + 2))
         about_rows.append(())
+    about_rows = [tuple(clean(str(v)) for v in line) for line in about_rows]
+    if escaped:
+        about_rows.append(
+            (
+                "Note",
+                f"{escaped} text value(s) held characters a workbook cannot hold (control characters); "
+                "they are written as escapes such as \\x07",
+            )
+        )
     for line in about_rows:
-        about.append([_CONTROL.sub(" ", str(v)) for v in line])
+        about.append(list(line))
         for cell in about[about.max_row]:
             cell.data_type = "s"
     about["A1"].font = Font(bold=True, size=14)
@@ -145,4 +178,6 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
     about.column_dimensions["D"].width = 90
     for row in about.iter_rows(min_col=4, max_col=4):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    wb.save(Path(path))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    atomic_write(path, buffer.getvalue(), what="report")

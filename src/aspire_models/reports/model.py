@@ -8,7 +8,6 @@ result and one made from the stored JSON of the same result are the same report.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -31,14 +30,10 @@ def load_result(path: str | Path) -> dict[str, Any]:
     """Read a stored result JSON document (``aspire score -o``) and validate it against
     ``result.schema.json``."""
     from aspire_models import validation
+    from aspire_models.safeio import load_json
 
     p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise AspireError(f"no such file: {p}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DocumentError(str(p), [Problem("json", f"not valid JSON: {exc}", file=str(p))]) from None
+    doc = load_json(p, what="result document")  # limits and named errors (aspire_models.safeio)
     validation.check(doc, "result", source=str(p))
     if not isinstance(doc, dict):  # pragma: no cover - the schema requires an object
         raise DocumentError(str(p), [Problem("type", "a result document is a JSON object", file=str(p))])
