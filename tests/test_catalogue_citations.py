@@ -22,6 +22,8 @@ from __future__ import annotations
 import functools
 import importlib.metadata as md
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -132,8 +134,8 @@ def test_every_shipped_element_states_its_name_status(reg: Registry) -> None:
 
 
 # -- the check fails when it should ---------------------------------------------------------
-def _moved(e: Element, **source: object) -> Element:
-    return attrs.evolve(e, source=attrs.evolve(e.source, **source))
+def _moved(e: Element, lines: tuple[int, int]) -> Element:
+    return attrs.evolve(e, source=attrs.evolve(e.source, lines=lines))
 
 
 @pytest.mark.parametrize(
@@ -178,7 +180,7 @@ def test_a_project_name_passed_off_as_quoted_fails(reg: Registry) -> None:
 def test_a_name_given_elsewhere_needs_its_name_lines(reg: Registry) -> None:
     e = reg.framework("devolved-super-councils-hr-areas").element("best-fit-hr")
     assert e.source.name_lines is not None and citation_problems(e) == []
-    [problem] = citation_problems(_moved(e, name_lines=None))
+    [problem] = citation_problems(attrs.evolve(e, source=attrs.evolve(e.source, name_lines=None)))
     assert "quoted name" in problem
 
 
@@ -218,3 +220,17 @@ def test_seed_files_are_found() -> None:
     assert len(SEED_FILES) == 5
     assert all(isinstance(n, str) for n in SEED_FILES)
     assert Path(SEEDS / "000_77ac12d120e17bdb.txt").is_file()
+
+
+def test_frameworks_show_says_where_names_come_from() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "aspire_models.cli", "frameworks", "show", "aspire-commissioning-key-themes"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert r.returncode == 0, r.stderr
+    block = r.stdout.split("\nOutcome data measures (outcome-data-measures)")[1].split("\n\n")[0]
+    assert "  Name: our wording of what the source says" in block
+    block = r.stdout.split("\nContinuous communication (continuous-communication)")[1].split("\n\n")[0]
+    assert "  Name: quoted from the source" in block

@@ -61,7 +61,7 @@ STATUS_TEXT = {"quoted": "quoted", "paraphrased": "paraphrased", "not-given": "n
 NAME_STATUS_TEXT = {
     "quoted": "name quoted",
     "paraphrased": "name paraphrased",
-    "project": "name ours (the source gives none)",
+    "project": "name ours; the source gives none",
 }
 
 
@@ -161,8 +161,8 @@ class CatalogueDirective(_RegistryDirective):
                 (
                     "Names",
                     ", ".join(
-                        f"{name_status[s]} {t.removeprefix('name ')}"
-                        for s, t in NAME_STATUS_TEXT.items()
+                        f"{name_status[s]} {t}"
+                        for s, t in (("quoted", "quoted"), ("paraphrased", "paraphrased"), ("project", "ours"))
                         if name_status[s]
                     ),
                 )
