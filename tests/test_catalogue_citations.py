@@ -234,3 +234,22 @@ def test_frameworks_show_says_where_names_come_from() -> None:
     assert "  Name: our wording of what the source says" in block
     block = r.stdout.split("\nContinuous communication (continuous-communication)")[1].split("\n\n")[0]
     assert "  Name: quoted from the source" in block
+
+
+def test_hr_parenting_percentages_are_data_and_match_the_findings(reg: Registry) -> None:
+    fw = reg.framework("hr-parenting-findings-and-actions")
+    findings = fw.elements_of_kind("finding")
+    percents = {e.id: e.attributes["percent"] for e in findings if "percent" in e.attributes}
+    assert list(percents.values()) == [22, 15, 20, 32, 36, 100]
+    for e in findings:
+        if e.id in percents:
+            assert e.name.startswith(f"{percents[e.id]:g}% of "), e.name
+        else:
+            assert "%" not in e.name
+        assert fw.children(e.id), f"{e.id} has no proposed action"
+    assert [a.name for a in fw.elements_of_kind("area")] == [
+        "Training",
+        "Policies and Procedures",
+        "Preventing Action being taken",
+        "The Future of HR",
+    ]
