@@ -11,7 +11,7 @@ Inside a worker thread every exception is contained, :class:`BaseException` incl
 ``GeneratorExit``... A real Ctrl-C of the user is delivered by Python to the main thread
 only, which is the thread waiting on the batch, so it still interrupts the program.
 
->>> batch = Batch(budget=5.0)
+>>> batch: Batch[str] = Batch(budget=5.0)
 >>> batch.start("a", lambda: 1 + 1)
 >>> batch.start("b", lambda: {}["missing"])
 >>> sorted((key, o.value, o.error) for key, o in batch.results())
@@ -25,11 +25,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Batch", "ItemCapExceededError", "Outcome", "consume", "describe"]
+__all__ = ["Batch", "ItemCapExceededError", "Outcome", "call_with_timeout", "consume", "describe"]
 
 #: longest single wait of the main thread (seconds): signals such as Ctrl-C are handled
 #: between waits, whichever thread the operating system delivered them to
@@ -81,7 +81,10 @@ def consume(values: Iterable[Any], cap: int) -> list[Any]:
     return items
 
 
-class Batch:
+K = TypeVar("K", bound=Hashable)
+
+
+class Batch(Generic[K]):
     """Plugin calls, each in its own daemon thread, under one shared deadline.
 
     :param budget: seconds from the creation of the batch until the calls still running
@@ -91,11 +94,11 @@ class Batch:
     def __init__(self, budget: float | None) -> None:
         self.budget = budget
         self._deadline = None if budget is None else time.monotonic() + budget
-        self._finished: queue.SimpleQueue[tuple[Hashable, Outcome]] = queue.SimpleQueue()
-        self._running: dict[Hashable, None] = {}  # insertion-ordered set
-        self._started: set[Hashable] = set()
+        self._finished: queue.SimpleQueue[tuple[K, Outcome]] = queue.SimpleQueue()
+        self._running: dict[K, None] = {}  # insertion-ordered set
+        self._started: set[K] = set()
 
-    def start(self, key: Hashable, call: Callable[[], Any]) -> None:
+    def start(self, key: K, call: Callable[[], Any]) -> None:
         """Start ``call()`` in a new daemon thread; its outcome is reported under ``key``."""
         if key in self._started:
             raise ValueError(f"call {key!r} already started")
@@ -104,14 +107,14 @@ class Batch:
         thread = threading.Thread(target=self._run, args=(key, call), name=f"aspire-plugin {key}", daemon=True)
         thread.start()
 
-    def _run(self, key: Hashable, call: Callable[[], Any]) -> None:
+    def _run(self, key: K, call: Callable[[], Any]) -> None:
         try:
             outcome = Outcome(value=call())
         except BaseException as exc:  # a worker thread: contain everything plugin code raises
             outcome = Outcome(error=describe(exc))
         self._finished.put((key, outcome))
 
-    def has_started(self, key: Hashable) -> bool:
+    def has_started(self, key: K) -> bool:
         return key in self._started
 
     @property
@@ -123,7 +126,7 @@ class Batch:
     def expired(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
 
-    def results(self) -> Iterator[tuple[Hashable, Outcome]]:
+    def results(self) -> Iterator[tuple[K, Outcome]]:
         """Outcomes in the order the calls finish, then a timed-out outcome for each call still
         running at the deadline (in the order they were started). Calls started while
         iterating are waited for too, under the same deadline."""
@@ -142,3 +145,17 @@ class Batch:
         late = list(self._running)
         for key in late:
             yield key, Outcome(timed_out=True)
+
+
+def call_with_timeout(call: Callable[[], Any], timeout: float | None) -> Outcome:
+    """Run one plugin call in a daemon thread and wait at most ``timeout`` seconds: a
+    replacement for a :class:`concurrent.futures.ThreadPoolExecutor` whose worker, if it
+    never returned, would keep the interpreter from exiting.
+
+    >>> call_with_timeout(lambda: 6 * 7, 1.0).value
+    42
+    """
+    batch: Batch[int] = Batch(timeout)
+    batch.start(0, call)
+    [(_, outcome)] = list(batch.results())
+    return outcome

@@ -62,12 +62,24 @@ def render_table(
 
 
 def _registry(args: argparse.Namespace) -> Registry:
-    reg = Registry(entry_points=not args.no_plugins, strict=args.strict)
-    if args.strict:
-        _ = reg.problems  # collect now so that strict mode fails here
-    else:
-        for p in reg.problems:
-            print(f"warning: {p}", file=sys.stderr)
+    # one registry per command, however many times a command asks: plugins load once and
+    # each plugin problem is reported once
+    reg: Registry | None = vars(args).get("_registry")
+    if reg is None:
+        timeout = getattr(args, "plugin_timeout", None)
+        reg = Registry(
+            entry_points=not getattr(args, "no_plugins", False),
+            strict=getattr(args, "strict", False),
+            **({} if timeout is None else {"hook_timeout": timeout}),
+        )
+        vars(args)["_registry"] = reg
+    problems = reg.problems  # collect now, so that strict mode fails here
+    reported: set[Any] = vars(args).setdefault("_reported_problems", set())
+    new = [p for p in problems if p not in reported]
+    reported.update(new)
+    if new and not reg.strict and getattr(args, "command", None) != "plugins":  # `plugins` lists them itself
+        for paragraph in reg.problem_report(new):
+            print(f"warning: {paragraph}", file=sys.stderr)
     return reg
 
 
@@ -584,9 +596,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Global options, accepted before and after the subcommand (`aspire --no-plugins frameworks`
+    # and `aspire frameworks --no-plugins`). None has a parser default (SUPPRESS), or the
+    # subcommand's default would overwrite what was given before it; _main fills in
+    # GLOBAL_DEFAULTS after parsing.
     common = _Parser(add_help=False)
-    common.add_argument("--no-plugins", action="store_true", help="do not load installed plugins (built-ins only)")
-    common.add_argument("--strict", action="store_true", help="fail on the first plugin problem")
+    common.add_argument(
+        "--no-plugins",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="do not load installed plugins (built-ins only)",
+    )
+    common.add_argument(
+        "--strict", action="store_true", default=argparse.SUPPRESS, help="fail on the first plugin problem"
+    )
+    common.add_argument(
+        "--plugin-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        default=argparse.SUPPRESS,
+        help="plugin time budget: the longest all plugins together may take to load and answer "
+        "(default 20); a plugin still running then is reported and left out",
+    )
     parser = _Parser(
         prog="aspire",
         description="HR and OD frameworks, instruments and scoring for UK local government.",
@@ -690,10 +721,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: values of the global options when not given (see build_parser)
+GLOBAL_DEFAULTS: dict[str, Any] = {"no_plugins": False, "strict": False, "plugin_timeout": None, "debug": False}
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name, default in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
     if getattr(args, "action", None) == "show" and not args.id:
         parser.error(f"{args.command} show needs an id")
     if getattr(args, "action", None) is None and getattr(args, "id", None) is None and hasattr(args, "id"):

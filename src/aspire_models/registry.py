@@ -15,8 +15,6 @@ from __future__ import annotations
 import importlib.metadata as md
 import json
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType, ModuleType
@@ -26,6 +24,7 @@ import attrs
 import pluggy
 
 from aspire_models import hookspecs, validation
+from aspire_models._guard import Batch, ItemCapExceededError, Outcome, consume, describe
 from aspire_models.errors import AspireError, DocumentError, PluginError, UnknownIdError
 from aspire_models.framework import Framework
 from aspire_models.instrument import Instrument
@@ -34,6 +33,19 @@ from aspire_models.scoring import Scorer, check_schema_is_valid
 __all__ = ["PluginInfo", "PluginProblem", "Registry"]
 
 BUILTIN_PLUGIN = "aspire_models.builtins"
+#: the hooks, in the order their contributions are collected
+HOOKS = (
+    "aspire_frameworks",
+    "aspire_instruments",
+    "aspire_scorers",
+    "aspire_norms",
+    "aspire_readers",
+    "aspire_report_charts",
+)
+#: default of :attr:`Registry.hook_timeout`: seconds all plugin code of one batch may take together
+DEFAULT_PLUGIN_BUDGET = 20.0
+#: default of :attr:`Registry.max_hook_items`: most items one hook may return
+DEFAULT_MAX_HOOK_ITEMS = 10_000
 
 T = TypeVar("T")
 
@@ -50,15 +62,36 @@ class PluginInfo:
 
 @attrs.frozen
 class PluginProblem:
-    """A plugin that failed to load, or a contribution that was refused."""
+    """A plugin that failed to load, or a contribution that was refused.
+
+    ``distribution`` is the installed distribution the plugin came from (what to
+    ``pip uninstall``), ``None`` for a plugin registered in code.
+    """
 
     plugin: str
     item: str | None
     reason: str
+    distribution: str | None = None
 
     def __str__(self) -> str:
         what = f" item {self.item!r}:" if self.item else ""
-        return f"plugin {self.plugin!r}:{what} {self.reason}"
+        dist = f" (distribution {self.distribution!r})" if self.distribution else ""
+        return f"plugin {self.plugin!r}{dist}:{what} {self.reason}"
+
+
+@attrs.frozen
+class _Item:
+    """A contribution as read inside the guard: plain JSON data (or why it could not be read),
+    so that checking it later runs no plugin code."""
+
+    id: str
+    doc: Any = None
+    source: str | None = None
+    problem: str | None = None
+
+
+class _RefusedError(ValueError):
+    """A contribution that could not be read inside the guard (the message says why)."""
 
 
 @attrs.frozen
@@ -73,6 +106,10 @@ class _Contents:
 
 def _read_document(obj: Any) -> tuple[Any, str | None]:
     """A contributed document: a mapping, or a JSON file (path or package resource)."""
+    if isinstance(obj, _Item):  # already read inside the guard (see _prepare)
+        if obj.problem is not None:
+            raise _RefusedError(obj.problem)
+        return obj.doc, obj.source
     if isinstance(obj, Path | Traversable):
         name = str(obj)
         return json.loads(obj.read_text(encoding="utf-8")), name
@@ -88,8 +125,26 @@ class Registry:
     :param plugins: further plugin objects or modules to register (useful in tests).
     :param strict: raise :class:`~aspire_models.errors.PluginError` at the first failing
         plugin or refused contribution instead of reporting it in :attr:`problems`.
-    :param hook_timeout: seconds one plugin's hook may take; a slower plugin is reported and
-        left out (its thread is abandoned). ``None``: no limit.
+    :param hook_timeout: the plugin time budget, in seconds (default 20): how long the
+        registry waits, in total, for one batch of plugin code. See *Plugin isolation* below.
+        ``None``: wait as long as plugins take.
+    :param max_hook_items: most items one hook may return or yield (default 10,000); a hook
+        giving more is reported and all its items are left out.
+
+    **Plugin isolation.** Plugin code (everything but the built-in plugin) runs in batches:
+    at construction, importing the installed plugins (entry points) and calling every hook
+    of every plugin passed or installed; later, at the first look-up after :meth:`register`,
+    the hooks of the plugins registered since. Within a batch every import and every hook
+    runs at once, each in its own daemon thread, and the batch waits at most
+    ``hook_timeout`` seconds **in total**, however many plugins are slow: two hooks that
+    never return cost one budget, not two. Code still running when the budget is spent is
+    abandoned (a thread cannot be killed; a daemon thread does not keep the program from
+    exiting) and reported. Whatever a plugin's code raises, ``SystemExit`` and
+    ``KeyboardInterrupt`` included, is caught and reported; a real Ctrl-C reaches the
+    waiting main thread and still interrupts. Returned iterables (generators included) are
+    consumed inside the guard, at most ``max_hook_items`` items; documents are read and
+    copied to plain JSON data there too, so checking them runs no plugin code. Every
+    problem is reported once in :attr:`problems`, naming the plugin and its distribution.
     """
 
     def __init__(
@@ -99,61 +154,203 @@ class Registry:
         entry_points: bool = True,
         plugins: Iterable[object] = (),
         strict: bool = False,
-        hook_timeout: float | None = 60.0,
+        hook_timeout: float | None = DEFAULT_PLUGIN_BUDGET,
+        max_hook_items: int = DEFAULT_MAX_HOOK_ITEMS,
     ) -> None:
         self.strict = strict
+        #: the plugin time budget: seconds one batch of plugin code may take in total
         self.hook_timeout = hook_timeout
+        #: most items one hook may return or yield
+        self.max_hook_items = max_hook_items
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._info: dict[str, PluginInfo] = {}
         self._load_problems: list[PluginProblem] = []
+        # (plugin, hook) -> how calling it ended; each hook of each plugin is called once
+        self._outcomes: dict[tuple[str, str], Outcome] = {}
+        self._trusted: set[str] = set()  # the built-in plugin: called directly, lazily
+        # plugin name -> (distribution, version) for installed plugins, loaded or not
+        self._origins: dict[str, tuple[str | None, str | None]] = {}
+        self._abandoned = 0
         self._contents: _Contents | None = None
         if builtins:
             from aspire_models import builtins as builtin_plugin
 
-            self.register(builtin_plugin, name=BUILTIN_PLUGIN)
-        if entry_points:
-            self._load_entry_points()
-        for plugin in plugins:
-            self.register(plugin)
+            if self.register(builtin_plugin, name=BUILTIN_PLUGIN) in self._info:
+                self._trusted.add(BUILTIN_PLUGIN)
+        self._first_batch(list(self._entry_points()) if entry_points else [], list(plugins))
 
     # -- plugins --------------------------------------------------------------------------
     def register(
         self, plugin: object, name: str | None = None, *, distribution: str | None = None, version: str | None = None
     ) -> str:
-        """Register a plugin object or module; returns the name it is known by."""
+        """Register a plugin object or module; returns the name it is known by.
+
+        Its hooks are called (under the guard) at the next look-up."""
+        name, error = self._add(plugin, name, distribution, version)
+        if error:
+            self._problem(name, None, error)
+        return name
+
+    def _add(
+        self, plugin: object, name: str | None, distribution: str | None, version: str | None
+    ) -> tuple[str, str | None]:
+        """Register with pluggy; the name, and why it could not be registered (or ``None``)."""
         if name is None:
             name = getattr(plugin, "__name__", None) or type(plugin).__name__
         try:
             self._pm.register(plugin, name=name)
         except Exception as exc:  # pluggy validates hook implementations
-            self._problem(name, None, f"cannot register: {exc}")
-            return name
+            return name, f"cannot register: {exc}"
         module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__module__
         if distribution is None and name == BUILTIN_PLUGIN:
             distribution, version = "aspire-models", _own_version()
         self._info[name] = PluginInfo(name, distribution, version, module)
         self._contents = None
-        return name
+        return name, None
 
-    def _load_entry_points(self) -> None:
-        for ep in sorted(md.entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
-            dist = ep.dist.name if ep.dist else None
-            ver = ep.dist.version if ep.dist else None
-            if ep.name in self._info:
+    def _entry_points(self) -> list[md.EntryPoint]:
+        """The installed plugins' entry points, by name (reading metadata runs no plugin code)."""
+        found = sorted(md.entry_points(group=hookspecs.PROJECT), key=lambda e: e.name)
+        for ep in found:
+            self._origins[ep.name] = (ep.dist.name, ep.dist.version) if ep.dist else (None, None)
+        return found
+
+    def _first_batch(self, entry_points: list[md.EntryPoint], plugins: list[object]) -> None:
+        """Import the entry points and call every hook of every plugin but the built-in one,
+        all at once under one budget; register the plugins in a fixed order whatever order
+        their imports finish in (built-in, entry points by name, then ``plugins``)."""
+        if not entry_points and not plugins:
+            return
+        batch: Batch[tuple[str, ...]] = Batch(self.hook_timeout)
+        wanted: dict[str, md.EntryPoint] = {}
+        for ep in entry_points:
+            if ep.name in self._info or ep.name in wanted:
                 self._problem(ep.name, None, f"a plugin named {ep.name!r} is already registered")
                 continue
-            try:
-                plugin = ep.load()
-            except Exception as exc:
-                self._problem(ep.name, None, f"failed to load entry point {ep.value!r}: {type(exc).__name__}: {exc}")
+            wanted[ep.name] = ep
+            batch.start(("load", ep.name), ep.load)
+        given: list[str] = []
+        for plugin in plugins:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            if name in wanted:
+                self._problem(name, None, f"cannot register: a plugin named {name!r} is installed (entry point)")
                 continue
-            self.register(plugin, name=ep.name, distribution=dist, version=ver)
+            given.append(self.register(plugin))
+        self._start_hooks(batch)
+        failed: dict[str, str] = {}
+        for key, outcome in batch.results():
+            if key[0] == "load":
+                ep = wanted[key[1]]
+                if outcome.timed_out:
+                    failed[ep.name] = f"importing entry point {ep.value!r} {self._timeout_text()}"
+                elif not outcome.ok:
+                    failed[ep.name] = f"failed to load entry point {ep.value!r}: {outcome.error}"
+                else:
+                    dist, ver = self._origins.get(ep.name, (None, None))
+                    name, error = self._add(outcome.value, ep.name, dist, ver)
+                    if error:
+                        failed[ep.name] = error
+                    elif not batch.expired:
+                        self._start_hooks(batch)
+                    else:  # loaded at the very end of the budget: no time left for its hooks
+                        self._time_out_hooks(name)
+            else:
+                self._outcomes[(key[1], key[2])] = outcome
+        self._abandoned += batch.abandoned
+        order = {name: n for n, name in enumerate([*self._trusted, *wanted, *given])}
+        self._info = dict(sorted(self._info.items(), key=lambda kv: order.get(kv[0], len(order))))
+        for name in wanted:
+            if name in failed:
+                self._problem(name, None, failed[name])
+
+    def _impls(self, name: str) -> dict[str, Callable[[], Any]]:
+        """The hook functions of one registered plugin, by hook name."""
+        out: dict[str, Callable[[], Any]] = {}
+        for hook_name in HOOKS:
+            for impl in getattr(self._pm.hook, hook_name).get_hookimpls():
+                if impl.plugin_name == name:
+                    out[hook_name] = impl.function
+        return out
+
+    def _start_hooks(self, batch: Batch[tuple[str, ...]]) -> None:
+        """Start, in ``batch``, every hook of every untrusted plugin not called yet."""
+        for name in self._info:
+            if name in self._trusted:
+                continue
+            for hook_name, function in self._impls(name).items():
+                key = ("hook", name, hook_name)
+                if (name, hook_name) not in self._outcomes and not batch.has_started(key):
+                    batch.start(key, _hook_call(function, hook_name, self.max_hook_items))
+
+    def _time_out_hooks(self, name: str) -> None:
+        for hook_name in self._impls(name):
+            self._outcomes.setdefault((name, hook_name), Outcome(timed_out=True))
+
+    def _outcome(self, name: str, hook_name: str, function: Callable[[], Any]) -> Outcome:
+        """How calling one plugin's hook ended: called now if it was not called before (the
+        built-in plugin directly; any other in a batch with every other hook not called yet)."""
+        if (name, hook_name) not in self._outcomes:
+            if name in self._trusted:
+                try:
+                    outcome = Outcome(value=_hook_call(function, hook_name, self.max_hook_items)())
+                except Exception as exc:
+                    outcome = Outcome(error=describe(exc))
+                self._outcomes[(name, hook_name)] = outcome
+            else:
+                batch: Batch[tuple[str, ...]] = Batch(self.hook_timeout)
+                self._start_hooks(batch)
+                for key, outcome in batch.results():
+                    self._outcomes[(key[1], key[2])] = outcome
+                self._abandoned += batch.abandoned
+        return self._outcomes[(name, hook_name)]
+
+    def _timeout_text(self) -> str:
+        budget = "no" if self.hook_timeout is None else f"{self.hook_timeout:g} s"
+        return (
+            f"did not finish within the plugin time budget of {budget} (timeout; Registry.hook_timeout, "
+            "aspire --plugin-timeout): abandoned and left out"
+        )
+
+    def _hook_failure(self, hook_name: str, outcome: Outcome) -> str | None:
+        """Why a hook's contributions are all left out, or ``None``."""
+        if outcome.timed_out:
+            return f"hook {hook_name} {self._timeout_text()}"
+        if outcome.error is not None:
+            return f"hook {hook_name} raised {outcome.error}; its contributions are left out"
+        if isinstance(outcome.value, str):
+            return outcome.value
+        return None
+
+    def _hook_problems(self) -> list[PluginProblem]:
+        """Hooks that failed as a whole, among those called so far, in registration order."""
+        found: list[PluginProblem] = []
+        for name in self._info:
+            for hook_name in HOOKS:
+                outcome = self._outcomes.get((name, hook_name))
+                reason = None if outcome is None else self._hook_failure(hook_name, outcome)
+                if reason:
+                    found.append(self._make_problem(name, None, reason))
+        return found
+
+    def _distribution(self, plugin: str) -> tuple[str | None, str | None]:
+        info = self._info.get(plugin)
+        if info is not None and info.distribution:
+            return info.distribution, info.version
+        return self._origins.get(plugin, (None, None))
+
+    def _make_problem(self, plugin: str, item: str | None, reason: str) -> PluginProblem:
+        return PluginProblem(plugin, item, reason, self._distribution(plugin)[0])
+
+    def _strict_error(self, plugin: str, item: str | None, reason: str) -> PluginError:
+        dist = self._distribution(plugin)[0]
+        remedy = f" (to remove the plugin: pip uninstall {dist})" if dist and plugin not in self._trusted else ""
+        return PluginError(plugin, item, reason + remedy)
 
     def _problem(self, plugin: str, item: str | None, reason: str) -> None:
         if self.strict:
-            raise PluginError(plugin, item, reason)
-        self._load_problems.append(PluginProblem(plugin, item, reason))
+            raise self._strict_error(plugin, item, reason)
+        self._load_problems.append(self._make_problem(plugin, item, reason))
 
     def plugins(self) -> tuple[PluginInfo, ...]:
         """The registered plugins, in registration order."""
@@ -161,54 +358,70 @@ class Registry:
 
     @property
     def problems(self) -> tuple[PluginProblem, ...]:
-        """Plugins that failed and contributions that were refused (empty when all is well)."""
-        return tuple(self._load_problems) + self._collect().problems
+        """Plugins that failed and contributions that were refused (empty when all is well),
+        each once: plugins that failed to load, hooks that failed as a whole (raised, timed
+        out, returned the wrong type or too many items), then refused contributions."""
+        refused = self._collect().problems
+        return tuple(dict.fromkeys([*self._load_problems, *self._hook_problems(), *refused]))
+
+    @property
+    def abandoned(self) -> int:
+        """Plugin calls abandoned so far because the time budget ran out (their threads may
+        still be running: daemon threads, which do not keep the program from exiting)."""
+        return self._abandoned
+
+    def problem_report(self, problems: Iterable[PluginProblem] | None = None, *, limit: int = 5) -> list[str]:
+        """One paragraph per plugin with problems (default: all of :attr:`problems`): its
+        distribution, what went wrong (the first ``limit`` problems and a count of the rest),
+        and how to remove it. What the command line prints as warnings."""
+        by_plugin: dict[str, list[PluginProblem]] = {}
+        for p in dict.fromkeys(self.problems if problems is None else problems):
+            by_plugin.setdefault(p.plugin, []).append(p)
+        paragraphs = []
+        for plugin, found in by_plugin.items():
+            dist, version = self._distribution(plugin)
+            origin = f" from distribution {dist!r}" + (f" {version}" if version else "") if dist else ""
+            what = f"{len(found)} problems; what they concern is" if found[1:] else "1 problem; what it concerns is"
+            lines = [f"plugin {plugin!r}{origin}: {what} left out"]
+            for p in found[:limit]:
+                lines.append("  " + (f"item {p.item!r}: " if p.item else "") + p.reason)
+            if len(found) > limit:
+                lines.append(f"  ... and {len(found) - limit} more (`aspire plugins` lists them all)")
+            if plugin in self._trusted:
+                lines.append("  this is a bug in aspire-models itself: please report it")
+            elif dist:
+                lines.append(f"  to remove the plugin: pip uninstall {dist}  (or run aspire with --no-plugins)")
+            else:
+                info = self._info.get(plugin)
+                where = f" (module {info.module})" if info else ""
+                lines.append(f"  the plugin{where} was registered in code, not installed: leave it out there")
+            paragraphs.append("\n".join(lines))
+        return paragraphs
 
     # -- collection -----------------------------------------------------------------------
     def _call(self, hook_name: str, problems: list[PluginProblem]) -> list[tuple[str, Any]]:
-        """Call one hook on each plugin separately, so a failing plugin is isolated."""
+        """The contributions to one hook, plugin by plugin in registration order. A hook that
+        failed as a whole is left out here and reported by :meth:`_hook_problems` (in strict
+        mode: raised here)."""
         out: list[tuple[str, Any]] = []
         hook = getattr(self._pm.hook, hook_name)
-        for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
-            try:
-                result = self._run_hook(impl.function)
-            except FuturesTimeout:
-                self._record(
-                    problems,
-                    impl.plugin_name,
-                    None,
-                    f"hook {hook_name} took longer than {self.hook_timeout:g} s (timeout); left out",
-                )
+        functions = {impl.plugin_name: impl.function for impl in hook.get_hookimpls()}
+        for name in self._info:
+            if name not in functions:
                 continue
-            except Exception as exc:
-                self._record(problems, impl.plugin_name, None, f"hook {hook_name} raised {type(exc).__name__}: {exc}")
+            outcome = self._outcome(name, hook_name, functions[name])
+            reason = self._hook_failure(hook_name, outcome)
+            if reason:
+                if self.strict:
+                    raise self._strict_error(name, None, reason)
                 continue
-            if result is None:
-                continue
-            if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
-                self._record(
-                    problems,
-                    impl.plugin_name,
-                    None,
-                    f"hook {hook_name} must return a list, got {type(result).__name__}",
-                )
-                continue
-            out.extend((impl.plugin_name, item) for item in result)
+            out.extend((name, item) for item in outcome.value)
         return out
-
-    def _run_hook(self, function: Callable[[], Any]) -> Any:
-        if self.hook_timeout is None:
-            return function()
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aspire-hook")
-        try:
-            return pool.submit(function).result(timeout=self.hook_timeout)
-        finally:
-            pool.shutdown(wait=False)
 
     def _record(self, problems: list[PluginProblem], plugin: str, item: str | None, reason: str) -> None:
         if self.strict:
-            raise PluginError(plugin, item, reason)
-        problems.append(PluginProblem(plugin, item, reason))
+            raise self._strict_error(plugin, item, reason)
+        problems.append(self._make_problem(plugin, item, reason))
 
     def _collect(self) -> _Contents:
         if self._contents is not None:
@@ -365,6 +578,8 @@ def _get(store: Mapping[str, T], what: str, wanted: str) -> T:
 
 
 def _item_name(item: Any) -> str:
+    if isinstance(item, _Item):
+        return item.id
     if isinstance(item, Mapping):
         return str(item.get("id", "<document without id>"))
     if isinstance(item, Path | Traversable):
@@ -373,12 +588,16 @@ def _item_name(item: Any) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, _RefusedError):
+        return str(exc)
     if isinstance(exc, json.JSONDecodeError):
         return f"not valid JSON: {exc}"
     return str(exc) if isinstance(exc, AspireError) else f"{type(exc).__name__}: {exc}"
 
 
 def _scorer_problem(item: Any) -> str | None:
+    if isinstance(item, _Item):  # checked inside the guard already (see _prepare)
+        return item.problem or "not a scorer"
     for attr in ("id", "title", "description"):
         if not isinstance(getattr(item, attr, None), str):
             return f"a scorer needs a string attribute {attr!r}"
@@ -395,6 +614,79 @@ def _scorer_problem(item: Any) -> str | None:
     if not isinstance(designs, tuple) or not all(isinstance(d, str) for d in designs):
         return "a scorer needs a designs tuple of instrument designs it applies to"
     return None
+
+
+def _hook_call(function: Callable[[], Any], hook_name: str, cap: int) -> Callable[[], list[Any] | str]:
+    """What runs inside the guard for one hook: call it, check what it returned, consume it
+    (at most ``cap`` items) and read each item (:func:`_prepare`). A string: why the hook's
+    contributions are all refused."""
+
+    def call() -> list[Any] | str:
+        result = function()
+        if result is None:
+            return []
+        if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
+            return f"hook {hook_name} must return a list, got {type(result).__name__}"
+        try:
+            items = consume(result, cap)
+        except ItemCapExceededError as exc:
+            return f"hook {hook_name} {exc} (the limit is Registry.max_hook_items); all its contributions are left out"
+        return [_prepare(hook_name, item) for item in items]
+
+    return call
+
+
+def _prepare(hook_name: str, item: Any) -> Any:
+    """One contribution, read inside the guard: a scorer checked (or an :class:`_Item` saying
+    why not), a model object as it is, or a document read and copied to plain JSON data."""
+    if hook_name == "aspire_report_charts":
+        from aspire_models.reports.plugins import problem as chart_problem
+
+        reason = chart_problem(item)
+        title = getattr(item, "title", None)
+        return item if reason is None else _Item(title if isinstance(title, str) else type(item).__name__, problem=reason)
+    if hook_name == "aspire_scorers":
+        problem = _scorer_problem(item)
+        if problem is None:
+            return item
+        name = getattr(item, "id", None)
+        return _Item(name if isinstance(name, str) else type(item).__name__, problem=problem)
+    if isinstance(item, Framework | Instrument):
+        return item
+    try:
+        name = _item_name(item)
+    except Exception:
+        name = type(item).__name__
+    try:
+        doc, source = _read_document(item)
+        return _Item(name, _plain(doc, "$"), source)
+    except Exception as exc:
+        return _Item(name, problem=_reason(exc))
+
+
+#: deepest nesting copied by :func:`_plain` (documents are limited far below this later)
+_MAX_PLAIN_DEPTH = 200
+
+
+def _plain(value: Any, path: str, depth: int = 0) -> Any:
+    """A copy of a document made of dict, list, str, int, float, bool and None only."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if depth >= _MAX_PLAIN_DEPTH:
+        raise ValueError(f"{path}: nested deeper than {_MAX_PLAIN_DEPTH} levels")
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{path}: key {key!r} is not a string")
+            out[str.__str__(key)] = _plain(child, f"{path}.{key}", depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(child, f"{path}[{n}]", depth + 1) for n, child in enumerate(value)]
+    for kind in (bool, int, float, str):  # subclasses (an enum member, numpy.float64...)
+        if isinstance(value, kind):
+            return kind(value)
+    raise TypeError(f"{path}: a {type(value).__name__} is not JSON data")
 
 
 def _own_version() -> str:
