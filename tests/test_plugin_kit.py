@@ -294,3 +294,54 @@ def test_the_example_plugin_declares_what_its_code_imports() -> None:
     own = {"aspire_council_values", "__future__"}
     third_party = {m for m in imported - set(sys.stdlib_module_names) if m not in own}
     assert third_party <= declared, f"imported but not declared: {third_party - declared}"
+
+
+# -- plugins in reports ------------------------------------------------------------------------
+class FavourableChart:
+    """The hook's documented example (hookspecs.aspire_report_charts), for the kit's scorer."""
+
+    title = "Favourable answers by item"
+
+    def __init__(self, scorer: str, fail: bool = False) -> None:
+        self.scorer = scorer
+        self.fail = fail
+
+    def draw(self, figure: Any, output: Any, labels: Any) -> str | None:
+        if self.fail:
+            raise RuntimeError("no ink")
+        rows = [r for r in output.rows("favourable") if r["favourable"] is not None]
+        if not rows:
+            return None
+        ax = figure.add_subplot()
+        ax.barh([r["item"] for r in rows], [r["favourable"] for r in rows])
+        ax.set_xlabel("% favourable")
+        return "Favourable answers by item: " + "; ".join(f"{r['item']} {r['favourable']:.0f}%" for r in rows)
+
+
+def test_plugin_outputs_in_reports_have_title_summary_and_contributed_charts(
+    tmp_path: Path, clean_imports: None
+) -> None:
+    pytest.importorskip("matplotlib")
+    from aspire_models.reports import render_html
+
+    new_plugin("kit-six", tmp_path)
+    module = import_plugin(str(tmp_path / "aspire-kit-six" / "src" / "aspire_kit_six"))
+    charts = _plugin(
+        "aspire_kit_six_charts",
+        aspire_report_charts=lambda: [
+            FavourableChart("kit-six-favourable"),
+            FavourableChart("kit-six-favourable", fail=True),
+            object(),  # refused: not a chart
+        ],
+    )
+    reg = Registry(entry_points=False, plugins=[module, charts])
+    csv = tmp_path / "aspire-kit-six/src/aspire_kit_six/examples/kit-six-survey-responses.csv"
+    result = score(reg, "kit-six-survey", csv)
+    page = render_html(result, reg)
+    section = page[page.index(">Favourable answers</h") :]
+    assert "Per organisation and item: the respondents who answered" in section  # the description
+    top = result.output("kit-six-favourable").summary["most_favourable_item"]
+    assert "Most favourable item" in section and top in section  # the summary
+    assert "<svg" in section and "Favourable answers by item: li-residents" in section  # chart and alt text
+    assert "could not be drawn: RuntimeError: no ink" in section
+    assert any(p.plugin == "aspire_kit_six_charts" and "a report chart needs" in p.reason for p in reg.problems)
