@@ -190,9 +190,10 @@ def test_360_report_withholds_suppressed_groups(core: Registry, tmp_path: Path) 
 def test_markdown_tables_and_escaping(core: Registry, hostile: list[Result]) -> None:
     md = render_markdown(hostile, core)
     assert md.startswith("# aspire-models report\n")
-    assert "| Rank | Element | Now | Future | Gap | Priority index | Priority |" in md
-    assert "|---:|---|---:|---:|---:|---:|---|" in md
-    assert "| 1 | Leadership | 7.00 | 9.00 | 2.00 | 18.00 | Focus |" in md
+    assert "| Rank | Element | Now | Future | Gap | Priority | Reason |" in md
+    assert "Aspire method" in md and "4-way tie at 2.00" in md
+    assert "|---:|---|---:|---:|---:|---|---|" in md
+    assert "| 1 | Leadership | 7.00 | 9.00 | 2.00 | Key priority | most important for the future (9.00" in md
     assert SCRIPT not in md and "\\<script\\>alert(1)\\</script\\>" in md
     assert BOLD_ORG not in md and "\\<b\\>x\\</b\\>" in md
     assert "withheld (fewer than 3 raters)" in md
@@ -216,8 +217,10 @@ def test_excel_one_sheet_per_table(core: Registry, hostile: list[Result], tmp_pa
         assert [c.value for c in ws[1]] == list(table.column_names)
         assert ws.max_row == 1 + len(table)
     pr = wb["gap-priority priorities"]
-    ranks = {row[0].value: row[7].value for row in pr.iter_rows(min_row=2)}
-    assert ranks["leadership"] == 1 and pr["H2"].number_format == "#,##0"
+    heads = [c.value for c in pr[1]]
+    at = heads.index("rank")
+    ranks = {row[0].value: row[at].value for row in pr.iter_rows(min_row=2)}
+    assert ranks["leadership"] == 1 and pr.cell(2, at + 1).number_format == "#,##0"
     # text is text: a formula from a response file stays a string
     comments = next(wb[n] for n in wb.sheetnames if n.endswith("comments"))
     values = [c for row in comments.iter_rows(min_row=2) for c in row if c.value == FORMULA]

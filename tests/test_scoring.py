@@ -48,13 +48,12 @@ def demo(core: Registry) -> Result:
 # -- golden ----------------------------------------------------------------------------------
 def test_published_averages_give_the_papers_conclusion() -> None:
     els = list(PUBLISHED)
-    t = classify_priorities(
-        els, [PUBLISHED[e][0] for e in els], [PUBLISHED[e][1] for e in els], scale_min=1, scale_max=10
-    )
+    t = classify_priorities(els, [PUBLISHED[e][0] for e in els], [PUBLISHED[e][1] for e in els], method="aspire")
     rows = {r["element"]: r for r in t.rows()}
-    assert rows["leadership"]["rank"] == 1 and rows["leadership"]["class"] == "focus"
+    assert rows["leadership"]["rank"] == 1 and rows["leadership"]["class"] == "key-priority"
     assert {e for e, r in rows.items() if r["class"] == "quick-win"} == {"alignment", "agility"}
-    assert rows["locus-of-engagement"]["class"] == "lower-priority"
+    assert {e for e, r in rows.items() if r["focus"]} == {"alignment", "agility", "leadership"}
+    assert rows["locus-of-engagement"]["class"] == "other"
 
 
 def test_demo_reproduces_published_averages(demo: Result) -> None:
@@ -66,8 +65,10 @@ def test_demo_reproduces_published_averages(demo: Result) -> None:
     # 'one nil response' for locus of engagement (future)
     assert sector[("locus-of-engagement", "future")]["respondents"] == 13
     summary = demo.output("gap-priority").summary
+    assert summary["method"] == "aspire"
     assert summary["top_priority"] == "leadership"
     assert summary["quick_wins"] == ["alignment", "agility"]
+    assert summary["largest_gap"] == ["shared-purpose", "leadership", "assessment-and-evaluation", "capability-building"]
 
 
 def test_demo_reproduces_hr_tools_table(demo: Result) -> None:

@@ -340,6 +340,8 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     options: dict[str, Any] = {}
     if args.ignore_extra_columns:
         options["extra_columns"] = "ignore"
+    if args.allow_missing_items:
+        options["allow_missing_items"] = True
     scorers = ["review-360"] if args.subject else None
     key = None
     if args.pseudonymise_key_file:
@@ -666,6 +668,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="include respondent-level tables (with identifiers) in the JSON",
     )
     p.add_argument("--ignore-extra-columns", action="store_true", help="read past columns the instrument does not know")
+    p.add_argument(
+        "--allow-missing-items",
+        action="store_true",
+        help="score a file that lacks answer columns; a dimension with none of its columns is 'not measured'",
+    )
     p.add_argument("--subject", help="360 instruments: report one subject (the person reviewed) only")
     p.add_argument(
         "--pseudonymise-key-file",

@@ -48,7 +48,9 @@ def load_responses(
 
     ``limits`` bounds file size, rows, text length and JSON depth (see
     :class:`~aspire_models.limits.Limits`). ``options`` go to the reader (``delimiter``,
-    ``encoding``, ``extra_columns`` for CSV; ``strict`` for JSON records).
+    ``encoding``, ``extra_columns`` for CSV; ``strict`` for JSON records; for every input
+    ``allow_missing_items=True`` to read one that lacks answer columns of items that are not
+    optional, which is otherwise an error, rule ``missing-column``: see :mod:`aspire_models.measured`).
     """
     return _limit_text(_load(instrument, data, limits=limits, **options), limits.max_text_length)
 
@@ -229,6 +231,9 @@ def score_responses(
     ctx = ScoringContext(ins, framework, responses, registry.framework, tuple(registry.norms.values()))
     outputs: list[ScorerOutput] = []
     failures: list[ScorerFailure] = []
+    from aspire_models.measured import mark_not_measured, not_measured
+
+    unmeasured = not_measured(ins, responses.missing_columns)  # said in every output, never a low score
     for rule in rules:
         scorer = registry.scorer(rule.scorer)
         plugin = registry.owner("scorer", scorer.id)
@@ -252,7 +257,7 @@ def score_responses(
             error = exc
             reason = str(exc) if isinstance(exc, AspireError) else f"{type(exc).__name__}: {exc}"
         else:
-            out = attrs.evolve(out, params=resolved)
+            out = mark_not_measured(attrs.evolve(out, params=resolved), unmeasured)
             ctx.previous[scorer.id] = out
             outputs.append(out)
             continue

@@ -11,33 +11,31 @@ engagement now 5 with range 6-8), so ranges are not matched.
 from __future__ import annotations
 
 import csv
+import json
 from fractions import Fraction
 from pathlib import Path
 
 HERE = Path(__file__).parent
 
-#: seed 001, 'Table showing average response scores' (now, future)
-PUBLISHED = {
-    "alignment": (8, 8.5),
-    "shared-purpose": (6, 8),
-    "leadership": (7, 9),
-    "locus-of-engagement": (5, 6.5),
-    "assessment-and-evaluation": (6, 8),
-    "balancing-horizons": (7, 8.5),
-    "agility": (7.5, 8),
-    "capability-building": (6, 8),
-}
-#: seed 001, 'Tools used by councils': (used to date, expected in the future); barriers listed below it
-TOOLS = {
-    "organisational-design": (3, 4),
-    "organisational-development": (3, 2),
-    "resourcing-and-talent-planning": (1, 3),
-    "learning-and-development": (3, 5),
-    "performance-and-reward": (1, 4),
-    "employee-engagement": (3, 2),
-    "employee-relations": (4, 2),
-}
-BARRIERS = {"organisational-design": 1, "performance-and-reward": 4}
+
+def _published() -> tuple[dict[str, tuple[float, float]], dict[str, tuple[int, int]], dict[str, int]]:
+    """The published figures, read from the bundled reference data ``aspire-2015-averages``
+    (seed 001, lines 97-140): (now, future) averages per theme; (used, needed) counts per HR
+    tool; barrier counts."""
+    ref = json.loads((HERE.parent / "reference" / "aspire-2015-averages.json").read_text(encoding="utf-8"))
+    sets = {d["id"]: d for d in ref["datasets"]}
+    averages = {r["element"]: (r["now"]["mean"], r["future"]["mean"]) for r in sets["theme-averages"]["rows"]}
+    tools = sets["hr-tools"]["rows"]
+    return (
+        averages,
+        {r["id"]: (r["used"], r["needed"]) for r in tools},
+        {r["id"]: r["barriers"] for r in tools if r["barriers"]},
+    )
+
+
+#: seed 001, 'Table showing average response scores' (now, future); 'Tools used by councils':
+#: (used to date, expected in the future); the barriers listed below it
+PUBLISHED, TOOLS, BARRIERS = _published()
 COUNCILS = [("Council A", 2), ("Council B", 4), ("Council C", 2), ("Council D", 4), ("Council E", 2)]
 OFFSET_PATTERNS = [(-1, 0.5, 0.5, 0, 0), (0.5, -0.5, 0, 0.5, -0.5), (0, 0, 0, 0, 0), (-0.5, 0.5, 0, 0, 0)]
 #: the paper notes 'one nil response' for locus of engagement (future): Council B's 4th respondent

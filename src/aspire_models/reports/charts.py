@@ -55,8 +55,24 @@ BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
     "#8C8C8C",
 )
 INK = "#1F2933"
-CLASS_COLOURS = {"focus": VERMILION, "quick-win": GREEN, "improve": ORANGE, "lower-priority": GREY}
-CLASS_NAMES = {"focus": "Focus", "quick-win": "Quick win", "improve": "Improve", "lower-priority": "Lower priority"}
+CLASS_COLOURS = {
+    "key-priority": VERMILION,
+    "quick-win": GREEN,
+    "other": GREY,
+    "concentrate-here": VERMILION,
+    "keep-up-the-good-work": GREEN,
+    "low-priority": GREY,
+    "possible-overkill": ORANGE,
+}
+CLASS_NAMES = {
+    "key-priority": "Key priority",
+    "quick-win": "Quick win",
+    "other": "Not selected",
+    "concentrate-here": "Concentrate here",
+    "keep-up-the-good-work": "Keep up the good work",
+    "low-priority": "Low priority",
+    "possible-overkill": "Possible overkill",
+}
 GROUP_COLOURS = (ORANGE, GREEN, PURPLE, SKY, "#A6761D", YELLOW, "#666666")
 CATEGORY_NAMES = {
     "innovators": "Innovators",
@@ -238,7 +254,7 @@ def gap_bars(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Lab
         y = list(range(len(rows)))
         colours = [CLASS_COLOURS.get(str(r["class"]), GREY) for r in rows]
         ax.barh(y, [0 if math.isnan(g) else g for g in gaps], color=colours, height=0.62, zorder=2)
-        ax.set_yticks(y, [f"{r['rank']}. {_t(x)}" for r, x in zip(rows, names, strict=True)])
+        ax.set_yticks(y, [f"{r['rank'] or '–'}. {_t(x)}" for r, x in zip(rows, names, strict=True)])
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         top = max([g for g in gaps if not math.isnan(g)] or [1.0])
@@ -257,50 +273,49 @@ def gap_bars(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Lab
         )
         ax.set_title("Gaps in priority order")
         svg = _svg(fig, chart_id)
-    desc = "; ".join(f"{r['rank']}. {x}: gap {g:.2f} ({r['class']})" for r, x, g in zip(rows, names, gaps, strict=True))
-    return Chart(chart_id, "Gaps in priority order (rank 1 = top priority)", svg, desc)
+    desc = "; ".join(
+        f"{r['rank'] or '–'}. {x}: gap {g:.2f} ({r['class']})" for r, x, g in zip(rows, names, gaps, strict=True)
+    )
+    return Chart(chart_id, "Gaps in priority order (rank 1 = top priority; – = not ranked)", svg, desc)
 
 
 def priority_matrix(
     chart_id: str, priorities: Sequence[Mapping[str, Any]], params: Mapping[str, Any], labels: Labels
 ) -> Chart:
-    """The importance-gap matrix: importance (future rating) across, gap up."""
+    """The method's own picture. Aspire method: importance (future) across, gap up, with the
+    median future rating that bounds "the next most important". Importance-performance
+    analysis: performance (now) across, importance (future) up, with the quadrant cut-points."""
     rows = list(priorities)
+    ipa = params.get("method") == "ipa"
     with _figure(7.6, 5.2) as fig:
         ax = fig.add_subplot()
-        xs = [_num(r["future"]) for r in rows]
-        ys = [_num(r["gap"]) for r in rows]
+        xs = [_num(r["now"] if ipa else r["future"]) for r in rows]
+        ys = [_num(r["future"] if ipa else r["gap"]) for r in rows]
         fx = [v for v in xs if not math.isnan(v)] or [0.0]
         fy = [v for v in ys if not math.isnan(v)] or [0.0]
-        if labels.scale is not None:
-            lo, hi = labels.scale
-            span = hi - lo
-            imp = lo + float(params.get("importance", 0.75)) * span
-            large = float(params.get("large_gap", 0.2)) * span
-            small = float(params.get("small_gap", 0.06)) * span
-            x0, x1 = min(min(fx), imp) - 0.6, max(max(fx), imp) + 0.6
-            y0, y1 = min(0.0, min(fy)) - 0.15, max(max(fy), large) + 0.5
-            ax.axvspan(imp, x1, ymin=0, ymax=1, color="#FFF4EC", zorder=0)
-            ax.axvline(imp, color="#9AA5B1", linestyle="--", linewidth=1)
-            ax.plot([imp, x1], [large, large], color="#9AA5B1", linestyle="--", linewidth=1)
-            ax.plot([imp, x1], [small, small], color="#9AA5B1", linestyle=":", linewidth=1)
-            side = ax.get_yaxis_transform()
-            kw: dict[str, Any] = {"fontsize": 8, "ha": "left", "va": "center", "transform": side, "fontweight": "bold"}
-            ax.text(1.01, (large + y1) / 2, "Focus", color=CLASS_COLOURS["focus"], **kw)
-            ax.text(1.01, (large + small) / 2, "Improve", color=CLASS_COLOURS["improve"], **kw)
-            ax.text(1.01, (small + y0) / 2, "Quick\nwin", color=CLASS_COLOURS["quick-win"], **kw)
-            ax.text(
-                x0 + 0.05,
-                y1 - 0.06,
-                "Lower priority\n(less important)",
-                va="top",
-                ha="left",
-                fontsize=8,
-                color="#52606D",
-            )
-            ax.text(imp, y1, " high importance →", va="top", ha="left", fontsize=8, color="#52606D")
-            ax.set_xlim(x0, x1)
-            ax.set_ylim(y0, y1)
+        line: dict[str, Any] = {"color": "#9AA5B1", "linestyle": "--", "linewidth": 1}
+        if ipa:
+            if params.get("cut") == "scale-midpoint" and labels.scale is not None:
+                cx = cy = (labels.scale[0] + labels.scale[1]) / 2
+            else:
+                cx, cy = sum(fx) / len(fx), sum(fy) / len(fy)
+            ax.axvline(cx, **line)
+            ax.axhline(cy, **line)
+            kw: dict[str, Any] = {"fontsize": 8, "fontweight": "bold", "transform": ax.transAxes}
+            ax.text(0.01, 0.99, "Concentrate here", va="top", color=CLASS_COLOURS["concentrate-here"], **kw)
+            ax.text(0.99, 0.99, "Keep up the good work", va="top", ha="right", color=GREEN, **kw)
+            ax.text(0.01, 0.01, "Low priority", va="bottom", color=GREY, **kw)
+            ax.text(0.99, 0.01, "Possible overkill", va="bottom", ha="right", color=ORANGE, **kw)
+            ax.set_xlim(min(min(fx), cx) - 0.6, max(max(fx), cx) + 0.6)
+            ax.set_ylim(min(min(fy), cy) - 0.6, max(max(fy), cy) + 0.6)
+        else:
+            s = sorted(fx)
+            k = len(s)
+            median = s[k // 2] if k % 2 else (s[k // 2 - 1] + s[k // 2]) / 2
+            ax.axvline(median, **line)
+            ax.text(median, max(fy) + 0.4, " median future: next most important →", fontsize=8, color="#52606D")
+            ax.set_xlim(min(fx) - 0.6, max(fx) + 0.6)
+            ax.set_ylim(min(0.0, min(fy)) - 0.15, max(fy) + 0.6)
         ax.scatter(
             xs,
             ys,
@@ -324,8 +339,8 @@ def priority_matrix(
                 fontsize=8,
                 color=INK,
             )
-        ax.set_xlabel("Importance: future rating (sector mean)")
-        ax.set_ylabel("Gap: future minus now")
+        ax.set_xlabel("Performance: now rating (sector mean)" if ipa else "Importance: future rating (sector mean)")
+        ax.set_ylabel("Importance: future rating (sector mean)" if ipa else "Gap: future minus now")
         from matplotlib.lines import Line2D
 
         present = [c for c in CLASS_COLOURS if any(r["class"] == c for r in rows)]
@@ -334,15 +349,23 @@ def priority_matrix(
                 Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present
             ],
             loc="outside lower center",
-            ncols=len(present),
+            ncols=max(len(present), 1),
         )
-        ax.set_title("Importance-gap matrix")
+        title = "Importance-performance grid" if ipa else "Importance-gap matrix (Aspire method)"
+        ax.set_title(title)
         svg = _svg(fig, chart_id)
+    how = (
+        "importance-performance analysis (Martilla and James 1977); dashed lines: the quadrant cut-points"
+        if ipa
+        else "the Aspire method (seed 001); dashed line: the median future rating"
+    )
     return Chart(
         chart_id,
-        "Importance-gap matrix (dashed lines: the classification thresholds)",
+        f"{title} ({how})",
         svg,
-        "Each theme placed by importance (future rating) and gap, coloured by priority class.",
+        "Each theme placed by "
+        + ("performance (now) and importance (future)" if ipa else "importance (future rating) and gap")
+        + ", coloured by the class the method gave it.",
     )
 
 

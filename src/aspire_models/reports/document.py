@@ -170,17 +170,28 @@ HEADERS = {
 }
 NAME_COLUMNS = {"element", "behaviour", "practice"}
 CLASS_NAMES = {
-    "focus": "Focus",
+    "key-priority": "Key priority",
     "quick-win": "Quick win",
-    "improve": "Improve",
-    "lower-priority": "Lower priority",
+    "other": "Not selected",
+    "concentrate-here": "Concentrate here",
+    "keep-up-the-good-work": "Keep up the good work",
+    "low-priority": "Low priority",
+    "possible-overkill": "Possible overkill",
     "blind-spot": "Blind spot",
     "hidden-strength": "Hidden strength",
     "agreed-strength": "Agreed strength",
     "agreed-development": "Agreed development area",
     "agreed": "Agreed",
+    "not-measured": "Not measured",
 }
 MODE_NAMES = {"now": "Now", "future": "Future", "gap": "Gap", "": ""}
+
+
+def not_measured_modes(summary: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The ``(element, mode)`` pairs a scorer's summary lists as not measured
+    (:mod:`aspire_models.measured`); mode ``""`` for items without modes."""
+    found = summary.get("not_measured") or ()
+    return {(str(d["element"]), str(d.get("mode") or "")) for d in found if isinstance(d, Mapping)}
 
 
 def header(column: str) -> str:
@@ -244,15 +255,22 @@ def table_block(
     columns: Sequence[str] | None = None,
     collapsed: bool = False,
     k: Any = None,
+    unmeasured: set[tuple[str, str]] | None = None,
 ) -> TableBlock:
-    """A result table as it is, formatted (withheld 360 cells marked)."""
+    """A result table as it is, formatted (withheld 360 cells marked; with ``unmeasured``
+    (element, mode) pairs, their rows' values say ``not measured``)."""
     cols = [c for c in (columns or table.column_names) if c in table.column_names]
     rows = []
+    gaps = {e for e, _ in unmeasured or ()}
     for r in table.rows():
         suppressed = bool(r.get("suppressed"))
+        mode = str(r.get("mode") or "")
+        missing = (str(r.get("element")), mode) in (unmeasured or ()) or (mode == "gap" and r.get("element") in gaps)
         cells = []
         for c in cols:
-            if suppressed and c in VALUE_COLUMNS:
+            if missing and c in VALUE_COLUMNS:
+                cells.append(Cell("not measured", "none"))
+            elif suppressed and c in VALUE_COLUMNS:
                 cells.append(Cell(withheld_text(r.get("reason"), k), "withheld"))
             else:
                 cells.append(cell(c, r[c], labels))
@@ -317,11 +335,15 @@ class _Builder:
             name = MODE_NAMES.get(m, m) or "Score"
             heads += [f"{name} mean", f"{name} range"]
         heads += ["Organisations", "Respondents"]
+        unmeasured = not_measured_modes(out.summary)
         body = []
         for e in elements:
             cells = [Cell(self.labels.element(e))]
             for m in modes:
                 r = by.get((e, m))
+                if (e, m) in unmeasured or (m == "gap" and any(x == e for x, _ in unmeasured)):
+                    cells += [Cell("not measured", "none"), Cell("not measured", "none")]
+                    continue
                 if r is None:
                     cells += [Cell("–", "none"), Cell("–", "none")]
                     continue
@@ -347,7 +369,9 @@ class _Builder:
         orgs = out.tables.get("organisations")
         if orgs is not None:
             self.used.add((out.scorer, "organisations"))
-            sec.add(table_block(orgs, self.labels, title="Scores by organisation", collapsed=True))
+            sec.add(
+                table_block(orgs, self.labels, title="Scores by organisation", collapsed=True, unmeasured=unmeasured)
+            )
 
     def gap_priority(self, out: OutputView, sec: Section) -> None:
         pr = self.use(out, "priorities")
@@ -355,22 +379,42 @@ class _Builder:
             return
         rows = pr.rows()
         s = out.summary
+        el = self.labels.element
         facts = []
-        if s.get("top_priority"):
-            facts.append(("Top priority", self.labels.element(s["top_priority"])))
-        for key, name in (("focus", "Focus"), ("quick_wins", "Quick wins")):
+        if s.get("method_name"):
+            facts.append(("Method", f"{s['method_name']} ({s.get('method_source', '')})"))
+        if s.get("key_priorities"):
+            facts.append(("Key priority", ", ".join(el(x) for x in s["key_priorities"])))
+        for key, name in (("quick_wins", "Quick wins"), ("focus", "Focus")):
             if s.get(key):
-                facts.append((name, ", ".join(self.labels.element(x) for x in s[key])))
-        if s.get("largest_gap"):
-            facts.append(("Largest gap", self.labels.element(s["largest_gap"])))
+                facts.append((name, ", ".join(el(x) for x in s[key])))
+        largest = s.get("largest_gap") or []
+        if isinstance(largest, str):
+            largest = [largest]
+        if largest:
+            value = s.get("largest_gap_value")
+            at = f" at {value:.2f}" if isinstance(value, int | float) else ""
+            tie = f"{len(largest)}-way tie{at}: " if len(largest) > 1 else ""
+            facts.append(("Largest gap", tie + ", ".join(el(x) for x in largest)))
         if facts:
             sec.add(Facts(tuple(facts), "findings"))
-        if rows:
-            sec.add(*self.chart(lambda i: ch.radar(i, rows, self.labels), "radar"))
-            sec.add(*self.chart(lambda i: ch.gap_bars(i, rows, self.labels), "gap bars"))
-            sec.add(*self.chart(lambda i: ch.priority_matrix(i, rows, out.params, self.labels), "priority matrix"))
+        for line in s.get("reasoning") or ():
+            sec.add(Text(str(line)))
+        for line in s.get("ties") or ():
+            sec.add(Text(f"Tie: {line}", "note"))
+        if s.get("paper_words"):
+            words = " ".join(f"“{w}”" for w in s["paper_words"])
+            sec.add(Text(f"The paper's words (seed 001, 'Findings', lines 91-95): {words}", "note"))
+        charted = [r for r in rows if r.get("class") != "not-measured"]  # no score is not a low score
+        if charted:
+            sec.add(*self.chart(lambda i: ch.radar(i, charted, self.labels), "radar"))
+            sec.add(*self.chart(lambda i: ch.gap_bars(i, charted, self.labels), "gap bars"))
+            sec.add(*self.chart(lambda i: ch.priority_matrix(i, charted, out.params, self.labels), "priority matrix"))
+        if len(charted) < len(rows):
+            left = ", ".join(el(r["element"]) for r in rows if r not in charted)
+            sec.add(Text(f"Not measured (no answer column in the input), so not charted or ranked: {left}.", "note"))
         ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
-        cols = ("rank", "element", "now", "future", "gap", "priority_index", "class")
+        cols = ("rank", "element", "now", "future", "gap", "class", "reason")
         body = tuple(tuple(cell(c, r[c], self.labels) for c in cols) for r in ordered)
         sec.add(TableBlock("Priorities", tuple(header(c) for c in cols), body, pr.description))
 
@@ -787,7 +831,7 @@ def expected_charts(results: Sequence[ReportData], organisation: str | None = No
     n = 0
     for data in results:
         for out in data.outputs:
-            if out.scorer == "gap-priority" and out.rows("priorities"):
+            if out.scorer == "gap-priority" and any(r.get("class") != "not-measured" for r in out.rows("priorities")):
                 n += 3
             elif out.scorer == "benchmark":
                 orgs = list(dict.fromkeys(r["organisation"] for r in out.rows("benchmarks")))

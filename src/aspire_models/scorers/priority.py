@@ -1,19 +1,25 @@
-"""Gap and priority: future minus now per element, and an importance-gap priority matrix.
+"""Gap and priority: future minus now per element, and the elements to focus on.
 
 Importance is the sector mean of the ``future`` rating (where the organisation needs to be);
-the gap is the sector mean of ``future`` minus the sector mean of ``now``, as in the Aspire
-paper's table of average response scores (seed 001, 'Findings'). Thresholds are proportions
-of the scale's range, so they carry over between scales. With range :math:`R = \\max - \\min`:
+performance is the sector mean of the ``now`` rating; the gap is future minus now, as in the
+Aspire paper's table of average response scores (seed 001, 'Findings', lines 97-108). Which
+elements to focus on is decided by a named method (parameter ``method``), and every output
+says which one produced its labels:
 
-* **focus**: importance >= ``min + importance * R`` and gap >= ``large_gap * R``;
-* **quick-win**: importance high and gap <= ``small_gap * R``;
-* **improve**: importance high, gap in between;
-* **lower-priority**: importance below the threshold.
+* ``"aspire"``: the Aspire paper's own reasoning (seed 001, lines 89-95): the key priority is
+  the element most important for the future (and, in the paper, with the biggest gap); the
+  quick wins are the next most important elements with the smallest gaps; the focus is both.
+  The default for the Aspire self-assessment instrument.
+* ``"ipa"``: importance-performance analysis (Martilla and James 1977), a general method with
+  the four quadrants concentrate here, keep up the good work, low priority and possible
+  overkill, and documented cut-points (``cut``: grand means or the scale midpoint). The
+  default for any other instrument with now and future modes. Not the Aspire paper's method.
 
-The priority index is importance x gap (scale points); elements are ranked by class
-(focus, quick-win, improve, lower-priority), then by the index. The defaults (0.75, 0.2,
-0.06) make the Aspire survey's published averages give its own conclusion: leadership the
-top priority, alignment and agility the quick wins (a golden test checks this).
+Both compare exactly and state ties as ties (:mod:`aspire_models.stats.priority` gives the
+rules in full). The ``priorities`` table has one row per element: now, future, gap, class,
+whether it is a focus, rank (the method's order; equal values share a rank) and the reason
+in words; the summary names the method, its source, the focus, key priorities and quick
+wins, the element(s) with the largest gap (all of them when tied), the ties and the reasoning.
 """
 
 from __future__ import annotations
@@ -30,10 +36,20 @@ from aspire_models.instrument import NumericScale
 from aspire_models.scorers.aggregate import organisation_statistics, sector_table
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA
 from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.stats.priority import (
+    ASPIRE_CLASSES,
+    IPA_CLASSES,
+    IPA_CUTS,
+    METHODS,
+    PriorityFinding,
+    aspire_priorities,
+    ipa_priorities,
+)
 
 __all__ = ["CLASSES", "PriorityScorer", "classify_priorities"]
 
-CLASSES = ("focus", "quick-win", "improve", "lower-priority")
+#: the class labels of each method
+CLASSES = {"aspire": ASPIRE_CLASSES, "ipa": IPA_CLASSES}
 
 
 def classify_priorities(
@@ -41,47 +57,70 @@ def classify_priorities(
     now: ArrayLike,
     future: ArrayLike,
     *,
-    scale_min: float,
-    scale_max: float,
-    importance: float = 0.75,
-    large_gap: float = 0.2,
-    small_gap: float = 0.06,
+    method: str = "aspire",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    quick_wins: int = 2,
+    cut: str = "grand-mean",
 ) -> Table:
-    """Classify elements on the importance-gap matrix.
+    """The priorities table of one set of now and future means under ``method``.
 
-    >>> t = classify_priorities(["a", "b"], [5, 8], [9, 8.5], scale_min=1, scale_max=10)
+    >>> t = classify_priorities(["a", "b"], [5, 8], [9, 8.5])
     >>> [r["class"] for r in t.rows()]
-    ['focus', 'quick-win']
+    ['key-priority', 'quick-win']
     """
-    now_a = np.asarray(now, dtype=np.float64)
-    fut = np.asarray(future, dtype=np.float64)
-    gap = fut - now_a
-    span = scale_max - scale_min
-    high = fut >= scale_min + importance * span
-    cls = np.where(
-        ~high | np.isnan(fut), 3, np.where(gap >= large_gap * span, 0, np.where(gap <= small_gap * span, 1, 2))
+    table, _ = _classify(
+        elements, now, future, method=method, scale_min=scale_min, scale_max=scale_max, quick_wins=quick_wins, cut=cut
     )
-    cls = np.where(np.isnan(gap), 3, cls)
-    index = fut * gap
-    order = np.lexsort((np.asarray(elements, dtype=object).astype(str), -np.nan_to_num(index, nan=-np.inf), cls))
-    rank = np.empty(len(elements), dtype=np.int64)
-    rank[order] = np.arange(1, len(elements) + 1)
-    return Table(
+    return table
+
+
+def _classify(
+    elements: Sequence[str],
+    now: ArrayLike,
+    future: ArrayLike,
+    *,
+    method: str,
+    scale_min: float | None,
+    scale_max: float | None,
+    quick_wins: int,
+    cut: str,
+    names: dict[str, str] | None = None,
+) -> tuple[Table, PriorityFinding]:
+    nv = [None if np.isnan(x) else float(x) for x in np.asarray(now, dtype=np.float64)]
+    fv = [None if np.isnan(x) else float(x) for x in np.asarray(future, dtype=np.float64)]
+    if method == "aspire":
+        found = aspire_priorities(elements, nv, fv, quick_wins=quick_wins, names=names)
+        what = (
+            "Aspire method (seed 001, Findings): key priority = most important for the future (and, in the "
+            "paper, the biggest gap); quick wins = the next most important (future at or above the median) "
+            "with the smallest gaps. Rank 1 is the key priority; elements not selected have no rank."
+        )
+    elif method == "ipa":
+        found = ipa_priorities(elements, nv, fv, cut=cut, scale_min=scale_min, scale_max=scale_max, names=names)
+        what = (
+            f"Importance-performance analysis (Martilla and James 1977), importance = future, performance = "
+            f"now, cut at the {cut.replace('-', ' ')}; ranked by quadrant, then by gap (largest first)."
+        )
+    else:
+        raise ScoringError(f"unknown priority method {method!r} (methods: {', '.join(METHODS)})")
+    rows = found.rows
+    table = Table(
         "priorities",
         "sector",
         {
-            "element": tuple(elements),
-            "now": now_a,
-            "future": fut,
-            "gap": gap,
-            "importance_high": high,
-            "priority_index": index,
-            "class": tuple(CLASSES[c] for c in cls),
-            "rank": rank,
+            "element": tuple(r.element for r in rows),
+            "now": np.array([np.nan if r.now is None else float(r.now) for r in rows], dtype=np.float64),
+            "future": np.array([np.nan if r.future is None else float(r.future) for r in rows], dtype=np.float64),
+            "gap": np.array([np.nan if r.gap is None else float(r.gap) for r in rows], dtype=np.float64),
+            "class": tuple(r.cls for r in rows),
+            "focus": np.array([r.focus for r in rows], dtype=bool),
+            "rank": tuple(r.rank for r in rows),
+            "reason": tuple(r.reason for r in rows),
         },
-        "Importance-gap matrix: importance is the future rating, gap is future minus now (sector "
-        "means). Rank 1 is the top priority.",
+        what + " Gap is future minus now (sector means); equal values are ties.",
     )
+    return table, found
 
 
 @attrs.frozen
@@ -91,8 +130,8 @@ class PriorityScorer:
     id: str = "gap-priority"
     title: str = "Gaps and priorities"
     description: str = (
-        "Future minus now per element, and a classification of elements into focus, quick-win, "
-        "improve and lower-priority by importance (future rating) and gap."
+        "Future minus now per element, and the elements to focus on by a named method: the Aspire "
+        "paper's (key priority and quick wins) or importance-performance analysis (four quadrants)."
     )
     designs: tuple[str, ...] = ("self-assessment",)
     params_schema: Mapping[str, Any] = attrs.field(
@@ -101,26 +140,24 @@ class PriorityScorer:
             "additionalProperties": False,
             "properties": {
                 **GAP_MODES_SCHEMA,
-                "importance": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "default": 0.75,
-                    "description": "High importance: future >= min + importance x range.",
+                "method": {
+                    "enum": list(METHODS),
+                    "default": "ipa",
+                    "description": "Priority method: 'aspire' (the Aspire paper's reasoning, seed 001; the "
+                    "Aspire instrument's default) or 'ipa' (importance-performance analysis, Martilla and "
+                    "James 1977).",
                 },
-                "large_gap": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "default": 0.2,
-                    "description": "Large gap: gap >= large_gap x range.",
+                "quick_wins": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "default": 2,
+                    "description": "Aspire method: how many quick wins to take (more when tied); the paper took two.",
                 },
-                "small_gap": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "default": 0.06,
-                    "description": "Small gap: gap <= small_gap x range.",
+                "cut": {
+                    "enum": list(IPA_CUTS),
+                    "default": "grand-mean",
+                    "description": "Importance-performance analysis: where the quadrant axes cross, at the "
+                    "grand means over elements or at the scale midpoint.",
                 },
                 "level": {
                     "enum": ["sector", "organisation"],
@@ -148,14 +185,15 @@ class PriorityScorer:
         sec = sector_table(m, elements, modes)
         means = {(e, md): v for e, md, v in zip(elements, modes, sec.column("mean"), strict=True)}
         els = [e for e in ins.elements_measured() if (e, now) in means and (e, fut) in means]
-        kw = {
+        kw: dict[str, Any] = {
+            "method": params["method"],
             "scale_min": scale.min,
             "scale_max": scale.max,
-            "importance": params["importance"],
-            "large_gap": params["large_gap"],
-            "small_gap": params["small_gap"],
+            "quick_wins": params["quick_wins"],
+            "cut": params["cut"],
         }
-        table = classify_priorities(els, [means[(e, now)] for e in els], [means[(e, fut)] for e in els], **kw)
+        names = {e.id: e.name for e in ctx.framework.elements}
+        table, found = _classify(els, [means[(e, now)] for e in els], [means[(e, fut)] for e in els], names=names, **kw)
         tables = [table]
         if params["level"] == "organisation":
             idx = {(e, md): j for j, (e, md) in enumerate(zip(elements, modes, strict=True))}
@@ -165,27 +203,20 @@ class PriorityScorer:
             for g, label in enumerate(orgs.labels):
                 if m.n[g].sum() == 0:
                     continue
-                t = classify_priorities(
+                t, _ = _classify(
                     els, [m.mean[g, idx[(e, now)]] for e in els], [m.mean[g, idx[(e, fut)]] for e in els], **kw
                 )
                 for r in t.rows():
                     cols["organisation"].append(label)
-                    for k in ("element", "now", "future", "gap", "class", "rank"):
-                        cols[k].append(r[k])
+                    for col in ("element", "now", "future", "gap", "class", "rank"):
+                        cols[col].append(r[col])
             tables.append(
                 Table(
                     "organisation-priorities",
                     "organisation",
                     cols,
-                    "The same classification on each organisation's own means.",
+                    f"The same method ({params['method']}) on each organisation's own means.",
                 )
             )
-        rows = table.rows()
-        top = [r["element"] for r in sorted(rows, key=lambda r: r["rank"]) if r["class"] == "focus"][:1]
-        summary = {
-            "top_priority": top[0] if top else None,
-            "focus": [r["element"] for r in rows if r["class"] == "focus"],
-            "quick_wins": [r["element"] for r in rows if r["class"] == "quick-win"],
-            "largest_gap": max(rows, key=lambda r: -1e9 if r["gap"] is None else r["gap"])["element"] if rows else None,
-        }
+        summary = found.summary()
         return ScorerOutput(self.id, params, tuple(tables), summary)
