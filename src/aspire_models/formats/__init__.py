@@ -134,6 +134,8 @@ def fast_path(path: Path, options: Mapping[str, Any]) -> bool:
         return False
     if path.name.lower().endswith(_CONTAINER_SUFFIXES):
         return False
+    if not path.is_file():  # a FIFO, device or directory is never opened here (it could block)
+        return True  # the CSV reader refuses it by name (aspire_models.safeio)
     try:
         with path.open("rb") as fh:
             head = fh.read(64 * 1024)
@@ -186,7 +188,6 @@ def load_export(
 
     from aspire_models.formats.mapping import Mapping as MappingModel
     from aspire_models.formats.mapping import apply_mapping, load_mapping
-    from aspire_models.instrument import META_COLUMNS
     from aspire_models.responses import read_arrow
 
     options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter)
@@ -205,10 +206,8 @@ def load_export(
         out, extra = res.table, res.problems
         warnings += res.warnings
     else:
-        known = {c.name for c in instrument.columns()} | set(META_COLUMNS)
         headers = [c.header for c in prov.columns]
-        plain = prov.format in ("csv", "tsv") or (prov.container.endswith("workbook") and prov.header_rows == 1)
-        if not plain or not known & set(headers):
+        if "respondent_id" not in headers:  # headers that are not the instrument's column ids
             raise ResponseError(
                 [
                     Problem(

@@ -249,13 +249,13 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
         j = next(i for i, c in enumerate(columns) if _selector(c, columns) == rule["source"])
         values = _distinct(table.column(columns[j].name))
         target = rule["target"]
-        col = kinds.get(target)
-        if col is not None and col.kind == "numeric":
-            scale = instrument.scale(col.scale or "")
+        tcol = kinds.get(target)
+        if tcol is not None and tcol.kind == "numeric":
+            scale = instrument.scale(tcol.scale or "")
             assert isinstance(scale, NumericScale)
             _numeric_labels(values, scale, missing, scale_labels.setdefault(scale.id, {}), label_notes, target)
-        elif col is not None and col.kind == "multi-select" and "separator" in rule:
-            scale_m = instrument.scale(col.scale or "")
+        elif tcol is not None and tcol.kind == "multi-select" and "separator" in rule:
+            scale_m = instrument.scale(tcol.scale or "")
             assert isinstance(scale_m, MultiSelectScale)
             _option_labels(values, scale_m, rule["separator"], option_labels.setdefault(scale_m.id, {}), label_notes)
         elif target == "rater_role" and instrument.rater_roles:

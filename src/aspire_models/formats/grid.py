@@ -120,6 +120,32 @@ def _utf16_32_without_bom(sample: bytes) -> str | None:
     return None
 
 
+#: characters outside ASCII that Western European text in Windows-1252 holds besides letters
+_WESTERN_MARKS = set("–—‘’“”„…•€£¥°·§©®™±×÷¼½¾¿¡ªº«»\u00a0")
+
+
+def _western(data: bytes) -> str | None:
+    """``cp1252`` (or ``latin-1``) when the text reads as Western European in it: nearly
+    all its non-ASCII characters Latin letters or common marks. Short samples mislead
+    statistical detectors, and this is what Excel on Windows writes; None otherwise."""
+    import unicodedata
+
+    for name in ("cp1252", "latin-1"):
+        try:
+            text = data[:_DETECT_BYTES].decode(name)
+        except UnicodeDecodeError:
+            continue
+        odd = [c for c in text if ord(c) > 127]
+        if not odd:
+            return name
+        western = sum(
+            unicodedata.name(c, "").startswith("LATIN") or c in _WESTERN_MARKS or (name == "latin-1" and ord(c) < 160)
+            for c in odd
+        )
+        return name if western >= 0.9 * len(odd) else None
+    return None
+
+
 def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str, tuple[str, ...]]:
     """Text of a file: (text, encoding used, warnings).
 
@@ -161,13 +187,13 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[
         return data.decode("utf-8"), "utf-8", ()
     except UnicodeDecodeError:
         pass
-    import charset_normalizer
+    guess = _western(data)
+    if guess is None:
+        import charset_normalizer
 
-    best = charset_normalizer.from_bytes(data[:_DETECT_BYTES]).best()
-    guess = best.encoding if best is not None else None
-    western = {None, "cp1252", "latin_1", "iso8859_15", "cp1250", "cp850", "mac_roman", "cp1254", "iso8859_9"}
-    candidates = ["cp1252", "latin-1"] if guess in western else [str(guess), "cp1252", "latin-1"]
-    for name in candidates:
+        best = charset_normalizer.from_bytes(data[:_DETECT_BYTES]).best()
+        guess = best.encoding if best is not None else None
+    for name in ([guess] if guess else []) + ["cp1252", "latin-1"]:
         try:
             text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
@@ -295,6 +321,7 @@ def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
         raise _fail(filename, "not-empty", "the file is empty")
     inner, name, container = unpack(data, filename)
     warnings: list[str] = []
+    encoding: str | None
     if is_workbook(inner, name):
         rows, sheet, notes = _workbook_rows(inner, filename, options)
         warnings += notes
@@ -303,8 +330,8 @@ def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
         ragged: list[tuple[int, int]] = []
         rows = _trim(rows)
     else:
-        text, encoding, notes = decode_text(inner, filename, options.encoding)
-        warnings += notes
+        text, encoding, text_notes = decode_text(inner, filename, options.encoding)
+        warnings += text_notes
         if "\x00" in text[:4096]:
             raise _fail(filename, "text", "the file holds NUL characters: not a text file (or a wrong --encoding)")
         delimiter = options.delimiter or _sniff_delimiter(text, name)

@@ -270,7 +270,7 @@ class Mapping:
                             file=self.source,
                         )
                     )
-        for sid, labels in self.options:
+        for sid, option_labels in self.options:
             scale = scales.get(sid)
             if not isinstance(scale, MultiSelectScale):
                 problems.append(
@@ -283,7 +283,7 @@ class Mapping:
                     )
                 )
                 continue
-            for label, value in labels:
+            for label, value in option_labels:
                 problem = _label_problem(scale, None, value, instrument)
                 if problem:
                     problems.append(
@@ -431,7 +431,8 @@ def apply_mapping(table: pa.Table, prov: Provenance, mapping: Mapping, instrumen
             )
 
     def note_missing(label: str, count: int, reason: str) -> None:
-        missing_counts[f"{label!r} ({reason})"] = missing_counts.get(f"{label!r} ({reason})", 0) + count
+        key = f"'{label}' read as missing (reason: {reason})"
+        missing_counts[key] = missing_counts.get(key, 0) + count
 
     for i, rule in enumerate(mapping.columns):
         arr = table.column(cols[where[i]].name).combine_chunks()
@@ -520,14 +521,16 @@ def apply_mapping(table: pa.Table, prov: Provenance, mapping: Mapping, instrumen
             joined = [";".join(x for x in (a, b) if x) or None for a, b in zip(earlier, joined, strict=True)]
         out[target] = pa.array(joined, type=pa.string())
     mapped_idx = set(where)
-    left = [c for j, c in enumerate(cols) if j not in mapped_idx and j not in ignored]
-    if left:
-        shown = ", ".join(repr(c.header) for c in left[:10]) + (" ..." if len(left) > 10 else "")
-        warnings.append(f"{export}: {len(left)} column(s) neither mapped nor ignored by the mapping, left out: {shown}")
+    unlisted = [c for j, c in enumerate(cols) if j not in mapped_idx and j not in ignored]
+    if unlisted:
+        shown = ", ".join(repr(c.header) for c in unlisted[:10]) + (" ..." if len(unlisted) > 10 else "")
+        warnings.append(
+            f"{export}: {len(unlisted)} column(s) neither mapped nor ignored by the mapping, left out: {shown}"
+        )
     for what, count in sorted(missing_counts.items()):
-        warnings.append(f"{export}: {count} answer(s) {what} read as missing")
-    order = [c.name for c in instrument.columns()]
-    names = [m for m in META_COLUMNS if m in out] + [c for c in order if c in out]
+        warnings.append(f"{export}: {count} answer(s) {what}")
+    in_order = [c.name for c in instrument.columns()]
+    names = [m for m in META_COLUMNS if m in out] + [c for c in in_order if c in out]
     return MappingResult(pa.table({k: out[k] for k in names}), problems, tuple(warnings))
 
 
