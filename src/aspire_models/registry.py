@@ -454,25 +454,21 @@ class Registry:
                 continue
             accept("framework", frameworks, plugin, fw, fw.id)
 
-        def lookup(fid: str) -> Framework:
-            try:
-                return frameworks[fid]
-            except KeyError:
-                raise UnknownIdError("framework", fid, frameworks) from None
-
         instruments: dict[str, Instrument] = {}
+        sources: dict[str, str | None] = {}
         for plugin, item in self._call("aspire_instruments", problems):
             try:
+                src = None
                 if isinstance(item, Instrument):
                     ins = item
                 else:
                     doc, src = _read_document(item)
                     ins = Instrument.from_dict(doc, source=src)
-                ins = ins.bind(lookup(ins.framework), lookup)
             except (AspireError, OSError, ValueError, TypeError, KeyError) as exc:
                 self._record(problems, plugin, _item_name(item), _reason(exc))
                 continue
             accept("instrument", instruments, plugin, ins, ins.id)
+            sources.setdefault(ins.id, src)
 
         scorers: dict[str, Scorer] = {}
         for plugin, item in self._call("aspire_scorers", problems):
@@ -482,22 +478,16 @@ class Registry:
                 continue
             accept("scorer", scorers, plugin, item, item.id)
 
-        # instruments' scoring rules must name known scorers with valid parameters
-        for iid, ins in list(instruments.items()):
-            for n, rule in enumerate(ins.scoring):
-                if rule.scorer not in scorers:
-                    err = UnknownIdError("scorer", rule.scorer, scorers)
-                    self._record(problems, owners[("instrument", iid)], iid, f"$.scoring[{n}].scorer: {err.message}")
-                    del instruments[iid]
-                    break
-                try:
-                    from aspire_models.scoring import resolve_params
+        # what loads is what validates: framework references, scales, scoring rules
+        # (aspire_models.checks, also run by load_instrument and `aspire validate`)
+        from aspire_models.checks import check_instrument
 
-                    resolve_params(scorers[rule.scorer], rule.params, where=f"instrument {iid!r} $.scoring[{n}]")
-                except DocumentError as exc:
-                    self._record(problems, owners[("instrument", iid)], iid, _reason(exc))
-                    del instruments[iid]
-                    break
+        for iid, ins in list(instruments.items()):
+            try:
+                instruments[iid] = check_instrument(ins, frameworks, scorers, source=sources.get(iid))
+            except DocumentError as exc:
+                self._record(problems, owners[("instrument", iid)], iid, _reason(exc))
+                del instruments[iid]
 
         norms: dict[str, Mapping[str, Any]] = {}
         for plugin, item in self._call("aspire_norms", problems):
@@ -553,10 +543,14 @@ class Registry:
         return self._collect().owners[(kind, item_id)]
 
     def load_instrument(self, path: str | Path) -> Instrument:
-        """Read an instrument document from a file and bind it to this registry's frameworks."""
+        """Read an instrument document from a file and run on it every check a contributed
+        instrument passes (:func:`aspire_models.checks.check_instrument`: framework references,
+        scales, scorers and their parameters, against this registry)."""
+        from aspire_models.checks import check_instrument
+
         p = Path(path)
         ins = Instrument.from_dict(json.loads(p.read_text(encoding="utf-8")), source=str(p))
-        return self.bind(ins, source=str(p))
+        return check_instrument(ins, self.frameworks, self.scorers, source=str(p))
 
     def bind(self, instrument: Instrument, *, source: str | None = None) -> Instrument:
         """Check an instrument against this registry's frameworks and fill its option lists.
