@@ -340,6 +340,9 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     options: dict[str, Any] = {}
     if args.ignore_extra_columns:
         options["extra_columns"] = "ignore"
+    from aspire_models.formats.cli import read_options
+
+    options.update(read_options(args, reg))  # --encoding, --input-format, --sheet, --mapping...
     if args.allow_missing_items:
         options["allow_missing_items"] = True
     scorers = ["review-360"] if args.subject else None
@@ -383,7 +386,16 @@ def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any]) -
     reg = _registry(args)
     if not Path(args.responses).exists():
         raise UsageError(f"no such file: {args.responses}")
-    result = score(reg, _instrument(reg, args.instrument), args.responses, scorers=[scorer], params={scorer: params})
+    from aspire_models.formats.cli import read_options
+
+    result = score(
+        reg,
+        _instrument(reg, args.instrument),
+        args.responses,
+        scorers=[scorer],
+        params={scorer: params},
+        **read_options(args, reg),
+    )
     if getattr(args, "output", None):
         Path(args.output).write_text(result.to_json(), encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
@@ -725,6 +737,11 @@ def build_parser() -> argparse.ArgumentParser:
     from aspire_models.reports.cli import add_parser as add_report_parser
 
     add_report_parser(sub, common)
+    from aspire_models.formats.cli import READING_COMMANDS, add_map_parser, add_read_options
+
+    for name in READING_COMMANDS:  # --encoding, --input-format, --sheet, --header-row, --mapping
+        add_read_options(sub.choices[name])
+    add_map_parser(sub, common)
     return parser
 
 

@@ -85,6 +85,7 @@ def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options:
         return data
     if isinstance(data, str | Path):
         path = Path(data)
+        readers = options.pop("readers", None)  # source-format readers (aspire_models.formats)
         try:
             limits.check_file_size(path.stat().st_size, str(path))
         except FileNotFoundError:
@@ -105,6 +106,10 @@ def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options:
                 )
             limits.check_rows(len(records), str(path))
             return read_records(records, instrument, source=str(path), **options)
+        from aspire_models import formats
+
+        if not formats.fast_path(path, options):  # workbooks, survey exports, other encodings
+            return formats.load_export(path, instrument, limits=limits, readers=readers, **options)
         rs = read_csv(path, instrument, **options)
         limits.check_rows(rs.n_input, str(path))
         return rs
@@ -149,6 +154,8 @@ def score(
     :param timeout: seconds a scorer may take before it is reported as failed (``None``: no limit).
     """
     ins = registry.instrument(instrument) if isinstance(instrument, str) else instrument
+    if isinstance(data, str | Path) and "readers" not in read_options:  # plugins' formats too
+        read_options["readers"] = list(registry.readers.values())
     responses = load_responses(ins, data, limits=limits, **read_options)
     if pseudonymise_key is not None:
         from aspire_models.privacy import pseudonymise

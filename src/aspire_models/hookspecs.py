@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from aspire_models.formats.base import Reader
     from aspire_models.framework import Framework
     from aspire_models.instrument import Instrument
     from aspire_models.scoring import Scorer
@@ -101,5 +102,42 @@ def aspire_norms() -> Sequence[DocumentLike]:
         @hookimpl
         def aspire_norms():
             return [files(__package__) / "norms" / "county-councils-2025.json"]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def aspire_readers() -> Sequence[Reader]:
+    """Contribute readers of source formats: your HR system's export, a survey platform.
+
+    Return objects following the :class:`~aspire_models.formats.base.Reader` protocol: an
+    ``id`` (what ``--format`` takes), a ``title``, ``sniff(head, filename, rows)`` giving
+    how sure (0 to 1) the reader is that a file is its format, and ``read(source)`` giving an
+    Arrow table of text cells and a :class:`~aspire_models.formats.base.Provenance`. The
+    reader most sure of a file reads it; the built-in formats (Qualtrics, SurveyMonkey,
+    Google Forms, Microsoft Forms, LimeSurvey, delimited text, workbooks) are contributed
+    through this hook too.
+
+    Example::
+
+        from aspire_models.formats.base import SourceColumn
+        from aspire_models.formats.layout import make_table
+
+        class PeopleSystemReader:
+            id = "people-system"
+            title = "Our people system's survey export"
+
+            def sniff(self, head, filename, rows):
+                return 0.9 if head.startswith(b"PEOPLE-SYSTEM EXPORT") else 0.0
+
+            def read(self, source):
+                grid = source.grid()  # decoded text or workbook cells, row by row
+                columns = [SourceColumn(h, h) for h in grid.rows[1]]
+                return make_table(source, grid, fmt=self.id, columns=columns,
+                                  first_data_row=2, header_rows=2)
+
+        @hookimpl
+        def aspire_readers():
+            return [PeopleSystemReader()]
     """
     raise NotImplementedError

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
@@ -29,6 +29,9 @@ from aspire_models.errors import AspireError, DocumentError, PluginError, Unknow
 from aspire_models.framework import Framework
 from aspire_models.instrument import Instrument
 from aspire_models.scoring import Scorer, check_schema_is_valid
+
+if TYPE_CHECKING:
+    from aspire_models.formats.base import Reader
 
 __all__ = ["PluginInfo", "PluginProblem", "Registry"]
 
@@ -526,6 +529,23 @@ class Registry:
     def norms(self) -> Mapping[str, Mapping[str, Any]]:
         return self._collect().norms
 
+    @property
+    def readers(self) -> Mapping[str, Reader]:
+        """Source-format readers (``aspire_readers`` hook), by id, in registration order:
+        the built-in formats first. A refused reader is reported in :attr:`problems`."""
+        problems: list[PluginProblem] = []
+        found: dict[str, Reader] = {}
+        for plugin, item in self._call("aspire_readers", problems):
+            reason = item.problem if isinstance(item, _Item) else _reader_problem(item)
+            if reason is None and item.id in found:
+                reason = f"duplicate reader id {item.id!r}"
+            if reason is not None:
+                self._record(problems, plugin, getattr(item, "id", None) or type(item).__name__, reason)
+                continue
+            found[item.id] = item
+        self._load_problems.extend(p for p in problems if p not in self._load_problems)
+        return MappingProxyType(found)
+
     def framework(self, framework_id: str) -> Framework:
         return _get(self.frameworks, "framework", framework_id)
 
@@ -639,8 +659,8 @@ def _prepare(hook_name: str, item: Any) -> Any:
         reason = chart_problem(item)
         title = getattr(item, "title", None)
         return item if reason is None else _Item(title if isinstance(title, str) else type(item).__name__, problem=reason)
-    if hook_name == "aspire_scorers":
-        problem = _scorer_problem(item)
+    if hook_name in ("aspire_scorers", "aspire_readers"):
+        problem = _scorer_problem(item) if hook_name == "aspire_scorers" else _reader_problem(item)
         if problem is None:
             return item
         name = getattr(item, "id", None)
@@ -681,6 +701,17 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
         if isinstance(value, kind):
             return kind(value)
     raise TypeError(f"{path}: a {type(value).__name__} is not JSON data")
+
+
+def _reader_problem(item: Any) -> str | None:
+    """Why a contributed reader cannot be used, or ``None``."""
+    for attr in ("id", "title"):
+        if not isinstance(getattr(item, attr, None), str) or not getattr(item, attr):
+            return f"a reader needs a string attribute {attr!r}"
+    for method in ("sniff", "read"):
+        if not callable(getattr(item, method, None)):
+            return f"a reader needs a {method}() method"
+    return None
 
 
 def _own_version() -> str:

@@ -809,12 +809,16 @@ def read_arrow(
     source: str = "<Arrow table>",
     extra_columns: str = "error",
     allow_missing_items: bool = False,
+    extra_problems: Mapping[int, list[Problem]] | None = None,
 ) -> ResponseSet:
     """Validate an Arrow table (one respondent per row, columns as in a CSV file).
 
     Answer columns may be numbers (any integer or floating type; null = missing) or text,
     read as in a CSV file; the other columns are read as text. Nothing is copied to Python
     objects except the accepted respondent ids.
+
+    ``extra_problems`` are problems found before validation (0-based row -> problems), e.g.
+    an answer label a mapping does not know: those rows are rejected with them listed first.
     """
     names = [str(c) for c in table.column_names]
     warnings = _check_header(
@@ -824,7 +828,15 @@ def read_arrow(
         raise ResponseError([Problem("not-empty", "the table has no rows", file=source)])
     columns: dict[str, Column_] = {name: table.column(i) for i, name in enumerate(names)}
     digest = _table_digest(names, columns, instrument)
-    result = _validate(columns, table.num_rows, instrument, source=source, digest=digest, warnings=warnings)
+    result = _validate(
+        columns,
+        table.num_rows,
+        instrument,
+        source=source,
+        digest=digest,
+        warnings=warnings,
+        extra_problems=extra_problems,
+    )
     return _note_missing(result, names)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 from aspire_models.hookspecs import hookimpl
 from aspire_models.scorers.aggregate import AggregateScorer
@@ -21,6 +22,9 @@ from aspire_models.scorers.priority import PriorityScorer
 from aspire_models.scorers.reliability import ReliabilityScorer
 from aspire_models.scorers.review360 import Review360Scorer, TeamViewScorer
 from aspire_models.scoring import Scorer
+
+if TYPE_CHECKING:
+    from aspire_models.formats.base import Reader
 
 
 def _json_files(folder: str) -> list[Traversable]:
@@ -53,3 +57,12 @@ def aspire_scorers() -> Sequence[Scorer]:
         TeamViewScorer(),
         DiffusionScorer(),
     ]
+
+
+@hookimpl
+def aspire_readers() -> Sequence[Reader]:
+    # the source formats: Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, LimeSurvey,
+    # delimited text and workbooks (aspire_models.formats)
+    from aspire_models.formats import builtin_readers
+
+    return builtin_readers()
