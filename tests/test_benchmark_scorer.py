@@ -25,7 +25,9 @@ def test_percentile_rank_mid_rank() -> None:
     assert np.isnan(percentile_rank(3.0, np.array([])))
 
 
-def test_leave_one_out_reference(core: Registry) -> None:
+def test_reference_is_every_organisation_in_the_data(core: Registry) -> None:
+    """The organisation is in its own reference group, as it is in a norm table built from the
+    same data (so that both give the same percentile rank)."""
     r = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["benchmark"])
     t = r.frame("benchmark", "benchmarks")
     orgs = score(core, SOP, example_path("aspire-sop-responses.csv"), scorers=["aggregate"]).frame(
@@ -33,11 +35,12 @@ def test_leave_one_out_reference(core: Registry) -> None:
     )
     lead = orgs[(orgs.element == "leadership") & (orgs["mode"] == "now")].set_index("organisation")["mean"]
     row = t[(t.organisation == "Council B") & (t.element == "leadership") & (t["mode"] == "now")].iloc[0]
-    others = lead.drop("Council B")
-    assert row.reference_n == 4
-    assert row.reference_mean == pytest.approx(others.mean())
-    assert row.z == pytest.approx((lead["Council B"] - others.mean()) / others.std(ddof=1))
-    assert row.percentile_rank == pytest.approx(percentile_rank(lead["Council B"], others.to_numpy()))
+    assert row.reference_n == 5
+    assert row.reference_mean == pytest.approx(lead.mean())
+    assert row.z == pytest.approx((lead["Council B"] - lead.mean()) / lead.std(ddof=1))
+    assert row.percentile_rank == pytest.approx(percentile_rank(lead["Council B"], lead.to_numpy()))
+    # five organisations: too few to rank against, and the output says so
+    assert any("only 5 organisations" in w for w in r.output("benchmark").summary["warnings"])
     assert row.quartile == (
         1 if row.percentile_rank < 25 else 2 if row.percentile_rank < 50 else 3 if row.percentile_rank < 75 else 4
     )

@@ -150,7 +150,7 @@ def test_scorer_ipa_method_is_named_in_the_summary() -> None:
 
 # -- frequency tables ---------------------------------------------------------------------------
 def test_table_3_1_strategic_partner_is_the_primary_role_by_every_measure() -> None:
-    s = score_frequencies(read_frequency_table("ies-2013-table-3-1"))
+    s = score_frequencies(read_frequency_table("ies-2015-table-3-1"))
     for m in ("mean", "top_box", "top_two_box"):
         assert s.rankings[m].ranks["strategic-partner"] == 1
         assert s.rankings[m].top(1) == ("strategic-partner",)
@@ -158,7 +158,7 @@ def test_table_3_1_strategic_partner_is_the_primary_role_by_every_measure() -> N
 
 
 def test_table_3_2_three_most_integrated_by_top_box_and_four_way_tie_by_mean() -> None:
-    s = score_frequencies(read_frequency_table("ies-2013-table-3-2"))
+    s = score_frequencies(read_frequency_table("ies-2015-table-3-2"))
     three = {"employment-contracts", "recruitment-and-resourcing", "hr-systems-and-payroll"}
     assert set(s.rankings["top_box"].top(3)) == three
     assert s.rankings["top_box"].ties[0] == (
@@ -179,7 +179,7 @@ def test_frequencies_cli_csv_and_json(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["ties"]["mean"] == [{"items": ["b", "c"], "value": {"fraction": "2/1", "value": 2.0}}]
-    r = subprocess.run([*ASPIRE, "frequencies", "ies-2013-table-3-2"], capture_output=True, text=True, check=False)
+    r = subprocess.run([*ASPIRE, "frequencies", "ies-2015-table-3-2"], capture_output=True, text=True, check=False)
     assert "by mean: 4 items tie at 3.455 (38/11), rank 1" in r.stdout
 
 

@@ -264,7 +264,8 @@ def test_cli_report_usage_errors(tmp_path: Path) -> None:
     assert run("report", "--demo", "-o", str(tmp_path / "x.pdf")).returncode == 2
     csv_path = str(example_path("aspire-sop-responses.csv"))
     assert run("report", csv_path, "-o", str(tmp_path / "x.html")).returncode == 2
-    assert run("report", "--result", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x.html")).returncode == 1
+    # a missing input file is a usage error, as for every command
+    assert run("report", "--result", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x.html")).returncode == 2
 
 
 def test_write_report_by_extension(core: Registry, aspire_result: Result, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aspire_models import ScorerOutput, ScoringContext, Table, hookimpl
+from aspire_models.privacy import ALL, Cells
 from aspire_models.scorers.dimensions import dimension_scores
 from aspire_models.scoring import Scorer
 from aspire_models.stats.suppression import suppress_cells
@@ -101,6 +102,17 @@ class NetAgreementScorer:
             "Per team (and '(all)') and value: respondents in the team, respondents with a value score "
             "(n), % favourable, % unfavourable and net agreement (favourable minus unfavourable, in "
             "percentage points). Withheld teams show only their size.",
+            # which people each row describes, for the engine's disclosure check: the team's
+            # respondents ('(all)': every team), n of them behind the figures
+            cells=Cells(
+                by={"team": "team"},
+                count="n",
+                people="respondents",
+                values=("favourable", "unfavourable", "net"),
+                statistic=("element",),
+                unions={"team": {"(all)": ALL}},
+                k=params["min_group"],
+            ),
         )
         council_net = columns["net"][: len(dims.elements)]  # the '(all)' rows come first
         reported = [

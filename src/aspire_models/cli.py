@@ -1,7 +1,15 @@
 """The ``aspire`` command line.
 
-Exit codes: 0 success; 1 invalid input (a document or response file broke a rule, a plugin
-failed in strict mode); 2 usage error (unknown command, option or id).
+Exit codes:
+
+- 0: success;
+- 1: invalid input (a document or response file broke a rule or a limit, a scorer failed, an
+  output could not be written, a plugin failed in strict mode);
+- 2: usage error (unknown command, option or id, a missing input file, an output path that
+  cannot be written, checked before any work);
+- 70: an unexpected error, which is a bug in aspire-models or a plugin: one line says so and
+  how to report it; ``--debug`` shows the traceback;
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,17 +20,36 @@ import math
 import shutil
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from aspire_models import __version__
-from aspire_models.errors import AspireError, DocumentError, PluginError, ResponseError, UnknownIdError
-from aspire_models.registry import Registry
+from aspire_models.errors import (
+    AspireError,
+    DocumentError,
+    InputFileError,
+    OutputFileError,
+    PluginError,
+    Problem,
+    ResponseError,
+    UnknownIdError,
+)
+from aspire_models.rejections import shown_text, write_rejections
+
+if TYPE_CHECKING:  # the registry (numpy, pyarrow, jsonschema) is imported when a command needs it
+    from aspire_models.registry import Registry
 
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: an unexpected exception: a bug (EX_SOFTWARE of sysexits.h)
+EXIT_BUG = 70
+EXIT_INTERRUPTED = 130
+BUG_REPORT = (
+    "please report it to the maintainers as SECURITY.md ('Reporting a problem') says, with the command, "
+    "the aspire-models version and the output of --debug (no personal data)"
+)
 
 
 class UsageError(Exception):
@@ -33,20 +60,21 @@ def _width() -> int:
     return max(60, min(120, shutil.get_terminal_size((100, 24)).columns))
 
 
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return "-" if math.isnan(v) else f"{v:.2f}"
-    return str(v)
+def _fmt(v: Any, integer: bool = False) -> str:
+    from aspire_models.textout import fmt_value  # whole numbers, yes/no, "-" for missing
+
+    return fmt_value(v, integer=integer)
 
 
 def render_table(
     rows: Sequence[dict[str, Any]], columns: Sequence[str], out: TextIO, headers: Sequence[str] | None = None
 ) -> None:
     """Plain-text table, numbers right-aligned."""
+    from aspire_models.textout import integer_columns
+
     headers = list(headers or columns)
-    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    whole = integer_columns(rows, columns)  # counts, ranks, years print without decimals
+    cells = [[_fmt(r.get(c), w) for c, w in zip(columns, whole, strict=True)] for r in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     numeric = [all(isinstance(r.get(c), int | float) or r.get(c) is None for r in rows) for c in columns]
 
@@ -61,19 +89,25 @@ def render_table(
         out.write(line(row) + "\n")
 
 
-def _registry(args: argparse.Namespace) -> Registry:
+def _registry(args: argparse.Namespace, *, frameworks_only: bool = False) -> Registry:
+    from aspire_models.kit.devloop import import_plugins
+    from aspire_models.registry import Registry
+
     # one registry per command, however many times a command asks: plugins load once and
     # each plugin problem is reported once
     reg: Registry | None = vars(args).get("_registry")
     if reg is None:
+        dev_plugins = import_plugins(getattr(args, "plugin", None) or ())
         timeout = getattr(args, "plugin_timeout", None)
         reg = Registry(
             entry_points=not getattr(args, "no_plugins", False),
             strict=getattr(args, "strict", False),
+            plugins=dev_plugins,
             **({} if timeout is None else {"hook_timeout": timeout}),
         )
         vars(args)["_registry"] = reg
-    problems = reg.problems  # collect now, so that strict mode fails here
+    # collect now, so that strict mode fails here; listing frameworks collects frameworks only
+    problems = reg.framework_problems if frameworks_only else reg.problems
     reported: set[Any] = vars(args).setdefault("_reported_problems", set())
     new = [p for p in problems if p not in reported]
     reported.update(new)
@@ -93,7 +127,7 @@ NAME_STATUS_TEXT = {
 
 
 def cmd_frameworks(args: argparse.Namespace, out: TextIO) -> int:
-    reg = _registry(args)
+    reg = _registry(args, frameworks_only=True)
     if args.id:
         fw = reg.framework(args.id)
         if args.json:
@@ -304,23 +338,35 @@ def _print_result_text(result: Any, out: TextIO, *, tables: bool = True) -> None
         if o.summary:
             out.write("summary: " + json.dumps({k: v for k, v in o.summary.items()}, default=str) + "\n")
     if result.rejected:
-        out.write(f"\nRejected rows ({len(result.rejected)}):\n")
-        for r in result.rejected[:50]:
-            for prob in r.problems:
-                out.write(f"  {prob}\n")
-        if len(result.rejected) > 50:
-            out.write(f"  ... {len(result.rejected) - 50} more (see the JSON output)\n")
+        out.write("\n")
+        write_rejections(result.rejected, out)
     for w in result.warnings:
         out.write(f"warning: {w}\n")
+
+
+def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 when no withheld group can be worked out, 1 when one can (each is listed)."""
+    from aspire_models.privacy import audit
+
+    doc = _read_json_file(args.result)
+    if not isinstance(doc, dict) or "outputs" not in doc:
+        raise DocumentError(args.result, [Problem("type", "not a result document (no 'outputs')", "$")])
+    report = audit(doc)
+    if args.json:
+        out.write(json.dumps([f.to_dict() for f in report.findings], indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(str(report) + "\n")
+    return EXIT_OK if report.ok else EXIT_INVALID
 
 
 def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     from aspire_models.progress import Progress, score_with_progress
 
+    _check_output(getattr(args, "output", None))
     reg = _registry(args)
     if not Path(args.responses).exists():
         raise UsageError(f"no such file: {args.responses}")
-    ins = reg.load_instrument(args.instrument) if args.instrument.endswith(".json") else reg.instrument(args.instrument)
+    ins = _instrument(reg, args.instrument)
     params: dict[str, dict[str, Any]] = {}
     for spec in args.param or []:
         try:
@@ -340,50 +386,97 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     options: dict[str, Any] = {}
     if args.ignore_extra_columns:
         options["extra_columns"] = "ignore"
+    if args.allow_missing_items:
+        options["allow_missing_items"] = True
     from aspire_models.formats.cli import read_options
 
     options.update(read_options(args, reg))  # --encoding, --input-format, --sheet, --mapping...
-    if args.allow_missing_items:
-        options["allow_missing_items"] = True
     scorers = ["review-360"] if args.subject else None
     key = None
     if args.pseudonymise_key_file:
-        try:
-            key = Path(args.pseudonymise_key_file).read_bytes().strip()
-        except FileNotFoundError:
-            raise UsageError(f"no such key file: {args.pseudonymise_key_file}") from None
+        from aspire_models.limits import DEFAULT_LIMITS
+        from aspire_models.safeio import read_input_bytes
+
+        key = read_input_bytes(
+            args.pseudonymise_key_file,
+            what="pseudonymisation key file",
+            max_bytes=DEFAULT_LIMITS.max_key_bytes,
+            limit_name="max_key_bytes",
+        ).strip()
         if not key:
             raise UsageError("the pseudonymisation key file is empty")
     with Progress(0, quiet=args.quiet) as bar:  # drawn only on a terminal
         result = score_with_progress(
-            reg, ins, args.responses, bar, params=params, scorers=scorers, pseudonymise_key=key, **options
+            reg,
+            ins,
+            args.responses,
+            bar,
+            params=params,
+            scorers=scorers,
+            pseudonymise_key=key,
+            min_group_size=args.min_group_size,
+            **options,
         )
     text = result.to_json(include_respondents=args.include_respondents)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        _write_output(args.output, text)
     if args.format == "json":
         out.write(text)
-    else:  # with -o and no --format: just the accounting and the rejected rows
-        _print_result_text(result, out, tables=not args.output or args.format == "text")
+    elif args.format == "text":  # every table
+        _print_result_text(result, out)
+    else:  # a short summary per scorer, and where the full result is
+        from aspire_models.textout import print_summary
+
+        full = (
+            f"Full result (every table): {args.output}"
+            if args.output
+            else "Every table: add -o result.json to write the full result, or --format text to print them here."
+        )
+        titles = {o.scorer: reg.scorer(o.scorer).title for o in result.outputs if o.scorer in reg.scorers}
+        print_summary(result, out, titles=titles, full=full)
     return _failures(result)
+
+
+def _check_output(path: str | None) -> None:
+    """Refuse an ``-o`` path that cannot be written before any work starts (exit 2)."""
+    from aspire_models.safeio import check_output_path
+
+    if path:
+        try:
+            check_output_path(path)
+        except OutputFileError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _write_output(path: str, text: str, note: str = "") -> None:
+    """Write an ``-o`` file atomically (whole or not at all) and say so on standard error."""
+    from aspire_models.safeio import atomic_write
+
+    atomic_write(path, text)
+    print(f"wrote {path}{note}", file=sys.stderr)
 
 
 def _failures(result: Any) -> int:
     """Report scorers that failed (left out of the result); exit 1 if any did."""
     for failure in result.failures:
-        print(f"aspire: {failure}", file=sys.stderr)
+        print(f"aspire: {shown_text(str(failure))}", file=sys.stderr)
     return EXIT_INVALID if result.failures else EXIT_OK
 
 
+def _is_path(spec: str) -> bool:
+    """Whether an ``--instrument``/``--norms`` value names a file rather than an id."""
+    return spec.endswith(".json") or "/" in spec or "\\" in spec
+
+
 def _instrument(reg: Registry, spec: str) -> Any:
-    return reg.load_instrument(spec) if spec.endswith(".json") else reg.instrument(spec)
+    return reg.load_instrument(spec) if _is_path(spec) else reg.instrument(spec)
 
 
-def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any]) -> Any:
+def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any], reg: Registry | None = None) -> Any:
     from aspire_models.engine import score
 
-    reg = _registry(args)
+    _check_output(getattr(args, "output", None))
+    reg = reg or _registry(args)
     if not Path(args.responses).exists():
         raise UsageError(f"no such file: {args.responses}")
     from aspire_models.formats.cli import read_options
@@ -397,8 +490,7 @@ def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any]) -
         **read_options(args, reg),
     )
     if getattr(args, "output", None):
-        Path(args.output).write_text(result.to_json(), encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        _write_output(args.output, result.to_json())
     return result
 
 
@@ -408,33 +500,64 @@ def cmd_reliability(args: argparse.Namespace, out: TextIO) -> int:
     return _failures(result)
 
 
-def _read_json_file(path: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        from aspire_models.errors import Problem
+def _read_json_file(path: str, what: str = "JSON document") -> Any:
+    from aspire_models.safeio import load_json
 
-        raise DocumentError(path, [Problem("json", f"not valid JSON: {exc}", file=path)]) from None
+    return load_json(path, what=what)  # (limits, named errors: aspire_models.safeio)
 
 
 def cmd_benchmark(args: argparse.Namespace, out: TextIO) -> int:
+    if getattr(args, "reference", None):
+        return _benchmark_reference(args, out)
     norms: Any = None
     if args.norms:
-        norms = _read_json_file(args.norms) if args.norms.endswith(".json") else args.norms
+        norms = _read_json_file(args.norms, "norm table") if _is_path(args.norms) else args.norms
     result = _run_scorer(args, "benchmark", {"norms": norms, "organisation": args.organisation})
     _print_result_text(result, out)
+    if not result.failures:  # too small a reference group, interpolated norms: said where it is read
+        for line in result.output("benchmark").notes:
+            out.write(f"warning: {line}\n")
+    return _failures(result)
+
+
+def _benchmark_reference(args: argparse.Namespace, out: TextIO) -> int:
+    """``aspire benchmark --reference ID``: theme means against a published average and range."""
+    from aspire_models.reference import compare_with_reference, load_reference, theme_averages
+
+    ref = load_reference(args.reference)
+    result = _run_scorer(args, "aggregate", {})
+    if result.failures:
+        return _failures(result)
+    ds = theme_averages(ref)
+    src = ds["source"]
+    out.write(f"Against {ref['id']}: {ds['title']} ({src['file']}, {src['section']}, lines {src['lines']})\n")
+    rows = compare_with_reference(result, ref)
+    if args.organisation:
+        rows = [r for r in rows if r["level"] == "sector" or r["organisation"] == args.organisation]
+    render_table(
+        rows,
+        ["organisation", "element", "mode", "mean", "published_mean", "difference", "published_range", "position"],
+        out,
+    )
+    for r in ds["rows"]:
+        for note in r["inconsistencies"]:
+            out.write(f"note: published table, {r['element']} (line {r['line']}): {note}\n")
     return _failures(result)
 
 
 def cmd_norms(args: argparse.Namespace, out: TextIO) -> int:
     from aspire_models.scorers.benchmark import build_norms
 
-    result = _run_scorer(argparse.Namespace(**{**vars(args), "output": None}), "aggregate", {})
+    _check_output(args.output)
+    reg = _registry(args)
+    result = _run_scorer(argparse.Namespace(**{**vars(args), "output": None}), "aggregate", {}, reg)
+    if result.failures:
+        write_rejections(result.rejected, out)
+        return _failures(result)
     table = result.table("aggregate", "organisations")
     doc = build_norms(
         {"rows": table.rows()},
+        instrument=_instrument(reg, args.instrument),  # the scores' resolution: exact organisation means
         norms_id=args.id,
         version=args.version_label,
         title=args.title or f"Norms for {result.provenance.instrument_id}",
@@ -444,22 +567,51 @@ def cmd_norms(args: argparse.Namespace, out: TextIO) -> int:
     )
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output} ({len(doc['dimensions'])} dimensions)", file=sys.stderr)
+        _write_output(args.output, text, f" ({len(doc['dimensions'])} dimensions)")
+        write_rejections(result.rejected, out)
     else:
         out.write(text)
-    return EXIT_OK
+        write_rejections(result.rejected, sys.stderr)  # (standard output holds the norm table)
+    return _failures(result)
 
 
 def cmd_diffusion(args: argparse.Namespace, out: TextIO) -> int:
-    params: dict[str, Any] = {"method": args.method, "censored": args.censored, "horizon": args.horizon}
+    params: dict[str, Any] = {
+        "method": args.method,
+        "censored": args.censored,
+        "horizon": args.horizon,
+        "confidence": args.confidence,
+    }
     if args.observed_until is not None:
         params["observed_until"] = args.observed_until
+    if args.launch:
+        params["launch"] = _launch_param(args.launch)
     result = _run_scorer(args, "diffusion", params)
     if result.failures:
+        write_rejections(result.rejected, out)
         return _failures(result)
     _print_diffusion(result, out)
+    if result.rejected:
+        out.write("\n")
+        write_rejections(result.rejected, out)
     return EXIT_OK
+
+
+def _launch_param(specs: Sequence[str]) -> int | dict[str, int]:
+    """``--launch 2008`` (every practice) or ``--launch PRACTICE=2008`` (repeatable)."""
+    per: dict[str, int] = {}
+    for spec in specs:
+        name, _, value = spec.rpartition("=")
+        try:
+            period = int(value)
+        except ValueError:
+            raise UsageError(f"--launch takes PERIOD or PRACTICE=PERIOD (an integer), got {spec!r}") from None
+        if not name:
+            if len(specs) > 1:
+                raise UsageError("--launch PERIOD (for every practice) cannot be combined with other --launch")
+            return period
+        per[name] = period
+    return per
 
 
 def _print_diffusion(result: Any, out: TextIO) -> None:
@@ -468,44 +620,83 @@ def _print_diffusion(result: Any, out: TextIO) -> None:
         f"{result.provenance.instrument_id} on {result.provenance.source}: {a.input} units, "
         f"{a.accepted} scored, {a.rejected} rejected\n"
     )
+    output = result.output("diffusion")
+    summary = output.summary
+    if summary.get("window"):
+        out.write(textwrap.fill(str(summary["window"]), _width()) + "\n")
     cats = result.table("diffusion", "categories").rows()
     fits = {r["practice"]: r for r in result.table("diffusion", "bass").rows()}
     curve = result.table("diffusion", "curve").rows()
+    level = f"{100 * output.params.get('confidence', 0.95):g}%"
     for practice, fit in fits.items():
         out.write(f"\n== {practice} ({fit['adopters']} of {fit['units']} units adopted)\n")
-        render_table(
-            [r for r in cats if r["practice"] == practice],
-            ["category", "n", "observed_share", "theoretical_share"],
-            out,
-        )
-        if fit["status"] != "fitted":
+        if fit.get("launch") is not None:
+            out.write(
+                f"Window: {fit['launch']} (launch: {fit['launch_rule']}) to {fit['observed_until']}\n"
+            )
+        p_cats = [r for r in cats if r["practice"] == practice]
+        if p_cats:
+            render_table(p_cats, ["category", "n", "observed_share", "theoretical_share"], out)
+        else:
+            out.write(f"Adopter categories: {fit.get('categories') or 'none'}\n")
+        if fit["status"] not in ("fitted", "m-at-bound"):
             out.write(f"Bass model: {fit['status']}\n")
             continue
+        if fit["status"] == "fitted":
+            out.write(
+                f"Bass model (fitted): p = {fit['p']:.4f} (se {fit['p_se']:.4f}), q = {fit['q']:.4f} "
+                f"(se {fit['q_se']:.4f}), m = {fit['m']:.1f} (se {fit['m_se']:.1f}); "
+                f"R^2 of per-period adoptions = {fit['r_squared']:.3f}\n"
+            )
+        else:
+            out.write(
+                f"Bass model: m-at-bound ({fit['m_bound']} bound): p = {fit['p']:.4f}, q = {fit['q']:.4f}, "
+                f"m = {fit['m']:.1f} (not identified: no standard errors, no forecast); "
+                f"R^2 of per-period adoptions = {fit['r_squared']:.3f}\n"
+            )
         out.write(
-            f"Bass model: p = {fit['p']:.4f} (se {fit['p_se']:.4f}), q = {fit['q']:.4f} (se {fit['q_se']:.4f}), "
-            f"m = {fit['m']:.1f} (se {fit['m_se']:.1f}); R^2 = {fit['r_squared']:.3f}\n"
-        )
-        out.write(
-            f"Peak period: {_fmt(fit['peak_period'])}; chasm (16% cumulative) crossed in: {_fmt(fit['chasm_period'])}\n"
+            f"Peak period: {_period_text(fit['peak_period'])}; chasm (16% cumulative) crossed in: "
+            f"{_period_text(fit['chasm_period'])}\n"
         )
         rows = [r for r in curve if r["practice"] == practice]
         by_period: dict[float, dict[str, Any]] = {}
+        band = f"{level} band"
         for r in rows:
             d = by_period.setdefault(r["period"], {"period": int(r["period"])})
             d[r["kind"]] = r["adoptions"]
             if r["kind"] != "observed":
                 d[f"{r['kind']} cumulative"] = r["cumulative"]
-        render_table(
-            list(by_period.values()),
-            ["period", "observed", "fitted", "fitted cumulative", "forecast", "forecast cumulative"],
-            out,
-        )
+            if r["kind"] == "forecast" and r.get("cumulative_low") is not None:
+                d[band] = f"{r['cumulative_low']:.1f}-{r['cumulative_high']:.1f}"
+        columns = ["period", "observed", "fitted", "fitted cumulative"]
+        if any("forecast" in d for d in by_period.values()):
+            columns += ["forecast", "forecast cumulative", band]
+        render_table(list(by_period.values()), columns, out)
     inn = result.table("diffusion", "innovativeness").rows()
     top = sorted((r for r in inn if r["innovativeness"] is not None), key=lambda r: r["innovativeness"])[:5]
     out.write("\nMost innovative units (mean standardised adoption time):\n")
     render_table(top, ["unit", "practices_adopted", "innovativeness", "category"], out)
-    for note in result.output("diffusion").notes:
+    if summary.get("forecast_band"):
+        out.write(
+            f"Forecast cumulative: adopters observed so far plus expected new ones; {summary['forecast_band']}.\n"
+        )
+    for note in output.notes[1:] if summary.get("window") else output.notes:
         out.write(f"note: {note}\n")
+
+
+def _period_text(v: Any) -> str:
+    return "-" if v is None else f"{v:g}"
+
+
+def cmd_frequencies(args: argparse.Namespace, out: TextIO) -> int:
+    from aspire_models.frequencies import read_frequency_table, score_frequencies, write_text
+
+    scored = score_frequencies(read_frequency_table(args.file))
+    if args.json:
+        out.write(json.dumps(scored.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        write_text(scored, out, args.rank_by)
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
@@ -519,13 +710,10 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     if args.which == "diffusion":
         reg = _registry(args)
-        result = score(
-            reg,
-            "innovation-adoption-survey",
-            example_path("innovation-adoption.csv"),
-            params={"diffusion": {"observed_until": 2025}},
-        )
+        # the scorer's defaults, as `aspire diffusion FILE` uses them: one window rule for both
+        result = score(reg, "innovation-adoption-survey", example_path("innovation-adoption.csv"))
         _print_diffusion(result, out)
+        write_rejections(result.rejected, out)
         return EXIT_OK
     return _demo_aspire(args, out)
 
@@ -554,6 +742,24 @@ def _print_360(result: Any, out: TextIO, *, subject: str) -> None:
     out.write("\nTeam view (all-others mean per behaviour):\n")
     tv = [r for r in team if r["group"] == "all-others"]
     render_table(tv, ["team", "n_subjects", "behaviour", "n", "mean", "suppressed"], out)
+
+
+def _print_priority_findings(s: Mapping[str, Any], out: TextIO) -> None:
+    """The gap-priority findings: which method, the focus, the reasoning, the ties."""
+    out.write(f"\nPriorities by the {s['method_name']} ({s['method_source']}):\n")
+    if s["method"] == "aspire":
+        top = s["top_priority"] or ", ".join(s["key_priorities"])
+        out.write(f"Top priority: {top}. Quick wins: {', '.join(s['quick_wins'])}.\n")
+    out.write(f"Focus: {', '.join(s['focus']) or 'none'}.\n")
+    for i, line in enumerate(s["reasoning"], 1):
+        out.write(f"  {i}. {line}\n")
+    for line in s["ties"]:
+        out.write(f"  Tie: {line}\n")
+    if s.get("paper_words"):
+        out.write("The paper's words (seed 001, 'Findings', lines 91-95):\n")
+        for line in s["paper_words"]:
+            out.write(f'  "{line}"\n')
+    out.write("\n")
 
 
 def _demo_aspire(args: argparse.Namespace, out: TextIO) -> int:
@@ -590,8 +796,7 @@ def _demo_aspire(args: argparse.Namespace, out: TextIO) -> int:
     out.write("Theme scores: mean of council means (range of council means), 1-10 attainment scale\n")
     render_table(rows, ["theme", "now", "now range", "future", "future range", "gap", "priority", "rank"], out)
     s = result.output("gap-priority").summary
-    out.write(f"\nTop priority: {s['top_priority']}. Quick wins: {', '.join(s['quick_wins'])}.\n")
-    out.write("(The Aspire paper concluded: leadership the priority; alignment and agility the quick wins.)\n\n")
+    _print_priority_findings(s, out)
     freq = result.table("multi-select-frequencies", "frequencies").rows()
     tools: dict[str, dict[str, Any]] = {}
     for r in freq:
@@ -632,6 +837,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="plugin time budget: the longest all plugins together may take to load and answer "
         "(default 20); a plugin still running then is reported and left out",
     )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,  # (as --plugin: a subcommand default must not override `aspire --debug CMD`)
+        help="on an internal error (exit 70), show the Python traceback",
+    )
+    common.add_argument(
+        "-p",
+        "--plugin",
+        action="append",
+        metavar="MODULE",
+        default=argparse.SUPPRESS,  # so that `aspire -p M score` keeps M (no subcommand default overrides it)
+        help="also load this plugin module without installing it: a module name importable from here, "
+        "or a path to a package folder or .py file (repeatable; for developing a plugin)",
+    )
     parser = _Parser(
         prog="aspire",
         description="HR and OD frameworks, instruments and scoring for UK local government.",
@@ -667,13 +887,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_validate)
 
+    p = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="check a result JSON: can any withheld group be worked out from its published figures?",
+    )
+    p.add_argument("result", help="a result JSON file (aspire score -o result.json)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("score", parents=[common], help="score a response file (CSV or JSON records)")
     p.add_argument("responses", help="CSV file (one respondent per row) or JSON list of records")
     p.add_argument("--instrument", "-i", required=True, help="instrument id, or path to an instrument JSON file")
     p.add_argument("--output", "-o", help="write the result JSON here")
-    p.add_argument("--format", choices=["text", "json"], default=None, help="what to print (default: text)")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default=None,
+        help="what to print: text (every table) or json (the result document); default: a short summary per scorer",
+    )
     p.add_argument("--param", action="append", metavar="SCORER.NAME=VALUE", help="override a scorer parameter")
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        metavar="N",
+        help="smallest group of people whose figures are published, for every scorer (default: 5 for "
+        "staff surveys, 3 for 360 rater groups; below the default the result carries a notice)",
+    )
     p.add_argument(
         "--include-respondents",
         action="store_true",
@@ -706,6 +946,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instrument", "-i", required=True)
     p.add_argument("--norms", help="norm table JSON file or registered id (default: the other organisations)")
     p.add_argument("--organisation", help="benchmark this organisation only")
+    p.add_argument(
+        "--reference",
+        help="compare with published results instead: a bundled reference id (aspire-2015-averages) or a file",
+    )
     p.add_argument("--output", "-o", help="write the result JSON here")
     p.set_defaults(func=cmd_benchmark)
 
@@ -719,13 +963,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_norms)
 
+    p = sub.add_parser(
+        "frequencies", parents=[common], help="score a frequency table (counts per scale point per item)"
+    )
+    p.add_argument("file", help="JSON or CSV frequency table, or a bundled id (ies-2015-table-3-1, ies-2015-table-3-2)")
+    p.add_argument("--rank-by", choices=["mean", "top_box", "top_two_box", "sd", "n"], default="mean")
+    p.add_argument("--json", action="store_true", help="print the statistics, ranks and ties as JSON")
+    p.set_defaults(func=cmd_frequencies)
+
     p = sub.add_parser("diffusion", parents=[common], help="adopter categories, Bass fit, chasm and forecast")
     p.add_argument("responses")
     p.add_argument("--instrument", "-i", default="innovation-adoption-survey")
     p.add_argument("--method", choices=["sd", "rank"], default="sd")
     p.add_argument("--censored", choices=["exclude", "laggards"], default="exclude")
     p.add_argument("--horizon", type=int, default=10)
-    p.add_argument("--observed-until", type=int, help="last period observed (e.g. the survey year)")
+    p.add_argument(
+        "--observed-until",
+        type=int,
+        help="last period observed, the survey date (default: the latest adoption in the data); "
+        "rows with a later adoption are rejected",
+    )
+    p.add_argument(
+        "--launch",
+        action="append",
+        metavar="[PRACTICE=]PERIOD",
+        help="launch period where the Bass clock starts, for every practice or one (repeatable); "
+        "default: each practice's first observed adoption",
+    )
+    p.add_argument("--confidence", type=float, default=0.95, help="level of intervals and forecast band")
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_diffusion)
 
@@ -737,12 +1002,56 @@ def build_parser() -> argparse.ArgumentParser:
     from aspire_models.reports.cli import add_parser as add_report_parser
 
     add_report_parser(sub, common)
+    from aspire_models.kit.cli import add_parser as add_new_plugin_parser
+
+    add_new_plugin_parser(sub, common)
     from aspire_models.formats.cli import READING_COMMANDS, add_map_parser, add_read_options
 
     for name in READING_COMMANDS:  # --encoding, --input-format, --sheet, --header-row, --mapping
         add_read_options(sub.choices[name])
     add_map_parser(sub, common)
     return parser
+
+
+def _say_problems(head: str, problems: Sequence[Problem]) -> None:
+    """Print problems to standard error, summarised when there are many (one way for all)."""
+    from aspire_models.rejections import problem_lines, safe_text
+
+    lines = problem_lines(problems)
+    if len(lines) == 1:
+        print(f"{head}{lines[0]}", file=sys.stderr)
+        return
+    print(safe_text(head.rstrip()), file=sys.stderr)
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
+
+
+def _bug(exc: BaseException, *, debug: bool) -> int:
+    """An exception nobody raised on purpose: say it is a bug, once; the traceback on --debug."""
+    from aspire_models.rejections import safe_text
+
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    what = safe_text(f"{type(exc).__name__}: {exc}")[:300]
+    hint = "" if debug else "; run again with --debug to see where"
+    print(
+        f"aspire: internal error (a bug, not a problem with your input): {what}{hint}; {BUG_REPORT}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the ``aspire`` command; return its exit code (see the module docstring)."""
+    try:
+        return _main(argv, out or sys.stdout)
+    except KeyboardInterrupt:
+        print("aspire: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # anything not raised on purpose is a bug
+        return _bug(exc, debug="--debug" in (sys.argv[1:] if argv is None else list(argv)))
 
 
 #: values of the global options when not given (see build_parser)
@@ -759,8 +1068,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+def _main(argv: Sequence[str] | None, out: TextIO) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     for name, default in GLOBAL_DEFAULTS.items():
@@ -768,22 +1076,34 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             setattr(args, name, default)
     if getattr(args, "action", None) == "show" and not args.id:
         parser.error(f"{args.command} show needs an id")
-    if getattr(args, "action", None) is None and getattr(args, "id", None) is None and hasattr(args, "id"):
-        pass
     try:
         code: int = args.func(args, out)
         return code
+    except InputFileError as exc:  # a missing file is a usage error; any other refusal, invalid input
+        missing = all(p.rule == "file-exists" for p in exc.problems)
+        _say_problems("aspire: error: " if missing else "aspire: invalid input: ", exc.problems)
+        return EXIT_USAGE if missing else EXIT_INVALID
+    except OutputFileError as exc:
+        print(f"aspire: error: {shown_text(str(exc))}", file=sys.stderr)
+        return EXIT_INVALID
     except UnknownIdError as exc:
-        print(f"aspire: error: {exc}", file=sys.stderr)
+        print(f"aspire: error: {shown_text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except UsageError as exc:
-        print(f"aspire: error: {exc}", file=sys.stderr)
+        print(f"aspire: error: {shown_text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except (DocumentError, ResponseError, PluginError) as exc:
-        print(f"aspire: invalid input: {exc}", file=sys.stderr)
+    except DocumentError as exc:
+        head = f"aspire: invalid input: {exc.source} is not valid ({len(exc.problems)} problem(s)): "
+        _say_problems(head, exc.problems)
+        return EXIT_INVALID
+    except ResponseError as exc:
+        _say_problems("aspire: invalid input: ", exc.problems)
+        return EXIT_INVALID
+    except PluginError as exc:
+        print(f"aspire: invalid input: {shown_text(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     except AspireError as exc:
-        print(f"aspire: error: {exc}", file=sys.stderr)
+        print(f"aspire: error: {shown_text(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_OK

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -28,6 +27,13 @@ from aspire_models.limits import DEFAULT_LIMITS, Limits
 from aspire_models.registry import Registry
 from aspire_models.responses import Rejection, ResponseSet, read_arrow, read_csv, read_frame, read_records
 from aspire_models.result import Accounting, Provenance, Result, ScorerFailure
+from aspire_models.safeio import (
+    escape_lone_surrogates,
+    find_lone_surrogates,
+    has_surrogate_escape,
+    parse_json,
+    read_json_text,
+)
 from aspire_models.scoring import Scorer, ScorerOutput, ScoringContext, resolve_params
 
 if TYPE_CHECKING:
@@ -44,7 +50,9 @@ DEFAULT_TIMEOUT = 600.0
 def load_responses(
     instrument: Instrument, data: Responses, *, limits: Limits = DEFAULT_LIMITS, **options: Any
 ) -> ResponseSet:
-    """Read and validate responses from a CSV path, a JSON file or list of records, or a DataFrame.
+    """Read and validate responses from a CSV path, a JSON file or list of records, or a DataFrame,
+    or any export the reader layer reads (:mod:`aspire_models.formats`: workbooks, survey
+    platforms; ``mapping``, ``format``, ``sheet``, ``header_row`` options).
 
     ``limits`` bounds file size, rows, text length and JSON depth (see
     :class:`~aspire_models.limits.Limits`). ``options`` go to the reader (``delimiter``,
@@ -80,37 +88,65 @@ def _limit_text(rs: ResponseSet, limit: int) -> ResponseSet:
     return attrs.evolve(kept, rejected=tuple(rejected))
 
 
+def _lone_surrogates(records: list[Any], source: str) -> tuple[list[Any], dict[int, list[Problem]]]:
+    """Records holding a string with a lone surrogate (``"\\ud800"``, not a character): a
+    problem for each (row = record number), and the records with such strings escaped so
+    that they can be read and accounted for."""
+    hits: dict[int, list[Problem]] = {}
+    out = list(records)
+    for i, rec in enumerate(records):
+        paths = find_lone_surrogates(rec)
+        if paths:
+            hits[i + 1] = [
+                Problem(
+                    "unicode",
+                    "the text holds a lone surrogate escape (such as \\ud800), which is not a character",
+                    path=f"$[{i}]{p[1:]}",
+                    file=source,
+                    record=i + 1,
+                )
+                for p in paths
+            ]
+            out[i] = escape_lone_surrogates(rec)
+    return out, hits
+
+
+def _reject_rows(rs: ResponseSet, hits: Mapping[int, list[Problem]]) -> ResponseSet:
+    """Reject the accepted rows in ``hits`` (row number: problems); add the problems to rows
+    already rejected."""
+    drop = np.isin(rs.rows, np.fromiter(hits, dtype=np.int64, count=len(hits)))
+    kept = rs.take(~drop) if drop.any() else rs
+    merged = {r.row: r for r in rs.rejected}
+    for row, problems in hits.items():
+        before = merged.get(row)
+        merged[row] = Rejection(row, (*(before.problems if before else ()), *problems))
+    return attrs.evolve(kept, rejected=tuple(merged[r] for r in sorted(merged)))
+
+
 def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options: Any) -> ResponseSet:
     if isinstance(data, ResponseSet):
         return data
     if isinstance(data, str | Path):
         path = Path(data)
         readers = options.pop("readers", None)  # source-format readers (aspire_models.formats)
-        try:
-            limits.check_file_size(path.stat().st_size, str(path))
-        except FileNotFoundError:
-            raise ResponseError([Problem("file-exists", "no such file", file=str(path))]) from None
-        if path.suffix.lower() == ".json":
-            try:
-                records = json.loads(path.read_text(encoding="utf-8-sig"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ResponseError([Problem("json", f"not valid JSON: {exc}", file=str(path))]) from None
-            except RecursionError:
-                raise ResponseError(
-                    [Problem("max-json-depth", "JSON nested too deeply to read", file=str(path))]
-                ) from None
-            limits.check_json_depth(records, str(path))
+        if path.suffix.lower() == ".json":  # read by aspire_models.safeio: limits, named errors
+            source, text = read_json_text(
+                path, limits=limits, what="response file", max_bytes=limits.max_file_bytes, limit_name="max_file_bytes"
+            )
+            records = parse_json(text, source, limits=limits, what="response file")
             if not isinstance(records, list):
-                raise ResponseError(
-                    [Problem("type", "a JSON response file must hold a list of records", file=str(path))]
-                )
-            limits.check_rows(len(records), str(path))
-            return read_records(records, instrument, source=str(path), **options)
+                raise ResponseError([Problem("type", "a JSON response file must hold a list of records", file=source)])
+            limits.check_rows(len(records), source)
+            bad: dict[int, list[Problem]] = {}
+            if has_surrogate_escape(text):  # reject those records, read the others
+                records, bad = _lone_surrogates(records, source)
+            rs = read_records(records, instrument, source=source, **options)
+            return _reject_rows(rs, bad) if bad else rs
         from aspire_models import formats
 
         if not formats.fast_path(path, options):  # workbooks, survey exports, other encodings
             return formats.load_export(path, instrument, limits=limits, readers=readers, **options)
-        rs = read_csv(path, instrument, **options)
+        rs = read_csv(path, instrument, limits=limits, **options)
         limits.check_rows(rs.n_input, str(path))
         return rs
     import pandas as pd
@@ -139,6 +175,7 @@ def score(
     limits: Limits = DEFAULT_LIMITS,
     strict: bool | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    min_group_size: int | None = None,
     **read_options: Any,
 ) -> Result:
     """Score responses with an instrument's scorers (or the ones named).
@@ -152,6 +189,12 @@ def score(
         otherwise a failing, slow or misbehaving scorer is reported in ``Result.failures``
         by name and plugin, and the run goes on without it.
     :param timeout: seconds a scorer may take before it is reported as failed (``None``: no limit).
+    :param min_group_size: the smallest group of people any scorer may publish, for every
+        scorer whose own ``min_group_size`` parameter is not set (default: the instrument
+        design's, :data:`DEFAULT_MIN_GROUP_SIZE`). Below the default, the result carries a notice.
+    :param read_options: reading options (see :func:`load_responses`), such as
+        ``allow_missing_items=True``: score an input without some answer columns, reporting
+        each dimension none of whose columns is there as not measured.
     """
     ins = registry.instrument(instrument) if isinstance(instrument, str) else instrument
     if isinstance(data, str | Path) and "readers" not in read_options:  # plugins' formats too
@@ -161,7 +204,15 @@ def score(
         from aspire_models.privacy import pseudonymise
 
         responses = pseudonymise(responses, pseudonymise_key)
-    return score_responses(registry, responses, scorers=scorers, params=params, strict=strict, timeout=timeout)
+    return score_responses(
+        registry,
+        responses,
+        scorers=scorers,
+        params=params,
+        strict=strict,
+        timeout=timeout,
+        min_group_size=min_group_size,
+    )
 
 
 def _screen(
@@ -223,6 +274,7 @@ def score_responses(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     strict: bool | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    min_group_size: int | None = None,
 ) -> Result:
     """Score an already validated :class:`ResponseSet` (see :func:`score`)."""
     strict = registry.strict if strict is None else strict
@@ -233,9 +285,11 @@ def score_responses(
     )
     if not rules:
         raise ScoringError(f"instrument {ins.id!r} names no scorers; pass scorers=[...]")
+    resolved_params, privacy = _thresholds(registry, ins, rules, params, min_group_size)
     responses = _screen(registry, responses, rules, params)
     responses = _read_only(responses)
     ctx = ScoringContext(ins, framework, responses, registry.framework, tuple(registry.norms.values()))
+    ctx.min_group_size = min(privacy["min_group_size"].values(), default=privacy["default"])
     outputs: list[ScorerOutput] = []
     failures: list[ScorerFailure] = []
     from aspire_models.measured import mark_not_measured, not_measured
@@ -249,8 +303,7 @@ def score_responses(
                 f"scorer {scorer.id!r} does not apply to {ins.design} instruments "
                 f"(it applies to: {', '.join(scorer.designs)})"
             )
-        merged = {**rule.params, **(params or {}).get(scorer.id, {})}
-        resolved = resolve_params(scorer, merged, where=f"instrument {ins.id!r}")
+        resolved = resolved_params[scorer.id]
         error: Exception | None = None
         try:
             out = _call(scorer, ctx, copy.deepcopy(resolved), timeout)
@@ -285,11 +338,111 @@ def score_responses(
         Path(responses.source).name if responses.source else "",
         responses.digest,
     )
+    from aspire_models.privacy import Population, dimensions_used, protect
+
+    coded = {"organisation": responses.organisation, "team": responses.team}
+    coded |= {"subject": responses.subject, "rater_role": responses.rater_role}
+    population = Population.of(coded, dimensions_used(outputs))
+    protected, notes = protect(outputs, population)
+    notices = tuple(privacy["notices"])
     return Result(
         prov,
         Accounting(responses.n_input, responses.n_accepted, responses.n_rejected),
-        responses.rejected,
-        tuple(outputs),
-        responses.warnings,
+        _redacted(responses.rejected, hide_ids=ins.design == "review-360"),
+        protected,
+        (*responses.warnings, *notices, *notes),
         tuple(failures),
+        {
+            "min_group_size": privacy["min_group_size"],
+            "defaults": {ins.design: privacy["default"]},
+            "notices": list(notices),
+            "population": population.to_dict(),
+        },
     )
+
+
+#: How much of a rejected value a result quotes (characters); the rest is cut, marked "…".
+EXCERPT = 80
+
+
+def _excerpt(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > EXCERPT:
+        return value[:EXCERPT] + "…"
+    return value
+
+
+def _redacted(rejected: Sequence[Rejection], *, hide_ids: bool) -> tuple[Rejection, ...]:
+    """Rejections as a result may carry them: each quoted value cut to :data:`EXCERPT`
+    characters, and no rater id at all for a 360 (raters are never named in its results)."""
+    out = []
+    for rej in rejected:
+        problems = []
+        for p in rej.problems:
+            value = p.value
+            message = p.message
+            if hide_ids and p.field == "respondent_id" and value is not None:
+                message = message.replace(repr(value), "(a rater id, withheld)").replace(str(value), "(withheld)")
+                value = None
+            elif isinstance(value, str) and len(value) > EXCERPT:
+                message = message.replace(value, _excerpt(value)).replace(repr(value), repr(_excerpt(value)))
+                value = _excerpt(value)
+            if len(message) > 4 * EXCERPT:
+                message = message[: 4 * EXCERPT] + "…"
+            problems.append(attrs.evolve(p, value=value, message=message))
+        out.append(Rejection(rej.row, tuple(problems)))
+    return tuple(out)
+
+
+#: The smallest group of people a scorer publishes by default, per instrument design: 5 for
+#: staff surveys and self-assessments (the common practice of UK public-sector staff surveys
+#: and survey platforms, which report no group under 5 or 10), 3 for a 360's protected rater
+#: groups (the usual 360-degree feedback practice; self and line manager are shown by design).
+DEFAULT_MIN_GROUP_SIZE: Mapping[str, int] = MappingProxyType(
+    {"self-assessment": 5, "review-360": 3, "adoption": 5}
+)
+
+
+def _thresholds(
+    registry: Registry,
+    ins: Instrument,
+    rules: Sequence[ScoringRule],
+    params: Mapping[str, Mapping[str, Any]] | None,
+    min_group_size: int | None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Every scorer's resolved parameters, with ``min_group_size`` filled in from the run's
+    (or the design's) default; unknown scorers or parameters in ``params`` are refused."""
+    from aspire_models.errors import UnknownIdError
+
+    ids = [r.scorer for r in rules]
+    for sid, given in (params or {}).items():
+        if sid not in ids:
+            raise UnknownIdError("scorer", sid, ids, "--param (the scorers of this run)")
+        known = registry.scorer(sid).params_schema.get("properties", {})
+        for name in given:
+            if name not in known:
+                raise UnknownIdError(f"parameter of scorer {sid!r}", name, known, "--param")
+    default = DEFAULT_MIN_GROUP_SIZE.get(ins.design, 5)
+    run_k = default if min_group_size is None else int(min_group_size)
+    if run_k < 1:
+        raise ScoringError(f"min_group_size must be at least 1, not {run_k}")
+    resolved: dict[str, dict[str, Any]] = {}
+    ks: dict[str, int] = {}
+    for rule in rules:
+        scorer = registry.scorer(rule.scorer)
+        merged = {**rule.params, **(params or {}).get(scorer.id, {})}
+        takes_k = "min_group_size" in scorer.params_schema.get("properties", {})
+        if takes_k and merged.get("min_group_size") is None:
+            merged["min_group_size"] = run_k
+        resolved[scorer.id] = resolve_params(scorer, merged, where=f"instrument {ins.id!r}")
+        if takes_k:
+            ks[scorer.id] = int(resolved[scorer.id]["min_group_size"])
+    low = {s: k for s, k in ks.items() if k < default}
+    notices = (
+        [
+            f"PRIVACY NOTICE: groups smaller than the default of {default} people are published "
+            f"(min_group_size set to {', '.join(f'{k} for {s}' for s, k in sorted(low.items()))})."
+        ]
+        if low
+        else []
+    )
+    return resolved, {"min_group_size": ks, "default": default, "notices": notices}

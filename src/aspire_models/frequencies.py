@@ -14,7 +14,7 @@ File formats (UTF-8):
 
 The statistics and the exact-tie rankings are :mod:`aspire_models.stats.frequencies`. Two
 published tables are bundled and can be named instead of a file:
-``ies-2013-table-3-1`` (the roles played by HR) and ``ies-2013-table-3-2`` (integration of HR
+``ies-2015-table-3-1`` (the roles played by HR) and ``ies-2015-table-3-2`` (integration of HR
 policies), seed 002 lines 1176-1239.
 """
 
@@ -45,8 +45,8 @@ __all__ = ["BUNDLED", "FrequencyTable", "ScoredFrequencies", "read_frequency_tab
 _DIR = Path(__file__).parent / "reference"
 #: bundled published frequency tables: id -> file name
 BUNDLED = {
-    "ies-2013-table-3-1": "ies-2013-table-3-1.json",
-    "ies-2013-table-3-2": "ies-2013-table-3-2.json",
+    "ies-2015-table-3-1": "ies-2015-table-3-1.json",
+    "ies-2015-table-3-2": "ies-2015-table-3-2.json",
 }
 
 

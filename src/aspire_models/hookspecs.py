@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from aspire_models.formats.base import Reader
     from aspire_models.framework import Framework
     from aspire_models.instrument import Instrument
+    from aspire_models.reports.plugins import ReportChart
     from aspire_models.scoring import Scorer
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
@@ -139,5 +140,42 @@ def aspire_readers() -> Sequence[Reader]:
         @hookimpl
         def aspire_readers():
             return [PeopleSystemReader()]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def aspire_report_charts() -> Sequence[ReportChart]:
+    """Contribute charts to reports (HTML): objects following the
+    :class:`~aspire_models.reports.plugins.ReportChart` protocol, each drawing the output of
+    one scorer (``scorer``, its id) under a caption (``title``). Its ``draw(figure, output,
+    labels)`` draws on an empty matplotlib :class:`~matplotlib.figure.Figure` (the report's
+    style already applied) from the scorer's output as the report sees it
+    (:class:`~aspire_models.reports.model.OutputView`: ``rows(table)``, ``summary``,
+    ``params``; respondent-level tables are never included; rows the engine withheld have
+    missing figures) and returns the chart's alternative text, which states what the chart
+    shows, or ``None`` to leave the chart out (no data). The chart appears in the scorer's
+    section, under its title and summary; a chart that raises is left out with a note.
+
+    Example::
+
+        class FavourableChart:
+            scorer = "my-council-favourable"
+            title = "Favourable answers by item"
+
+            def draw(self, figure, output, labels):
+                rows = [r for r in output.rows("favourable") if r["favourable"] is not None]
+                if not rows:
+                    return None
+                ax = figure.add_subplot()
+                ax.barh([r["item"] for r in rows], [r["favourable"] for r in rows])
+                ax.set_xlabel("% favourable")
+                return "Favourable answers by item: " + "; ".join(
+                    f"{r['item']} {r['favourable']:.0f}%" for r in rows
+                )
+
+        @hookimpl
+        def aspire_report_charts():
+            return [FavourableChart()]
     """
     raise NotImplementedError

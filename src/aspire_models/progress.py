@@ -134,6 +134,7 @@ def score_with_progress(
     scorers: Iterable[str | ScoringRule] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     pseudonymise_key: bytes | None = None,
+    min_group_size: int | None = None,
     **read_options: Any,
 ) -> Result:
     """:func:`aspire_models.score` with one progress step for reading and validating the
@@ -149,4 +150,6 @@ def score_with_progress(
 
         responses = pseudonymise(responses, pseudonymise_key)
     ticking = cast("Registry", _TickingRegistry(registry, bar))
-    return score_responses(ticking, responses, scorers=None if scorers is None else rules, params=params)
+    return score_responses(
+        ticking, responses, scorers=None if scorers is None else rules, params=params, min_group_size=min_group_size
+    )

@@ -28,10 +28,10 @@ from aspire_models._guard import Batch, ItemCapExceededError, Outcome, consume, 
 from aspire_models.errors import AspireError, DocumentError, PluginError, UnknownIdError
 from aspire_models.framework import Framework
 from aspire_models.instrument import Instrument
-from aspire_models.scoring import Scorer, check_schema_is_valid
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # scoring needs numpy and pyarrow: imported when scorers are collected
     from aspire_models.formats.base import Reader
+    from aspire_models.scoring import Scorer
 
 __all__ = ["PluginInfo", "PluginProblem", "Registry"]
 
@@ -98,6 +98,13 @@ class _RefusedError(ValueError):
 
 
 @attrs.frozen
+class _Frameworks:
+    frameworks: Mapping[str, Framework]
+    owners: Mapping[tuple[str, str], str]
+    problems: tuple[PluginProblem, ...]
+
+
+@attrs.frozen
 class _Contents:
     frameworks: Mapping[str, Framework]
     instruments: Mapping[str, Instrument]
@@ -113,9 +120,22 @@ def _read_document(obj: Any) -> tuple[Any, str | None]:
         if obj.problem is not None:
             raise _RefusedError(obj.problem)
         return obj.doc, obj.source
-    if isinstance(obj, Path | Traversable):
+    from aspire_models import safeio
+    from aspire_models.errors import InputFileError, Problem
+    from aspire_models.limits import DEFAULT_LIMITS
+
+    if isinstance(obj, Path):
+        return safeio.load_json(obj, what="plugin document"), str(obj)
+    if isinstance(obj, Traversable):  # a package resource: bounded read, same JSON limits
         name = str(obj)
-        return json.loads(obj.read_text(encoding="utf-8")), name
+        limit = DEFAULT_LIMITS.max_document_bytes
+        with obj.open("rb") as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise InputFileError(
+                name, [Problem("max-file-bytes", f"over the limit of {limit:,} bytes (Limits.max_document_bytes)")]
+            )
+        return safeio.parse_json(safeio.decode_json_text(data, name), name, what="plugin document"), name
     return obj, None
 
 
@@ -176,6 +196,7 @@ class Registry:
         self._origins: dict[str, tuple[str | None, str | None]] = {}
         self._abandoned = 0
         self._contents: _Contents | None = None
+        self._framework_stage: _Frameworks | None = None
         if builtins:
             from aspire_models import builtins as builtin_plugin
 
@@ -210,6 +231,7 @@ class Registry:
             distribution, version = "aspire-models", _own_version()
         self._info[name] = PluginInfo(name, distribution, version, module)
         self._contents = None
+        self._framework_stage = None
         return name, None
 
     def _entry_points(self) -> list[md.EntryPoint]:
@@ -368,6 +390,14 @@ class Registry:
         return tuple(dict.fromkeys([*self._load_problems, *self._hook_problems(), *refused]))
 
     @property
+    def framework_problems(self) -> tuple[PluginProblem, ...]:
+        """Plugins that failed to load, hooks that failed (of those called so far) and refused
+        frameworks: the part of :attr:`problems` found without collecting instruments,
+        scorers and norms."""
+        refused = self._collect_frameworks().problems
+        return tuple(dict.fromkeys([*self._load_problems, *self._hook_problems(), *refused]))
+
+    @property
     def abandoned(self) -> int:
         """Plugin calls abandoned so far because the time budget ran out (their threads may
         still be running: daemon threads, which do not keep the program from exiting)."""
@@ -426,11 +456,45 @@ class Registry:
             raise self._strict_error(plugin, item, reason)
         problems.append(self._make_problem(plugin, item, reason))
 
+    def _collect_frameworks(self) -> _Frameworks:
+        """The frameworks alone: all that listing or showing frameworks needs, so that doing so
+        does not import and check every scorer and instrument. :meth:`_collect` starts from it."""
+        if self._framework_stage is not None:
+            return self._framework_stage
+        problems: list[PluginProblem] = []
+        owners: dict[tuple[str, str], str] = {}
+        frameworks: dict[str, Framework] = {}
+        for plugin, item in self._call("aspire_frameworks", problems):
+            try:
+                if isinstance(item, Framework):
+                    fw = item
+                else:
+                    doc, src = _read_document(item)
+                    fw = Framework.from_dict(doc, source=src)
+            except (AspireError, OSError, ValueError, TypeError, KeyError) as exc:
+                self._record(problems, plugin, _item_name(item), _reason(exc))
+                continue
+            if fw.id in frameworks:
+                self._record(
+                    problems,
+                    plugin,
+                    fw.id,
+                    f"duplicate framework id {fw.id!r}: already contributed by plugin {owners[('framework', fw.id)]!r}",
+                )
+                continue
+            frameworks[fw.id] = fw
+            owners[("framework", fw.id)] = plugin
+        self._framework_stage = _Frameworks(
+            MappingProxyType(dict(sorted(frameworks.items()))), MappingProxyType(owners), tuple(problems)
+        )
+        return self._framework_stage
+
     def _collect(self) -> _Contents:
         if self._contents is not None:
             return self._contents
-        problems: list[PluginProblem] = []
-        owners: dict[tuple[str, str], str] = {}
+        stage = self._collect_frameworks()
+        problems: list[PluginProblem] = list(stage.problems)
+        owners: dict[tuple[str, str], str] = dict(stage.owners)
 
         def accept(kind: str, store: dict[str, T], plugin: str, obj: T, obj_id: str) -> None:
             if obj_id in store:
@@ -444,18 +508,7 @@ class Registry:
             store[obj_id] = obj
             owners[(kind, obj_id)] = plugin
 
-        frameworks: dict[str, Framework] = {}
-        for plugin, item in self._call("aspire_frameworks", problems):
-            try:
-                if isinstance(item, Framework):
-                    fw = item
-                else:
-                    doc, src = _read_document(item)
-                    fw = Framework.from_dict(doc, source=src)
-            except (AspireError, OSError, ValueError, TypeError, KeyError) as exc:
-                self._record(problems, plugin, _item_name(item), _reason(exc))
-                continue
-            accept("framework", frameworks, plugin, fw, fw.id)
+        frameworks: dict[str, Framework] = dict(stage.frameworks)
 
         instruments: dict[str, Instrument] = {}
         sources: dict[str, str | None] = {}
@@ -515,7 +568,9 @@ class Registry:
     # -- look-ups -------------------------------------------------------------------------
     @property
     def frameworks(self) -> Mapping[str, Framework]:
-        return self._collect().frameworks
+        """The frameworks. Asking for them collects and checks frameworks only; instruments,
+        scorers and norms (and their problems) are collected when first asked for."""
+        return self._collect_frameworks().frameworks
 
     @property
     def instruments(self) -> Mapping[str, Instrument]:
@@ -560,6 +615,8 @@ class Registry:
 
     def owner(self, kind: str, item_id: str) -> str:
         """Name of the plugin that contributed an item (kind: framework, instrument, scorer)."""
+        if kind == "framework":
+            return self._collect_frameworks().owners[(kind, item_id)]
         return self._collect().owners[(kind, item_id)]
 
     def load_instrument(self, path: str | Path) -> Instrument:
@@ -567,9 +624,10 @@ class Registry:
         instrument passes (:func:`aspire_models.checks.check_instrument`: framework references,
         scales, scorers and their parameters, against this registry)."""
         from aspire_models.checks import check_instrument
+        from aspire_models.safeio import load_json
 
         p = Path(path)
-        ins = Instrument.from_dict(json.loads(p.read_text(encoding="utf-8")), source=str(p))
+        ins = Instrument.from_dict(load_json(p, what="instrument file"), source=str(p))
         return check_instrument(ins, self.frameworks, self.scorers, source=str(p))
 
     def bind(self, instrument: Instrument, *, source: str | None = None) -> Instrument:
@@ -582,6 +640,20 @@ class Registry:
         except UnknownIdError as exc:
             raise DocumentError(source or f"instrument {instrument.id!r}", [exc.as_problem("$.framework")]) from None
         return instrument.bind(framework, self.framework)
+
+    def report_charts(self) -> tuple[Any, ...]:
+        """Charts plugins contribute to reports (hook ``aspire_report_charts``), each checked
+        to have a ``scorer`` id, a ``title`` and a ``draw`` method; a refused one is reported
+        in :attr:`problems` (or raises, in strict mode)."""
+        found: list[PluginProblem] = []
+        charts = []
+        for plugin, item in self._call("aspire_report_charts", found):
+            if isinstance(item, _Item):  # checked inside the guard, and refused
+                self._record(found, plugin, item.id, item.problem or "not a report chart")
+                continue
+            charts.append(item)
+        self._load_problems.extend(p for p in found if p not in self._load_problems)
+        return tuple(charts)
 
 
 def _get(store: Mapping[str, T], what: str, wanted: str) -> T:
@@ -620,6 +692,8 @@ def _scorer_problem(item: Any) -> str | None:
     schema = getattr(item, "params_schema", None)
     if not isinstance(schema, Mapping):
         return "a scorer needs a params_schema mapping (a JSON Schema object)"
+    from aspire_models.scoring import check_schema_is_valid
+
     try:
         check_schema_is_valid(schema)
     except AspireError as exc:
@@ -657,8 +731,10 @@ def _prepare(hook_name: str, item: Any) -> Any:
         from aspire_models.reports.plugins import problem as chart_problem
 
         reason = chart_problem(item)
+        if reason is None:
+            return item
         title = getattr(item, "title", None)
-        return item if reason is None else _Item(title if isinstance(title, str) else type(item).__name__, problem=reason)
+        return _Item(title if isinstance(title, str) else type(item).__name__, problem=reason)
     if hook_name in ("aspire_scorers", "aspire_readers"):
         problem = _scorer_problem(item) if hook_name == "aspire_scorers" else _reader_problem(item)
         if problem is None:

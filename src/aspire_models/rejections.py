@@ -24,10 +24,12 @@ from typing import Protocol, TextIO
 
 from aspire_models.errors import Problem
 
-__all__ = ["SHOWN", "problem_lines", "rejection_lines", "safe_text", "write_rejections"]
+__all__ = ["LONGEST", "SHOWN", "problem_lines", "rejection_lines", "safe_text", "shown_text", "write_rejections"]
 
 #: problems shown before a list is summarised
 SHOWN = 20
+#: longest line shown for one problem (a message may quote a whole value)
+LONGEST = 1000
 
 # C0 and C1 controls (but tab), DEL, bidirectional embeddings, overrides and isolates, lone surrogates
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff]")
@@ -50,6 +52,18 @@ def safe_text(text: str) -> str:
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def _line(problem: Problem) -> str:
+    return shown_text(str(problem))
+
+
+def shown_text(text: str) -> str:
+    """``text`` made safe for a terminal (:func:`safe_text`) and cut to :data:`LONGEST` characters."""
+    text = safe_text(text)
+    if len(text) <= LONGEST:
+        return text
+    return f"{text[:LONGEST]}... ({len(text):,} characters in all)"
+
+
 def _counts(rules: Iterable[str]) -> str:
     return ", ".join(f"{rule} {n:,}" for rule, n in Counter(rules).most_common())
 
@@ -57,7 +71,7 @@ def _counts(rules: Iterable[str]) -> str:
 def problem_lines(problems: Sequence[Problem], *, first: int = SHOWN, more: str = "") -> list[str]:
     """Lines describing ``problems``: all of them when there are at most ``first``, else the
     count per rule, the first ``first`` and how many more (``more`` says where to see them)."""
-    lines = [safe_text(str(p)) for p in problems[:first]]
+    lines = [_line(p) for p in problems[:first]]
     if len(problems) <= first:
         return lines
     rest = len(problems) - first
@@ -78,7 +92,7 @@ def rejection_lines(rejected: Sequence[_Rejected], *, first: int = SHOWN, more: 
         head += " " + _counts(p.rule for r in rejected for p in r.problems)
     lines = [head]
     for r in rejected[:first]:
-        lines.extend(f"  {safe_text(str(p))}" for p in r.problems)
+        lines.extend(f"  {_line(p)}" for p in r.problems)
     if len(rejected) > first:
         lines.append(f"  ... {len(rejected) - first:,} more rows{f' ({more})' if more else ''}")
     return lines

@@ -19,7 +19,9 @@ import csv
 import hashlib
 import itertools
 import json
+import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +37,8 @@ from numpy.typing import NDArray
 from aspire_models import _columnar, _csvsplit
 from aspire_models.errors import Problem, ResponseError
 from aspire_models.instrument import META_COLUMNS, Column, Instrument, MultiSelectScale, NumericScale
+from aspire_models.limits import DEFAULT_LIMITS, Limits
+from aspire_models.safeio import read_input_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -368,6 +372,7 @@ def read_csv(
     extra_columns: str = "error",
     encoding: str | None = None,
     allow_missing_items: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ResponseSet:
     """Read and validate a CSV file of responses (header row first).
 
@@ -375,7 +380,8 @@ def read_csv(
     too) unless ``encoding`` names another (e.g. ``'cp1252'`` for old Excel exports). A file
     that is not valid in its encoding is refused, naming the row and the byte. In a file
     separated by ``;`` (Excel in many European locales), a decimal comma is read as a point.
-    A row with too few or too many fields is rejected (rule ``columns``), not lost.
+    A row with too few or too many fields is rejected (rule ``columns``), not lost. Lines may
+    end in LF, CRLF or a lone CR (classic Mac OS, some survey tools).
 
     :param delimiter: field separator; by default sniffed from the header among ``,;\\t``.
     :param extra_columns: ``'error'`` (default) refuses columns the instrument does not know;
@@ -383,13 +389,15 @@ def read_csv(
     :param allow_missing_items: read a file that lacks answer columns of items that are not
         optional (by default each is an error, rule ``missing-column``); a dimension none of
         whose columns is present is then reported as not measured.
+    :param limits: the file must be a regular file of at most ``limits.max_file_bytes``
+        (read by :func:`aspire_models.safeio.read_input_bytes`).
     """
     p = Path(path)
     source = str(p)
-    data = p.read_bytes()
+    data = read_input_bytes(p, limits=limits, what="response file")
     if not data or data.isspace():  # (strip() would copy the whole file)
         raise ResponseError([Problem("not-empty", "the file is empty", file=source)])
-    data = _utf8(data, encoding, source)
+    data = _cr_lines(_utf8(data, encoding, source))
     head = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", errors="replace").rstrip("\r")
     if delimiter is None:
         delimiter = max((",", ";", "\t"), key=head.count)
@@ -511,6 +519,16 @@ def _read_plain(
         found += r[0]
         parts.append(r[1])
     return int(first[-1]), found, parts
+
+
+def _cr_lines(data: bytes) -> bytes:
+    """``data`` with lone-CR line ends (classic Mac OS, some survey tools) made LF, when the
+    header line ends in a lone CR; other files are returned as they are (one bounded search)."""
+    first_lf = data.find(b"\n")
+    cr = data.find(b"\r", 0, first_lf if first_lf >= 0 else len(data))
+    if cr < 0 or data[cr + 1 : cr + 2] == b"\n" or cr + 1 == len(data):
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def _utf8(data: bytes, encoding: str | None, source: str) -> bytes:
@@ -1277,6 +1295,11 @@ def _row_blocks(n: int, cols: Sequence[Column_]) -> list[tuple[int, int]]:
     return out
 
 
+#: characters a group label may not hold: C0/C1 controls (incl. NUL and ANSI escapes) and
+#: bidirectional overrides, which would let two labels print alike or rewrite a terminal
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _codes(arr: Column_, *, trim: bool = True) -> tuple[NDArray[np.int32], tuple[str, ...]]:
     """Dictionary-encode a text column into codes of its sorted labels (-1 for null).
 
@@ -1289,6 +1312,8 @@ def _codes(arr: Column_, *, trim: bool = True) -> tuple[NDArray[np.int32], tuple
     if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
         dictionary = pc.cast(dictionary, pa.string())
     raw = (pc.utf8_trim_whitespace(dictionary) if trim else dictionary).to_pylist()
+    # one spelling per label: "Café" typed in two Unicode forms is one organisation
+    raw = [v if v is None or v.isascii() else unicodedata.normalize("NFC", v) for v in raw]
     labels = sorted({v for v in raw if v is not None})
     where = {lab: i for i, lab in enumerate(labels)}
     remap = np.array([where[v] if v is not None else -1 for v in raw] + [-1], dtype=np.int32)
@@ -1428,6 +1453,14 @@ def _validate(
                 return None
             codes, labels = _codes(arr, trim=not exact)
             nulls = codes < 0
+            hostile = [i for i, lab in enumerate(labels) if _CONTROL.search(lab)]
+            if hostile:
+                flag(
+                    np.isin(codes, np.array(hostile, dtype=np.int32)),
+                    "control-character",
+                    f"{name} holds a control or bidirectional-override character (not allowed in a label)",
+                    name,
+                )
             blank = nulls.copy()
             if "" in labels:
                 blank |= codes == labels.index("")

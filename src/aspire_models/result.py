@@ -85,6 +85,9 @@ class Result:
     outputs: tuple[ScorerOutput, ...]
     warnings: tuple[str, ...] = ()
     failures: tuple[ScorerFailure, ...] = ()
+    #: disclosure settings: ``min_group_size`` per scorer, the design ``defaults``, ``notices``
+    #: (e.g. a threshold set below its default) and the ``population`` the auditor reads
+    privacy: Mapping[str, Any] = attrs.field(factory=dict)
 
     def output(self, scorer_id: str) -> ScorerOutput:
         for o in self.outputs:
@@ -138,6 +141,7 @@ class Result:
             "rejected": [r.to_dict() for r in self.rejected],
             "warnings": list(self.warnings),
             "failures": [f.to_dict() for f in self.failures],
+            "privacy": dict(self.privacy),
             "outputs": outputs,
         }
 

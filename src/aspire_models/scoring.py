@@ -19,6 +19,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from aspire_models.errors import DocumentError, Problem, ScoringError
+from aspire_models.privacy.cells import Cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +28,27 @@ if TYPE_CHECKING:
     from aspire_models.instrument import Instrument
     from aspire_models.responses import ResponseSet
 
-__all__ = ["Scorer", "ScorerOutput", "ScoringContext", "Table", "json_value", "resolve_params"]
+__all__ = [
+    "MIN_GROUP_SIZE_SCHEMA",
+    "Scorer",
+    "ScorerOutput",
+    "ScoringContext",
+    "Table",
+    "json_value",
+    "resolve_params",
+]
+
+#: The parameter every scorer that publishes figures about groups of people takes. Left
+#: unset, the engine fills in the run's threshold (the instrument design's default unless the
+#: run sets another); setting it below the default makes the result carry a notice.
+MIN_GROUP_SIZE_SCHEMA: Mapping[str, Any] = {
+    "type": ["integer", "null"],
+    "minimum": 1,
+    "default": None,
+    "description": "Smallest group of people whose figures are published (default: the run's, "
+    "5 for staff surveys, 3 for 360 rater groups). Groups below it are withheld, and so is any "
+    "other figure that would let them be worked out.",
+}
 
 #: a table column: a numpy array, an Arrow array (text the engine never made into Python
 #: strings, such as respondent ids), or a tuple
@@ -72,6 +93,9 @@ class Table:
     level: str
     columns: Mapping[str, ColumnData] = attrs.field(converter=_freeze_columns)
     description: str = ""
+    #: which people each row describes (see :class:`aspire_models.privacy.Cells`); a table
+    #: about groups of people without it is not published
+    cells: Cells | None = None
 
     def __attrs_post_init__(self) -> None:
         lengths = {k: len(v) for k, v in self.columns.items()}
@@ -96,19 +120,23 @@ class Table:
 
     def to_dict(self) -> dict[str, Any]:
         cols = [_as_list(c) for c in self.columns.values()]
-        return {
+        out = {
             "level": self.level,
             "description": self.description,
             "columns": list(self.column_names),
             "rows": [[json_value(v) for v in row] for row in zip(*cols, strict=True)],
         }
+        if self.cells is not None:
+            out["cells"] = self.cells.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> Table:
         names = data["columns"]
         rows = data["rows"]
         cols: dict[str, Any] = {n: tuple(r[i] for r in rows) for i, n in enumerate(names)}
-        return cls(name, data["level"], cols, data.get("description", ""))
+        cells = Cells.from_dict(data["cells"]) if data.get("cells") else None
+        return cls(name, data["level"], cols, data.get("description", ""), cells)
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -227,6 +255,9 @@ class ScoringContext:
     norms: Sequence[Mapping[str, Any]] = ()
     previous: dict[str, ScorerOutput] = attrs.field(factory=dict)
     cache: dict[Any, Any] = attrs.field(factory=dict)
+    #: the smallest ``min_group_size`` of the run's scorers: shared organisation statistics
+    #: leave out organisations smaller than this (each scorer applies its own, larger or equal)
+    min_group_size: int = 5
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         if key not in self.cache:

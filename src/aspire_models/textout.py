@@ -100,13 +100,11 @@ def print_summary(result: Any, out: TextIO, *, titles: Mapping[str, str], full: 
             out.write(f"  note: {note}\n")
         if len(o.notes) > 3:
             out.write(f"  ... {len(o.notes) - 3} more notes\n")
-    if result.rejected:
-        out.write(f"\nRejected rows ({len(result.rejected)}):\n")
-        for r in result.rejected[:10]:
-            for prob in r.problems:
-                out.write(f"  {prob}\n")
-        if len(result.rejected) > 10:
-            out.write(f"  ... {len(result.rejected) - 10} more\n")
+    if result.rejected:  # (one printer of rejected rows for every command)
+        from aspire_models.rejections import write_rejections
+
+        out.write("\n")
+        write_rejections(result.rejected, out, first=10)
     for w in result.warnings:
         out.write(f"warning: {w}\n")
     out.write(f"\n{full}\n")

@@ -500,3 +500,26 @@ def test_results_are_frozen() -> None:
         res.k = 1  # type: ignore[misc]
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         res.subjects[0].stats[0].mean = 1.0  # type: ignore[misc]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    thirds=st.lists(st.integers(3, 15), min_size=4, max_size=12),
+    data=st.data(),
+)
+def test_exact_ranks_tie_equal_means_from_other_scores(thirds: list[int], data: st.DataObject) -> None:
+    """With ``resolution``, behaviours are ranked by exact all-others means: a behaviour whose
+    raters gave the same scores (in thirds) in another order, or other scores with the same
+    total, ties with the first; ranks agree with ranking the exact fractions."""
+    n = len(thirds)
+    a = [t / 3 for t in thirds]
+    b = [a[i] for i in data.draw(st.permutations(range(n)))]
+    moved = [thirds[0] + 1, thirds[1] - 1, *thirds[2:]]  # other scores, the same total
+    c = [t / 3 for t in moved] if moved[1] >= 3 and moved[0] <= 15 else list(b)
+    scores = np.array([a, b, c]).T
+    subject = ["s"] * n
+    group = ["peer"] * n
+    res = review360(scores, subject, group, BEH, k=1, unprotected_groups=("peer",), resolution=3)
+    ranks = {r["behaviour"]: r["rank"] for r in res.summary_rows()}
+    assert ranks, res.summary_rows()
+    assert ranks["listening"] == ranks["delivery"] == ranks["vision"] == 2.0  # three-way tie: (1 + 3) / 2

@@ -12,19 +12,10 @@ from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING
 
 from aspire_models.hookspecs import hookimpl
-from aspire_models.scorers.aggregate import AggregateScorer
-from aspire_models.scorers.benchmark import BenchmarkScorer
-from aspire_models.scorers.breakdown import BreakdownScorer
-from aspire_models.scorers.diffusion import DiffusionScorer
-from aspire_models.scorers.dimensions import DimensionScorer
-from aspire_models.scorers.multiselect import MultiSelectScorer
-from aspire_models.scorers.priority import PriorityScorer
-from aspire_models.scorers.reliability import ReliabilityScorer
-from aspire_models.scorers.review360 import Review360Scorer, TeamViewScorer
-from aspire_models.scoring import Scorer
 
 if TYPE_CHECKING:
     from aspire_models.formats.base import Reader
+    from aspire_models.scoring import Scorer
 
 
 def _json_files(folder: str) -> list[Traversable]:
@@ -45,6 +36,17 @@ def aspire_instruments() -> Sequence[Traversable]:
 
 @hookimpl
 def aspire_scorers() -> Sequence[Scorer]:
+    # imported here, not at the top: listing frameworks needs no scorer (nor numpy and pyarrow)
+    from aspire_models.scorers.aggregate import AggregateScorer
+    from aspire_models.scorers.benchmark import BenchmarkScorer
+    from aspire_models.scorers.breakdown import BreakdownScorer
+    from aspire_models.scorers.diffusion import DiffusionScorer
+    from aspire_models.scorers.dimensions import DimensionScorer
+    from aspire_models.scorers.multiselect import MultiSelectScorer
+    from aspire_models.scorers.priority import PriorityScorer
+    from aspire_models.scorers.reliability import ReliabilityScorer
+    from aspire_models.scorers.review360 import Review360Scorer, TeamViewScorer
+
     return [
         DimensionScorer(),
         AggregateScorer(),

@@ -289,7 +289,7 @@ def _workbook_rows(data: bytes, source: str, options: ReadOptions) -> tuple[list
     try:
         sheet = book.get_sheet_by_name(name)
         raw = sheet.to_python(skip_empty_area=False)
-        merged = list(sheet.merged_cell_ranges or [])
+        merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
     except Exception as exc:
         raise _fail(source, "workbook", f"cannot read sheet {name!r}: {exc}") from None
     rows: list[list[str | None]] = [[_cell(v) for v in r] for r in raw]

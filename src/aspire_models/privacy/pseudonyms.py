@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import attrs
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
-from aspire_models.responses import Rejection, ResponseSet
+import attrs
+
+if TYPE_CHECKING:
+    from aspire_models.responses import ResponseSet
 
 __all__ = ["pseudonym", "pseudonymise"]
 
@@ -35,6 +37,10 @@ def pseudonym(key: bytes, identifier: str, length: int = 16) -> str:
 def pseudonymise(responses: ResponseSet, key: bytes) -> ResponseSet:
     """The same responses with respondent ids replaced by keyed hashes, including ids quoted in
     rejection reasons (their messages are rewritten to quote the pseudonym)."""
+    import pyarrow as pa
+
+    from aspire_models.responses import Rejection
+
     ids = [pseudonym(key, str(i)) for i in responses.ids.to_pylist()]
     rejected = []
     for rej in responses.rejected:

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aspire_models.errors import UnknownIdError
-from aspire_models.progress import Progress
-from aspire_models.reports.model import ResultLike, as_list, load_result, report_data
 
 if TYPE_CHECKING:
+    from aspire_models.progress import Progress
     from aspire_models.registry import Registry
+    from aspire_models.reports.model import ResultLike, load_result
     from aspire_models.result import Result
 
 __all__ = [
@@ -44,6 +44,17 @@ __all__ = [
     "write_excel",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # load_result lives in reports.model, which needs numpy and pyarrow: imported on first
+    # use so that the ``aspire`` command starts quickly
+    if name == "load_result":
+        from aspire_models.reports.model import load_result
+
+        return load_result
+    raise AttributeError(f"module 'aspire_models.reports' has no attribute {name!r}")
+
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".xlsx": "xlsx"}
 
@@ -67,6 +78,8 @@ def render_html(
     from aspire_models.reports.html import write_html
 
     require_matplotlib()
+    from aspire_models.reports.model import as_list, report_data
+
     data = [report_data(r, registry) for r in as_list(result)]
     if progress is not None:
         progress.add(expected_charts(data, organisation))
@@ -83,6 +96,7 @@ def render_markdown(
     """The report as Markdown: the same sections and tables as the HTML, without charts."""
     from aspire_models.reports.document import build_report
     from aspire_models.reports.markdown import write_markdown
+    from aspire_models.reports.model import as_list, report_data
 
     data = [report_data(r, registry) for r in as_list(result)]
     return write_markdown(build_report(data, title=title, organisation=organisation, charts=False))
@@ -91,6 +105,7 @@ def render_markdown(
 def write_excel(result: ResultLike | Sequence[ResultLike], path: str | Path, registry: Registry | None = None) -> Path:
     """An Excel workbook: an ``About`` sheet, then one sheet per result table."""
     from aspire_models.reports.excel import write_workbook
+    from aspire_models.reports.model import as_list, report_data
 
     data = [report_data(r, registry) for r in as_list(result)]
     write_workbook(data, path)
@@ -119,7 +134,9 @@ def write_report(
         text = render_markdown(result, registry, title=title, organisation=organisation)
     else:
         text = render_html(result, registry, title=title, organisation=organisation, progress=progress)
-    p.write_text(text, encoding="utf-8")
+    from aspire_models.safeio import atomic_write
+
+    atomic_write(p, text, what="report")  # whole or not at all
     return p
 
 
@@ -141,10 +158,6 @@ def demo_results(registry: Registry | None = None) -> list[Result]:
             scorers=[*aspire_ins.scoring, ScoringRule("benchmark", {"min_answered": 1})],
         ),
         score(reg, "hrbp360-review", example_path("hrbp360-responses.csv")),
-        score(
-            reg,
-            "innovation-adoption-survey",
-            example_path("innovation-adoption.csv"),
-            params={"diffusion": {"observed_until": 2025}},
-        ),
+        # the diffusion scorer's defaults, as `aspire diffusion` and `aspire demo diffusion` use them
+        score(reg, "innovation-adoption-survey", example_path("innovation-adoption.csv")),
     ]

@@ -504,13 +504,22 @@ def s_curve(
     params: Mapping[str, Any],
     labels: Labels,
 ) -> Chart:
-    """Cumulative adoption: observed, the Bass fit and its forecast, with the adopter
-    categories shaded, the chasm (16% of the market potential) and the market potential."""
+    """Cumulative adoption: observed, the Bass fit and its forecast with the prediction band,
+    with the adopter categories shaded, the chasm (16% of the market potential) and the market
+    potential. When m sits on a bound (status ``m-at-bound``) m is not identified: neither it
+    nor the chasm line is drawn, and there is no forecast."""
     obs = [(r["period"], r["adoptions"], r["cumulative"]) for r in curve if r["kind"] == "observed"]
     fitted = [(r["period"], r["cumulative"]) for r in curve if r["kind"] == "fitted"]
     fc = [(r["period"], r["cumulative"]) for r in curve if r["kind"] == "forecast"]
+    band = [
+        (r["period"], r["cumulative_low"], r["cumulative_high"])
+        for r in curve
+        if r["kind"] == "forecast" and r.get("cumulative_low") is not None
+    ]
     name = labels.element(practice)
-    m = _num(fit.get("m"))
+    at_bound = fit.get("status") == "m-at-bound"
+    m = math.nan if at_bound else _num(fit.get("m"))
+    level = float(params.get("confidence", 0.95))
     with _figure(7.8, 4.4) as fig:
         ax = fig.add_subplot()
         periods = [p for p, *_ in obs] + [p for p, _ in fc]
@@ -549,8 +558,20 @@ def s_curve(
                 zorder=3,
                 label="Bass model (cumulative)",
             )
+        if band:
+            last_obs = [(p, c, c) for p, _, c in obs[-1:] if c is not None]
+            ax.fill_between(
+                [p for p, *_ in last_obs + band],
+                [lo for _, lo, _ in last_obs + band],
+                [hi for *_, hi in last_obs + band],
+                color=BLUE,
+                alpha=0.15,
+                linewidth=0,
+                zorder=2,
+                label=f"{100 * level:g}% prediction band",
+            )
         if fc:
-            last = fitted[-1:] if fitted else []
+            last = [(p, c) for p, _, c in obs[-1:] if c is not None]  # the forecast adds to what is observed
             ax.plot(
                 [p for p, _ in last + fc],
                 [c for _, c in last + fc],
@@ -589,7 +610,7 @@ def s_curve(
                 ax.axvline(float(chasm), color=VERMILION, linewidth=0.9, linestyle="--", zorder=2)
         units = fit.get("units")
         top = max(
-            [m if not math.isnan(m) else 0.0, *[c for _, c in cum], *[c for _, c in fc]]
+            [m if not math.isnan(m) else 0.0, *[c for _, c in cum], *[c for _, c in fc], *[h for *_, h in band]]
             + ([float(units)] if units else [])
         )
         ax.set_ylim(0, top * 1.08 + 1e-9)
@@ -599,13 +620,19 @@ def s_curve(
         ax.set_ylabel("Adopting units")
         ax.xaxis.set_major_formatter(_int_formatter())
         fig.legend(loc="outside lower center", ncols=4)
-        ax.set_title(_t(name), pad=26)
+        ax.set_title(_t(name) + (" (m at its bound: not identified)" if at_bound else ""), pad=26)
         svg = _svg(fig, chart_id)
+    what = (
+        "fitted with m at its bound (no market potential, chasm line or forecast drawn)"
+        if at_bound
+        else f"chasm and forecast with its {100 * level:g}% prediction band"
+    )
     return Chart(
         chart_id,
-        f"Diffusion of {name}: adoption S-curve with adopter categories, chasm and forecast",
+        f"Diffusion of {name}: adoption S-curve with adopter categories, {what}",
         svg,
-        f"Cumulative adoption of {name} per period: observed, fitted and forecast.",
+        f"Cumulative adoption of {name} per period: observed, fitted"
+        + ("." if at_bound else f" and forecast with a {100 * level:g}% prediction band."),
     )
 
 

@@ -503,7 +503,7 @@ class _Builder:
         comments_t = self.use(out, "comments")
         if groups_t is None or summary_t is None:
             return
-        k = out.params.get("k", out.summary.get("k"))
+        k = out.params.get("min_group_size", out.summary.get("min_group_size"))
         for note in out.notes:
             sec.add(Text(note, "note"))
         supp = out.summary.get("suppressed_groups") or {}
@@ -586,7 +586,7 @@ class _Builder:
         tt = self.use(out, "teams")
         if tt is None:
             return
-        k = out.params.get("k")
+        k = out.params.get("min_group_size")
         for note in out.notes:
             sec.add(Text(note, "note"))
         rows = tt.rows()
@@ -627,9 +627,9 @@ class _Builder:
         cols = ("practice", "status", "adopters", "units", "p", "q", "m", "r_squared", "peak_period", "chasm_period")
         sec.add(
             table_block(
-                Table("bass", "practice", {c: tuple(r[c] for r in fits) for c in cols}),
+                Table("bass", "practice", {c: tuple(r.get(c) for r in fits) for c in cols}),
                 self.labels,
-                title="Bass model fits",
+                title="Bass model fits (R² of the per-period adoptions)",
             )
         )
         curve = curve_t.rows()
@@ -639,12 +639,24 @@ class _Builder:
             p = fit["practice"]
             sub = Section(f"{sec.id}-{slug(str(p))}", self.labels.element(p))
             share = f"{fit['adopters']} of {fit['units']} units adopted"
-            if fit["status"] == "fitted":
+            if fit["status"] in ("fitted", "m-at-bound"):
+                window = (
+                    f" Window {_period(fit['launch'])} (launch: {fit['launch_rule']}) to "
+                    f"{_period(fit['observed_until'])}."
+                    if fit.get("launch") is not None
+                    else ""
+                )
+                m_text = (
+                    f"m = {fit['m']:.1f} on its {fit.get('m_bound')} bound (not identified: no standard errors, "
+                    "no forecast)"
+                    if fit["status"] == "m-at-bound"
+                    else f"m = {fit['m']:.1f}"
+                )
                 sub.add(
                     Text(
-                        f"{share}. Bass model: p = {fit['p']:.4f}, q = {fit['q']:.4f}, m = {fit['m']:.1f} "
-                        f"(R² = {fit['r_squared']:.3f}); peak in {_period(fit['peak_period'])}, chasm (16% of m) "
-                        f"crossed in {_period(fit['chasm_period'])}."
+                        f"{share}.{window} Bass model ({fit['status']}): p = {fit['p']:.4f}, q = {fit['q']:.4f}, "
+                        f"{m_text} (R² of the per-period adoptions = {fit['r_squared']:.3f}); peak in "
+                        f"{_period(fit['peak_period'])}, chasm (16% of m) crossed in {_period(fit['chasm_period'])}."
                     )
                 )
                 c_rows = [r for r in curve if r["practice"] == p]
@@ -714,6 +726,29 @@ class _Builder:
         "reliability": "Reliability",
     }
 
+    def plugin_output(self, out: OutputView, sec: Section) -> None:
+        """A scorer without a handler here (a plugin's): its description, its summary, and the
+        charts plugins contribute for it (``aspire_report_charts``); its tables follow."""
+        from aspire_models.reports.plugins import charts_for, draw_chart
+
+        description = self.data.scorers.get(out.scorer, ("", ""))[1]
+        if description:
+            sec.add(Text(description, "lead"))
+        if out.summary:
+            sec.add(Facts(tuple((_title(k), _summary_value(v)) for k, v in out.summary.items()), "findings"))
+        for contribution in charts_for(self.data.charts, out.scorer):
+            if not self.charts:
+                continue
+            self.n_charts += 1
+            self.progress.step(f"chart: {contribution.title}")
+            try:
+                chart = draw_chart(contribution, out, self.labels, f"{self.prefix}c{self.n_charts}")
+            except Exception as exc:  # a plugin's fault: the report goes on without the chart
+                sec.add(Text(f"Chart {contribution.title!r} could not be drawn: {type(exc).__name__}: {exc}", "note"))
+                continue
+            if chart is not None:
+                sec.add(ChartBlock(chart))
+
     def build(self) -> Section:
         d = self.data
         lab = self.labels
@@ -745,7 +780,8 @@ class _Builder:
                 )
             )
         for out in d.outputs:
-            name = self.TITLES.get(out.scorer, _title(out.scorer))
+            # a plugin's scorer: its own title (from the registry), else a title made from its id
+            name = self.TITLES.get(out.scorer) or d.scorers.get(out.scorer, (_title(out.scorer), ""))[0]
             sec = Section(f"{self.prefix}{slug(out.scorer)}", name)
             handler = self.HANDLERS.get(out.scorer)
             if handler is not None:
@@ -761,11 +797,13 @@ class _Builder:
                     ),
                     Text("Respondent-level scores are not shown in reports (they identify respondents).", "note"),
                 )
+            elif out.scorer not in self.TITLES:  # a plugin's scorer: description, summary, charts
+                self.plugin_output(out, sec)
             elif not out.tables and out.summary:
                 sec.add(Facts(tuple((_title(k), _summary_value(v)) for k, v in out.summary.items())))
             rest = [t for n, t in out.tables.items() if (out.scorer, n) not in self.used]
             for t in rest:
-                sec.add(table_block(t, lab, collapsed=handler is not None or len(t) > 30, k=out.params.get("k")))
+                sec.add(table_block(t, lab, collapsed=handler is not None or len(t) > 30, k=out.params.get("min_group_size")))
             if not sec.blocks and not sec.children:
                 continue
             top.children.append(sec)

@@ -116,13 +116,13 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
             ("Sheet", "Scorer", "Table", "Description"),
         ]
         for out in data.outputs:
-            k = out.params.get("k")
+            k = out.params.get("min_group_size")
             for name, table in out.tables.items():
                 title = sheet_name(out.scorer, name, taken)
                 about_rows.append((title, out.scorer, name, table.description))
                 ws = wb.create_sheet(title)
                 cols = list(table.column_names)
-                ws.append(cols)
+                ws.append([clean(c) for c in cols])
                 for c in ws[1]:
                     c.font = bold
                     c.fill = head_fill

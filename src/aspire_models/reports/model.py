@@ -116,6 +116,10 @@ class ReportData:
     document: Mapping[str, Any]
     outputs: tuple[OutputView, ...]
     labels: Labels
+    #: scorer id -> (title, description), from the registry, for every scorer of the result
+    scorers: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+    #: charts plugins contribute (hook ``aspire_report_charts``; see reports.plugins)
+    charts: tuple[Any, ...] = ()
 
     @property
     def instrument_id(self) -> str:
@@ -160,7 +164,14 @@ def report_data(result: ResultLike, registry: Registry | None = None) -> ReportD
         labels = Labels.lookup(registry, str(doc["instrument"]["id"]), str(doc["framework"]["id"]))
     except (KeyError, TypeError, IndexError) as exc:
         raise DocumentError("result document", [Problem("structure", f"not a result document: {exc!r}")]) from None
-    return ReportData(doc, outputs, labels)
+    if registry is None:
+        return ReportData(doc, outputs, labels)
+    scorers = {
+        o.scorer: (registry.scorers[o.scorer].title, registry.scorers[o.scorer].description)
+        for o in outputs
+        if o.scorer in registry.scorers
+    }
+    return ReportData(doc, outputs, labels, scorers, registry.report_charts())
 
 
 def as_list(results: ResultLike | Sequence[ResultLike]) -> list[ResultLike]:

@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from aspire_models.privacy.cells import Cells
 from aspire_models.scorers.dimensions import (
     GAP_MODES_SCHEMA,
     METHOD_SCHEMA,
@@ -26,7 +27,7 @@ from aspire_models.scorers.dimensions import (
     Dimensions,
     cached_dimensions,
 )
-from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Discrete, Moments
 
 #: the most (group, level) counts a gap between two discrete scores is counted in; beyond
@@ -152,6 +153,78 @@ def organisation_statistics(
     return result
 
 
+def small_organisations(ctx: ScoringContext, k: int | None = None) -> NDArray[np.bool_]:
+    """Organisations with respondents, but fewer than ``k`` (default: the run's smallest
+    ``min_group_size``): their figures are withheld and they take part in no other figure."""
+    orgs = ctx.data.organisation
+    k = ctx.min_group_size if k is None else k
+    counts = ctx.memo(("organisation-counts",), lambda: np.bincount(orgs.codes, minlength=len(orgs.labels)))
+    counts = counts[: len(orgs.labels)]
+    out: NDArray[np.bool_] = (counts > 0) & (counts < k)
+    return out
+
+
+def sector_members(ctx: ScoringContext, k: int) -> NDArray[np.bool_]:
+    """The organisations a sector figure may include: every organisation with respondents,
+    less the small ones (under ``k``) when together they number fewer than ``k`` people (the
+    sector less the published organisations would then describe them)."""
+    orgs = ctx.data.organisation
+    counts = ctx.memo(("organisation-counts",), lambda: np.bincount(orgs.codes, minlength=len(orgs.labels)))
+    counts = counts[: len(orgs.labels)]
+    small = (counts > 0) & (counts < k)
+    pool = int(counts[small].sum())
+    out: NDArray[np.bool_] = (counts > 0) & ~(small if 0 < pool < k else np.zeros_like(small))
+    return out
+
+
+def only(m: Moments, keep: NDArray[np.bool_]) -> Moments:
+    """The moments of the organisations in ``keep`` (the others as if empty)."""
+    if keep.all():
+        return m
+    k2 = keep[:, None]
+    return Moments(
+        np.where(k2, m.n, 0),
+        np.where(k2, m.mean, np.nan),
+        np.where(k2, m.m2, 0.0),
+        np.where(k2, m.min, np.nan),
+        np.where(k2, m.max, np.nan),
+    )
+
+
+def labels_of(ctx: ScoringContext, mask: NDArray[np.bool_]) -> tuple[str, ...]:
+    labels = ctx.data.organisation.labels
+    return tuple(str(labels[g]) for g in np.flatnonzero(mask).tolist())
+
+
+def organisation_cells(k: int, *, derived: bool = False, values: tuple[str, ...] = ()) -> Cells:
+    """The disclosure declaration of a per-organisation, per-dimension table."""
+    if derived:
+        return Cells("derived", {"organisation": "organisation"}, values=values, statistic=("element", "mode"), k=k)
+    return Cells(
+        by={"organisation": "organisation"},
+        count="n",
+        values=("mean", "sd"),
+        extremes=("min", "max"),
+        statistic=("element", "mode"),
+        k=k,
+    )
+
+
+def sector_cells(k: int, organisations: tuple[str, ...] | None) -> Cells:
+    """The disclosure declaration of a sector table built from ``organisations`` only
+    (``None``: from every organisation)."""
+    return Cells(
+        by={},
+        count="respondents",
+        values=("organisations", "mean", "sd", "min", "max"),
+        extremes=("respondent_min", "respondent_max"),
+        statistic=("element", "mode"),
+        within={} if organisations is None else {"organisation": organisations},
+        flag=None,
+        k=k,
+    )
+
+
 def organisation_moments(values: NDArray[np.float64], org_codes: NDArray[np.int32], n_orgs: int) -> Moments:
     """Mergeable per-organisation statistics of respondent-level values."""
     return Moments.grouped(values, org_codes, n_orgs)
@@ -163,6 +236,7 @@ def organisation_table(
     elements: list[str],
     modes: list[str],
     withheld: NDArray[np.bool_] | None = None,
+    k: int = 5,
 ) -> Table:
     """Per organisation and dimension; ``withheld`` organisations show only their name."""
     g, d = m.n.shape
@@ -191,13 +265,17 @@ def organisation_table(
             "max": shown(m.max),
             "suppressed": h,
         },
-        "Per organisation and dimension: respondents with a score (n), mean, sd (n-1), min, max. "
+        "Per organisation and dimension: respondents with a score (n), mean, sd (n-1). "
         "Mode 'gap' is the respondent-level future minus now. Suppressed: fewer respondents than "
-        "min_group_size (values withheld).",
+        "min_group_size, or a figure that would let a withheld group be worked out (values withheld). "
+        "Min and max are one person's score and are never published.",
+        cells=organisation_cells(k),
     )
 
 
-def sector_table(m: Moments, elements: list[str], modes: list[str]) -> Table:
+def sector_table(
+    m: Moments, elements: list[str], modes: list[str], k: int = 5, organisations: tuple[str, ...] | None = None
+) -> Table:
     """Sector statistics: mean of organisation means (organisations with n > 0)."""
     org_means = np.where(m.n > 0, m.mean, np.nan)
     over_orgs = Moments.grouped(org_means, np.zeros(org_means.shape[0], dtype=np.int64), 1)
@@ -218,7 +296,9 @@ def sector_table(m: Moments, elements: list[str], modes: list[str]) -> Table:
             "respondent_max": np.fmax.reduce(m.max, axis=0) if m.max.shape[0] else np.full(len(elements), np.nan),
         },
         "Per dimension: mean, sd, min and max of the organisation means (each organisation weighs "
-        "the same), the number of organisations and respondents, and the range of respondent scores.",
+        "the same), the number of organisations and respondents. Organisations too small to "
+        "publish take no part. The range of respondent scores is one person's score and is withheld.",
+        cells=sector_cells(k, organisations),
     )
 
 
@@ -241,13 +321,7 @@ class AggregateScorer:
                 "method": METHOD_SCHEMA,
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 **GAP_MODES_SCHEMA,
-                "min_group_size": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "default": 1,
-                    "description": "Withhold organisations with fewer respondents than this; they are then "
-                    "left out of the sector statistics too, so nothing about them can be derived.",
-                },
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
             },
         }
     )
@@ -258,20 +332,10 @@ class AggregateScorer:
         )
         orgs = ctx.data.organisation
         k = params["min_group_size"]
-        counts = np.bincount(orgs.codes, minlength=len(orgs.labels))[: len(orgs.labels)]
-        withheld = (counts > 0) & (counts < k)
-        published = m
-        if withheld.any():
-            keep = ~withheld[:, None]
-            published = Moments(
-                np.where(keep, m.n, 0),
-                np.where(keep, m.mean, np.nan),
-                np.where(keep, m.m2, 0.0),
-                np.where(keep, m.min, np.nan),
-                np.where(keep, m.max, np.nan),
-            )
-        org_t = organisation_table(m, orgs.labels, elements, modes, withheld)
-        sec_t = sector_table(published, elements, modes)
+        withheld = small_organisations(ctx, k)
+        members = sector_members(ctx, k)
+        org_t = organisation_table(only(m, ~withheld), orgs.labels, elements, modes, withheld, k)
+        sec_t = sector_table(only(m, members), elements, modes, k, labels_of(ctx, members))
         return ScorerOutput(
             self.id,
             params,
@@ -281,4 +345,7 @@ class AggregateScorer:
                 "respondents": ctx.data.n_accepted,
                 "withheld_organisations": int(withheld.sum()),
             },
+            (f"Organisations with fewer than {k} respondents are withheld.",)
+            if withheld.any()
+            else (),
         )

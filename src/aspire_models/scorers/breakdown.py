@@ -18,7 +18,8 @@ import numpy as np
 from aspire_models.errors import ScoringError
 from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, organisation_statistics
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA, cached_dimensions
-from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.privacy.cells import ALL, Cells
+from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Moments
 from aspire_models.stats.suppression import suppress_cells
 
@@ -43,12 +44,7 @@ class BreakdownScorer:
             "additionalProperties": False,
             "properties": {
                 "by": {"enum": ["rater_role", "team"], "default": "team"},
-                "k": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "default": 5,
-                    "description": "Minimum respondents in a published group.",
-                },
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 **GAP_MODES_SCHEMA,
             },
@@ -72,7 +68,8 @@ class BreakdownScorer:
         counts[:, 0] = np.bincount(orgs.codes, minlength=n_orgs)
         counts[:, 1:] = np.bincount(cell[valid], minlength=n_orgs * n_groups).reshape(n_orgs, n_groups)
         ungrouped = counts[:, 0] - counts[:, 1:].sum(axis=1)
-        mask = suppress_cells(counts, params["k"], hidden=ungrouped)
+        k = params["min_group_size"]
+        mask = suppress_cells(counts, k, hidden=ungrouped)
         # rows without a group go to one extra cell, dropped after (no rows are copied)
         n_cells = n_orgs * n_groups
         every = moments_with_gaps(dims, gap_pairs(dims, now, future), np.where(valid, cell, n_cells), n_cells + 1)
@@ -111,8 +108,18 @@ class BreakdownScorer:
                     "breakdown",
                     "organisation",
                     cols,
-                    f"Per organisation and {params['by']}; groups under k respondents withheld.",
+                    f"Per organisation and {params['by']}; groups under {k} respondents withheld, and any "
+                    "group that could be worked out from the others.",
+                    cells=Cells(
+                        by={"organisation": "organisation", "group": params["by"]},
+                        count="n",
+                        people="respondents",
+                        values=("mean", "sd"),
+                        statistic=("element", "mode"),
+                        unions={"group": {"(all)": ALL}},
+                        k=k,
+                    ),
                 ),
             ),
-            {"by": params["by"], "k": params["k"], "withheld_groups": withheld},
+            {"by": params["by"], "min_group_size": k, "withheld_groups": withheld},
         )

@@ -10,7 +10,8 @@ import attrs
 import numpy as np
 
 from aspire_models.instrument import MultiSelectScale
-from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.privacy.cells import Cells
+from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 
 __all__ = ["MultiSelectScorer"]
 
@@ -32,14 +33,16 @@ class MultiSelectScorer:
             "additionalProperties": False,
             "properties": {
                 "by_organisation": {"type": "boolean", "default": False, "description": "Also count per organisation."},
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
             },
         }
     )
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
         ins = ctx.instrument
-        cols: dict[str, list[Any]] = {k: [] for k in ("question", "option", "label", "count", "answered", "share")}
-        org_cols: dict[str, list[Any]] = {k: [] for k in ("organisation", "question", "option", "count", "answered")}
+        k = params["min_group_size"]
+        cols: dict[str, list[Any]] = {c: [] for c in ("question", "option", "label", "count", "answered", "share")}
+        org_cols: dict[str, list[Any]] = {c: [] for c in ("organisation", "question", "option", "count", "answered")}
         orgs = ctx.data.organisation
         for col in ins.columns():
             if col.kind != "multi-select":
@@ -76,8 +79,23 @@ class MultiSelectScorer:
                 cols,
                 "Per question and option: respondents choosing it "
                 "(count), respondents choosing at least one option (answered), count / answered.",
+                cells=Cells(count="answered", values=("count", "share"), statistic=("question", "option"), k=k),
             )
         ]
         if params["by_organisation"]:
-            tables.append(Table("organisation-frequencies", "organisation", org_cols))
+            tables.append(
+                Table(
+                    "organisation-frequencies",
+                    "organisation",
+                    org_cols,
+                    "Per organisation, question and option: count and respondents answering.",
+                    cells=Cells(
+                        by={"organisation": "organisation"},
+                        count="answered",
+                        values=("count",),
+                        statistic=("question", "option"),
+                        k=k,
+                    ),
+                )
+            )
         return ScorerOutput(self.id, params, tuple(tables), {"respondents": ctx.data.n_accepted})

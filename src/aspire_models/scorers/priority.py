@@ -33,9 +33,17 @@ from numpy.typing import ArrayLike
 
 from aspire_models.errors import ScoringError
 from aspire_models.instrument import NumericScale
-from aspire_models.scorers.aggregate import organisation_statistics, sector_table
+from aspire_models.privacy.cells import Cells
+from aspire_models.scorers.aggregate import (
+    labels_of,
+    only,
+    organisation_statistics,
+    sector_members,
+    sector_table,
+    small_organisations,
+)
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA
-from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 from aspire_models.stats.priority import (
     ASPIRE_CLASSES,
     IPA_CLASSES,
@@ -165,6 +173,7 @@ class PriorityScorer:
                     "description": "Classify the sector means, or also each organisation's means.",
                 },
                 "min_answered": MIN_ANSWERED_SCHEMA,
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
             },
         }
     )
@@ -182,7 +191,10 @@ class PriorityScorer:
         scale: NumericScale = next(iter(scales.values()))
         m, elements, modes = organisation_statistics(ctx, "mean", params["min_answered"], now, fut)
         orgs = ctx.data.organisation
-        sec = sector_table(m, elements, modes)
+        k = params["min_group_size"]
+        members = sector_members(ctx, k)
+        small = small_organisations(ctx, k)
+        sec = sector_table(only(m, members), elements, modes)
         means = {(e, md): v for e, md, v in zip(elements, modes, sec.column("mean"), strict=True)}
         els = [e for e in ins.elements_measured() if (e, now) in means and (e, fut) in means]
         kw: dict[str, Any] = {
@@ -194,20 +206,33 @@ class PriorityScorer:
         }
         names = {e.id: e.name for e in ctx.framework.elements}
         table, found = _classify(els, [means[(e, now)] for e in els], [means[(e, fut)] for e in els], names=names, **kw)
+        derived = ("now", "future", "gap", "class", "focus", "rank", "reason")
+        within = {"organisation": labels_of(ctx, members)}
+        org_n = np.bincount(orgs.codes, minlength=len(orgs.labels))[: len(orgs.labels)]
+        people = int(org_n[members].sum())
+        table = Table(
+            table.name,
+            table.level,
+            {**table.columns, "respondents": np.full(len(table), people, dtype=np.int64)},
+            table.description,
+            cells=Cells("derived", within=within, values=derived, people="respondents", k=k),
+        )
         tables = [table]
         if params["level"] == "organisation":
             idx = {(e, md): j for j, (e, md) in enumerate(zip(elements, modes, strict=True))}
             cols: dict[str, list[Any]] = {
-                k: [] for k in ("organisation", "element", "now", "future", "gap", "class", "rank")
+                k: [] for k in ("organisation", "respondents", "element", "now", "future", "gap", "class", "rank")
             }
+            org_counts = np.bincount(orgs.codes, minlength=len(orgs.labels))
             for g, label in enumerate(orgs.labels):
-                if m.n[g].sum() == 0:
+                if m.n[g].sum() == 0 or small[g]:
                     continue
                 t, _ = _classify(
                     els, [m.mean[g, idx[(e, now)]] for e in els], [m.mean[g, idx[(e, fut)]] for e in els], **kw
                 )
                 for r in t.rows():
                     cols["organisation"].append(label)
+                    cols["respondents"].append(int(org_counts[g]))
                     for col in ("element", "now", "future", "gap", "class", "rank"):
                         cols[col].append(r[col])
             tables.append(
@@ -216,6 +241,13 @@ class PriorityScorer:
                     "organisation",
                     cols,
                     f"The same method ({params['method']}) on each organisation's own means.",
+                    cells=Cells(
+                        "derived",
+                        {"organisation": "organisation"},
+                        values=(*derived[:4], "rank"),
+                        people="respondents",
+                        k=k,
+                    ),
                 )
             )
         summary = found.summary()

@@ -10,8 +10,9 @@ from typing import Any
 
 import attrs
 
+from aspire_models.privacy.cells import Cells
 from aspire_models.scorers.dimensions import reverse_keyed
-from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 from aspire_models.stats.reliability import cronbach_alpha
 
 __all__ = ["ReliabilityScorer"]
@@ -34,6 +35,7 @@ class ReliabilityScorer:
             "type": "object",
             "additionalProperties": False,
             "properties": {
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
                 "missing": {
                     "enum": ["listwise", "pairwise"],
                     "default": "listwise",
@@ -45,6 +47,7 @@ class ReliabilityScorer:
     )
 
     def score(self, ctx: ScoringContext, params: Mapping[str, Any]) -> ScorerOutput:
+        k = params["min_group_size"]
         ins = ctx.instrument
         x = reverse_keyed(ins, ctx.data.numeric)
         groups: dict[tuple[str, str | None], list[int]] = {}
@@ -88,8 +91,34 @@ class ReliabilityScorer:
             self.id,
             params,
             (
-                Table("scales", "dimension", scales, "Alpha per dimension (element, mode)."),
-                Table("items", "item", items, "Item statistics (answers reverse-keyed where the item is)."),
+                Table(
+                    "scales",
+                    "dimension",
+                    scales,
+                    "Alpha per dimension (element, mode).",
+                    cells=Cells(
+                        count="n_used",
+                        values=("alpha", "standardized_alpha", "average_r"),
+                        statistic=("element", "mode"),
+                        topic="reliability",
+                        flag=None,
+                        k=k,
+                    ),
+                ),
+                Table(
+                    "items",
+                    "item",
+                    items,
+                    "Item statistics (answers reverse-keyed where the item is).",
+                    cells=Cells(
+                        count="n",
+                        values=("mean", "sd", "r_drop", "alpha_if_deleted"),
+                        statistic=("item", "mode"),
+                        topic="item",
+                        flag=None,
+                        k=k,
+                    ),
+                ),
             ),
             {"dimensions": len(scales["element"]), "missing": params["missing"]},
             notes,

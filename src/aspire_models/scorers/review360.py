@@ -11,16 +11,18 @@ are themselves reported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from aspire_models.errors import ScoringError
 from aspire_models.instrument import Instrument
+from aspire_models.privacy.cells import Cells
 from aspire_models.scorers.dimensions import MIN_ANSWERED_SCHEMA, cached_dimensions
-from aspire_models.scoring import ScorerOutput, ScoringContext, Table
+from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 from aspire_models.stats import review360 as r360
 
 __all__ = ["Review360Scorer", "TeamViewScorer"]
@@ -38,13 +40,45 @@ def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, li
     return {n: [r.get(n) for r in rows] for n in names}
 
 
-def _k_schema(default: int = 3) -> dict[str, Any]:
-    return {
-        "type": "integer",
-        "minimum": 2,
-        "default": default,
-        "description": "Minimum raters for a protected group (and for all-others) to be reported.",
+def _cells(ins: Instrument, k: int, **extra: Any) -> Cells:
+    """The disclosure declaration of a table by subject (or team) and rater group."""
+    self_group, unprotected = _roles(ins)
+    others = tuple(r.id for r in ins.rater_roles if r.id != self_group)
+    base: dict[str, Any] = {
+        "by": {"subject": "subject", "group": "rater_role"},
+        "unions": {"group": {r360.OTHERS: others}},
+        "exempt": {"group": unprotected},
+        "k": k,
     }
+    base.update(extra)
+    return Cells(**base)
+
+
+def _withheld_pairs(
+    subject: Any, group: Any, unprotected: tuple[str, ...], k: int
+) -> tuple[NDArray[np.bool_], list[dict[str, str]]]:
+    """Rows of subject groups that the subject's own report withholds (a protected group with
+    1 to k-1 raters), and those groups."""
+    pairs = np.char.add(np.char.add(subject.astype(str), "\x1f"), group.astype(str))
+    labels, codes, counts = np.unique(pairs, return_inverse=True, return_counts=True)
+    small = (counts < k) & ~np.isin([str(x).split("\x1f")[1] for x in labels], unprotected)
+    hidden = [dict(zip(("subject", "rater_role"), str(x).split("\x1f"), strict=True)) for x in labels[small]]
+    return small[codes.reshape(-1)], hidden
+
+
+def _resolution(instrument: Instrument, behaviours: Sequence[str]) -> int | None:
+    """One ``L`` for every behaviour's scores (the lcm of each one's), or None."""
+    import math
+
+    from aspire_models.scorers.exact import dimension_resolution
+
+    out = 1
+    for b in behaviours:
+        r = dimension_resolution(instrument, b, None)
+        if r is None:
+            return None
+        out = out * r // math.gcd(out, r)
+    return out
 
 
 def _inputs(ctx: ScoringContext, min_answered: float) -> tuple[Any, Any, Any, tuple[str, ...]]:
@@ -76,7 +110,7 @@ class Review360Scorer:
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "k": _k_schema(),
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
                 "subject": {"type": ["string", "null"], "default": None, "description": "Report one subject only."},
                 "blind_spot": {
                     "type": "number",
@@ -115,7 +149,7 @@ class Review360Scorer:
 
                 raise UnknownIdError("subject", params["subject"], sorted(set(subject.tolist())))
             scores, subject, group = scores[keep], subject[keep], group[keep]
-        k = params["k"]
+        k = params["min_group_size"]
         res = r360.review360(
             scores,
             subject.astype(str),
@@ -128,15 +162,45 @@ class Review360Scorer:
             hidden_strength=params["hidden_strength"],
             strength_level=params["strength_level"],
             development_level=params["development_level"],
+            resolution=_resolution(ctx.instrument, behaviours),  # exact ties when ranking behaviours
         )
         groups = _columns(res.rows(), ("subject", *_GROUP_COLUMNS))
         summary = _columns(
             res.summary_rows(),
             ("subject", "behaviour", "self_mean", "others_mean", "others_n", "gap", "classification", "rank"),
         )
+        ins = ctx.instrument
         tables = [
-            Table("groups", "subject", groups, "Per subject, behaviour and rater group (suppressed groups withheld)."),
-            Table("summary", "subject", summary, "Self versus all others per subject and behaviour."),
+            Table(
+                "groups",
+                "subject",
+                groups,
+                "Per subject, behaviour and rater group (suppressed groups withheld).",
+                cells=_cells(
+                    ins,
+                    k,
+                    count="n",
+                    people="n_raters",
+                    values=("mean", "sd"),
+                    extremes=("min", "max"),
+                    statistic=("behaviour",),
+                    reason="reason",
+                ),
+            ),
+            Table(
+                "summary",
+                "subject",
+                summary,
+                "Self versus all others per subject and behaviour.",
+                cells=_cells(
+                    ins,
+                    k,
+                    kind="derived",
+                    assume={"group": r360.OTHERS},
+                    values=("others_mean", "others_n", "gap", "classification", "rank"),
+                    statistic=("behaviour",),
+                ),
+            ),
             self._comments(ctx, res, params),
         ]
         suppressed = {rep.subject: list(rep.suppressed_groups) for rep in res.subjects if rep.suppressed_groups}
@@ -144,7 +208,7 @@ class Review360Scorer:
             self.id,
             params,
             tables,
-            {"subjects": len(res.subjects), "k": k, "suppressed_groups": suppressed},
+            {"subjects": len(res.subjects), "min_group_size": k, "suppressed_groups": suppressed},
             (f"Groups other than {', '.join(unprotected)} are shown only with at least {k} raters.",),
         )
 
@@ -177,6 +241,7 @@ class Review360Scorer:
             "subject",
             cols,
             "Open comments grouped by rater group, sorted; only for reported groups; never attributed.",
+            cells=_cells(ctx.instrument, params["min_group_size"], kind="text"),
         )
 
 
@@ -200,7 +265,7 @@ class TeamViewScorer:
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "k": _k_schema(),
+                "min_group_size": MIN_GROUP_SIZE_SCHEMA,
                 "by": {
                     "enum": ["team", "organisation", "all"],
                     "default": "team",
@@ -219,22 +284,47 @@ class TeamViewScorer:
         if by == "team" and codes is None:
             by, codes = "all", None  # no team column: one team of everyone (noted)
         team = None if codes is None else np.asarray(codes.labels, dtype=object)[codes.codes].astype(str)
+        k = params["min_group_size"]
+        # pool only the subject groups the subjects' own reports publish: a team figure less the
+        # published subject figures then reveals nothing about a withheld group
+        hidden_rows, hidden = _withheld_pairs(subject, group, unprotected, k)
+        keep = ~hidden_rows
         res = r360.team_view(
-            scores,
-            subject.astype(str),
-            group.astype(str),
+            scores[keep],
+            subject[keep].astype(str),
+            group[keep].astype(str),
             behaviours,
-            team=team,
+            team=None if team is None else team[keep],
             self_group=self_group,
             unprotected_groups=unprotected,
-            k=params["k"],
+            k=k,
         )
         rows = _columns(res.rows(), ("team", "n_subjects", *_GROUP_COLUMNS))
         note = (f"Pooled by {by}.",) if by == params["by"] else ("No team column: pooled over all subjects.",)
         return ScorerOutput(
             self.id,
             params,
-            (Table("teams", "team", rows, "Per team, behaviour and rater group, pooled over subjects."),),
-            {"teams": len(res.teams)},
-            note,
+            (
+                Table(
+                    "teams",
+                    "team",
+                    rows,
+                    "Per team, behaviour and rater group, pooled over the subject groups that the "
+                    "subjects' own reports publish.",
+                    cells=_cells(
+                        ctx.instrument,
+                        k,
+                        by={"group": "rater_role"} | ({"team": by} if by != "all" else {}),
+                        count="n",
+                        people="n_raters",
+                        values=("mean", "sd"),
+                        extremes=("min", "max"),
+                        statistic=("behaviour",),
+                        reason="reason",
+                        exclude=hidden,
+                    ),
+                ),
+            ),
+            {"teams": len(res.teams), "min_group_size": k, "withheld_subject_groups_left_out": len(hidden)},
+            (*note, f"Subject groups under {k} raters are left out of the team figures ({len(hidden)} groups)."),
         )

@@ -1006,7 +1006,7 @@ def fit_bass(
     if m_bound is None:
         jac = _jacobian(k, p, q, m)
         try:
-            cov = (sse / dof) * np.linalg.inv(jac.T @ jac)
+            cov = np.asarray((sse / dof) * np.linalg.inv(jac.T @ jac), dtype=np.float64)
         except np.linalg.LinAlgError as exc:
             raise DiffusionFitError("singular Jacobian at the Bass estimate: parameters are not identifiable") from exc
         variances = np.diag(cov)

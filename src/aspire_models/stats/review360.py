@@ -60,6 +60,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -686,6 +687,21 @@ def _unit_stats(
     return suppressed_groups, tuple(out)
 
 
+def _exact_ranks_desc(means: FloatArray, counts: NDArray[np.int64], resolution: int) -> list[list[float | None]]:
+    """Row-wise ranks (1 = highest) of means of ``counts`` scores that are multiples of
+    ``1/resolution``, compared as exact fractions; ties share their average rank."""
+    from aspire_models.stats.ties import average_ranks, exact_mean
+
+    out: list[list[float | None]] = []
+    for row_means, row_counts in zip(means.tolist(), counts.tolist(), strict=True):
+        keys = [
+            None if math.isnan(m) else exact_mean(m, int(n), resolution).value
+            for m, n in zip(row_means, row_counts, strict=True)
+        ]
+        out.append(average_ranks(keys))
+    return out
+
+
 def _average_rank_desc(values: FloatArray) -> FloatArray:
     """Row-wise ranks of a 2-D array, 1 = highest; ties share their average rank.
 
@@ -728,6 +744,7 @@ def review360(
     hidden_strength: float = 0.5,
     strength_level: float = 4.0,
     development_level: float = 3.0,
+    resolution: int | None = None,
 ) -> Review360Result:
     """Per-subject 360-degree statistics with k-anonymity and differencing protection.
 
@@ -747,6 +764,11 @@ def review360(
         Minimum size of a reported protected group (and of all-others).
     blind_spot, hidden_strength, strength_level, development_level : float
         Thresholds of :func:`classify`.
+    resolution : int, optional
+        ``L`` such that every score is a multiple of ``1/L`` (e.g. 6 for means of up to
+        three integer items). Given, behaviours are ranked by their all-others means as exact
+        fractions (:mod:`aspire_models.stats.ties`), so equal means always tie; without it,
+        means are rounded to 9 decimals before ranking.
 
     Returns
     -------
@@ -760,7 +782,8 @@ def review360(
     All-others pools every non-self row and reports ``n`` and the mean.
     ``gap = self_mean - others_mean``; ``classification`` is :func:`classify`;
     ``rank`` orders behaviours by all-others mean (1 = highest, average rank
-    for ties after rounding means to 9 decimals; ``None`` where withheld).
+    for ties: exact ties with ``resolution``, else after rounding means to 9
+    decimals; ``None`` where withheld).
 
     Suppression follows the module-level *Anonymity rule*: protected groups
     with 1..k-1 rows are withheld entirely; all-others for a behaviour is
@@ -804,7 +827,11 @@ def review360(
     tables = _PyTables.of(agg)
     self_l = _py(self_means)
     gap_l = _py(self_means - agg.others_mean)
-    rank_l = _py(_average_rank_desc(agg.others_mean))
+    rank_l = (
+        _py(_average_rank_desc(agg.others_mean))
+        if resolution is None
+        else _exact_ranks_desc(agg.others_mean, agg.others_n, resolution)
+    )
 
     reports: list[SubjectReport] = []
     for u, sid in enumerate(subjects.tolist()):
