@@ -12,7 +12,6 @@ import pytest
 from aspire_models.reference import REFERENCE_DIR, load_reference, reference_ids
 from aspire_models.registry import Registry
 
-
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents (../shared/seeds) not present")
 
