@@ -222,3 +222,19 @@ def test_cli_allow_missing_items(tmp_path: Path) -> None:
     t = gp["tables"]["priorities"]
     rows = [dict(zip(t["columns"], row, strict=True)) for row in t["rows"]]
     assert next(r for r in rows if r["element"] == "shared-purpose")["class"] == "not-measured"
+
+
+def test_a_360_behaviour_not_measured() -> None:
+    ins = REG.instrument("hrbp360-review")
+    element = ins.item(ins.numeric_columns()[0].item).element
+    gone = [c.name for c in ins.numeric_columns() if ins.item(c.item).element == element]
+    df = pd.read_csv(example_path("hrbp360-responses.csv"), dtype=str).drop(columns=gone)
+    with pytest.raises(ResponseError) as exc:
+        score(REG, ins, df)
+    assert [p.field for p in exc.value.problems] == gone
+    result = score(REG, ins, df, allow_missing_items=True)
+    rows = [r for r in result.table("review-360", "summary").rows() if r["behaviour"] == element]
+    assert rows and all(r["classification"] == "not-measured" and r["rank"] is None for r in rows)
+    others = [r for r in result.table("review-360", "summary").rows() if r["behaviour"] != element]
+    assert all(r["classification"] != "not-measured" for r in others)
+    assert sum(n.startswith(f"not measured: {element}") for n in result.output("review-360").notes) == 1

@@ -344,6 +344,8 @@ def score_responses(
     coded |= {"subject": responses.subject, "rater_role": responses.rater_role}
     population = Population.of(coded, dimensions_used(outputs))
     protected, notes = protect(outputs, population)
+    # a dimension not measured is said so after protection too (a withheld cell of no data)
+    protected = tuple(mark_not_measured(o, unmeasured) for o in protected)
     notices = tuple(privacy["notices"])
     return Result(
         prov,

@@ -73,7 +73,8 @@ def mark_not_measured(
         for e in elements
     }
     tables = tuple(_mark_table(t, reasons) for t in output.tables)
-    return attrs.evolve(output, tables=tables, summary=summary, notes=(*output.notes, *notes))
+    new_notes = tuple(n for n in notes if n not in output.notes)  # (marking twice changes nothing)
+    return attrs.evolve(output, tables=tables, summary=summary, notes=(*output.notes, *new_notes))
 
 
 #: columns naming the element of a row (360 reviews call elements behaviours), and its class
