@@ -49,6 +49,15 @@ periods without adoptions are counted as zeros): starting the clock at the
 first observed adoption instead shortens the time to the peak and biases
 ``p`` upwards whenever nobody adopted in the launch period.
 
+*Refusals.*  Adopter categories are positions in a spread of adoption
+times: with a single adopter, or all adopters in one period, there is no
+spread and :func:`classify_adopters` refuses (``AdopterClassificationError``
+with reason ``single-adopter`` or ``zero-spread``) rather than calling
+everyone "late majority".  A Bass fit whose market potential ``m`` sits on
+a bound (the adopters already observed, or the upper bound) is returned with
+``status="m-at-bound"``: ``m`` is then not identified, and there are no
+standard errors and no forecast.
+
 *Prediction band* of the forecast (:class:`BassForecast`): the delta method
 on the fit's asymptotic covariance of ``(p, q, m)`` plus the residual
 variance of every future period's count (taken as independent of the fit),
