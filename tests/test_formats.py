@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from aspire_models import Registry, score
 from aspire_models.errors import DocumentError, ResponseError
-from aspire_models.formats import Source, fast_path, load_export, read_export
-from aspire_models.formats.base import ReadOptions, SourceColumn
+from aspire_models.formats import fast_path, load_export, read_export
+from aspire_models.formats.base import ReadOptions, Source, SourceColumn
 from aspire_models.formats.draft import draft_mapping
 from aspire_models.formats.grid import decode_text, read_grid
 from aspire_models.formats.layout import make_table

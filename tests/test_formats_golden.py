@@ -131,3 +131,28 @@ def test_surveymonkey_export_reports_the_encoding_it_detected(tmp_path: Path) ->
     r = run("map", "--no-plugins", "-i", iid, str(FIXTURES / filename))
     assert "read as Windows-1252 (detected)" in r.stderr
     assert json.loads(r.stdout)["instrument"] == iid  # the mapping on standard output
+
+
+def test_the_same_mapping_serves_the_next_wave(tmp_path: Path, core: Registry) -> None:
+    """A mapping drafted from one wave's export scores the next wave's export as it is."""
+    from tests.export_layouts import qualtrics
+
+    iid, filename, _ = LAYOUTS["qualtrics"]
+    ins = core.instrument(iid)
+    mapping = tmp_path / "mapping.json"
+    assert run("map", "--no-plugins", "-i", iid, str(FIXTURES / filename), "-o", str(mapping)).returncode == 0
+    wave2 = [dict(r, respondent_id=f"W2_{n}") for n, r in enumerate(reversed(fixture_records(ins)))]
+    wave2[0]["decisive-thinker-1"] = None
+    wave2[0]["decisive-thinker-1:label"] = "Not applicable"  # a label wave 1 never used
+    (tmp_path / "wave2.csv").write_bytes(qualtrics(ins, wave2))
+    out = tmp_path / "r.json"
+    r = run(
+        "score", "--no-plugins", "-i", iid, str(tmp_path / "wave2.csv"), "--mapping", str(mapping), "-q", "-o", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["accounting"] == {"input": 14, "accepted": 12, "rejected": 2}
+    # the subject left blank (row 10 in this order), and the label the mapping does not know
+    by_row = {x["row"]: x["problems"][0] for x in result["rejected"]}
+    assert by_row[1]["rule"] == "answer-label" and "'Not applicable'" in by_row[1]["message"]
+    assert by_row[10]["rule"] == "required"

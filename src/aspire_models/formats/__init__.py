@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from aspire_models.errors import Problem, ResponseError
-from aspire_models.formats.base import Provenance, Reader, ReadOptions, Source, SourceColumn
+from aspire_models.formats.base import Provenance, Reader, ReadOptions, Source
 from aspire_models.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -34,11 +34,6 @@ if TYPE_CHECKING:
     from aspire_models.responses import ResponseSet
 
 __all__ = [
-    "Provenance",
-    "ReadOptions",
-    "Reader",
-    "Source",
-    "SourceColumn",
     "builtin_readers",
     "choose_reader",
     "fast_path",

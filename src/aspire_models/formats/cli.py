@@ -80,7 +80,8 @@ def add_map_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_map(args: argparse.Namespace, out: TextIO) -> int:
     from aspire_models.cli import EXIT_OK, UsageError, _check_output, _instrument, _registry, _write_output
-    from aspire_models.formats import ReadOptions, read_export
+    from aspire_models.formats import read_export
+    from aspire_models.formats.base import ReadOptions
     from aspire_models.formats.draft import draft_mapping
 
     _check_output(args.output)
