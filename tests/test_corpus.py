@@ -147,8 +147,8 @@ def make_big(kind: str, folder: Path) -> Path:
         p.write_text(f"{lines[0]}\n{lines[1]}{'x' * 10_000_000}\n{lines[2]}\n", encoding="utf-8")
     elif kind == "huge_string.json":
         p.write_bytes(b'[{"respondent_id": "' + b"x" * 5_000_000 + b'"}]')
-    elif kind == "many_rows_rejected.csv":  # 20,000 rows, every one rejected: a summary, not 20,000 lines
-        lines = [_sop_header()] + [f"R{i},C" + ",99" * 16 + "," * 8 for i in range(20_000)]
+    elif kind == "many_rows_rejected.csv":  # 3,000 rows, every one rejected: a summary, not 48,000 lines
+        lines = [_sop_header()] + [f"R{i},C" + ",99" * 16 + "," * 8 for i in range(3_000)]
         p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     elif kind == "norms_huge_array.json":
         p.write_text(
