@@ -232,6 +232,10 @@ class ResponseSet:
 # ---------------------------------------------------------------------------------------
 # readers
 # ---------------------------------------------------------------------------------------
+#: unknown columns given a did-you-mean (and, when ignored, a warning each); the rest are counted
+_HINTED = 20
+
+
 def _check_header(
     names: Sequence[str],
     instrument: Instrument,
@@ -251,6 +255,8 @@ def _check_header(
     warnings: list[str] = []
     known = {c.name for c in instrument.columns()} | set(META_COLUMNS)
     seen: dict[str, int] = {}
+    known_sorted = sorted(known)
+    ignored: list[str] = []
     for i, name in enumerate(names):
         if name in seen:
             problems.append(
@@ -266,13 +272,22 @@ def _check_header(
         if name not in known:
             import difflib
 
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = ""
+            if len(ignored) + len(problems) < _HINTED:  # (a did-you-mean for each of 100,000 columns took seconds)
+                close = difflib.get_close_matches(name, known_sorted, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
             msg = f"not an answer or meta column of instrument {instrument.id!r}{hint}"
             if extra_columns == "ignore":
-                warnings.append(f"{source}: column {name!r}: {msg} (ignored)")
+                ignored.append(name)
+                if len(ignored) <= _HINTED:
+                    warnings.append(f"{source}: column {name!r}: {msg} (ignored)")
             else:
                 problems.append(Problem("known-column", msg, file=source, record=0, field=name, value=name))
+    if len(ignored) > _HINTED:  # a long list of ignored columns is summarised, not repeated
+        warnings.append(
+            f"{source}: ... and {len(ignored) - _HINTED:,} more columns ignored "
+            f"({len(ignored):,} in all that are not answer or meta columns of instrument {instrument.id!r})"
+        )
     if "respondent_id" not in seen:
         problems.append(
             Problem(
