@@ -415,3 +415,35 @@ def test_round_trip_through_each_platform_layout(layout: str, core: Registry, tm
         _same_set(got, want)
 
     check()
+
+
+def test_a_row_with_too_few_or_too_many_fields_is_rejected_not_lost(tmp_path: Path, core: Registry) -> None:
+    ins = core.instrument(SOP)
+    text = plain_csv(ins, rows=4).splitlines()
+    text[2] = text[2] + ",surplus"  # one field too many
+    text[3] = ",".join(text[3].split(",")[:5])  # too few
+    path = tmp_path / "r.csv"
+    path.write_bytes("\r".join(text).encode("cp1252"))  # CR-only and Windows-1252: the reader layer
+    result = score(core, ins, path)
+    assert (result.accounting.input, result.accounting.accepted, result.accounting.rejected) == (4, 2, 2)
+    assert [(r.row, r.problems[0].rule) for r in result.rejected] == [(2, "columns"), (3, "columns")]
+    assert "expected 21 fields, found 22" in result.rejected[0].problems[0].message
+
+
+def test_encoding_and_input_format_on_the_command_line(
+    tmp_path: Path, core: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aspire_models.cli import main
+
+    ins = core.instrument(SOP)
+    path = tmp_path / "r.txt"
+    path.write_bytes(plain_csv(ins, rows=6).replace(",", ";").encode("cp1252"))
+    out = io.StringIO()
+    code = main(
+        ["reliability", "--no-plugins", "-i", SOP, str(path), "--encoding", "cp1252", "--input-format", "csv"], out=out
+    )
+    assert code == 0 and "6 rows, 6 scored, 0 rejected" in out.getvalue()
+    out = io.StringIO()
+    code = main(["reliability", "--no-plugins", "-i", SOP, str(path), "--input-format", "qualtrics"], out=out)
+    assert code == 1  # it is not a Qualtrics export: a named error, not a guess
+    assert "does not look like Qualtrics export" in capsys.readouterr().err

@@ -72,6 +72,20 @@ def choose_reader(source: Source, readers: Sequence[Reader], format: str | None 
     if format is not None:
         for r in readers:
             if r.id == format:
+                rows = source.peek()
+                if rows is not None and not r.sniff(source.head, source.filename, rows) > 0:
+                    first = ", ".join(repr(c) for c in list(rows[0])[:4]) if rows else ""
+                    raise ResponseError(
+                        [
+                            Problem(
+                                "format",
+                                f"the file does not look like {r.title} (its first cells: {first}); "
+                                "leave --input-format out to have it recognised",
+                                file=source.filename,
+                                value=format,
+                            )
+                        ]
+                    )
                 return r
         raise ResponseError(
             [
