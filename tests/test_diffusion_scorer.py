@@ -235,3 +235,21 @@ def test_forecast_band_in_the_curve(core: Registry) -> None:
         assert (fc.cumulative_high <= np.maximum(60, fc.cumulative)).all()  # 60 units in the data
         observed = curve[(curve.practice == practice) & (curve.kind == "observed")]
         assert fc.cumulative_low.min() >= observed.adoptions.sum() - 1e-9
+
+
+def test_cli_launch_option() -> None:
+    code, text = _cli(
+        "diffusion",
+        str(example_path("innovation-adoption.csv")),
+        "--launch",
+        "digital-hr=2008",
+        "--launch",
+        "generic-role-profiles=2008",
+    )
+    assert code == 0
+    assert "Window: 2008 (launch: given) to 2025" in text
+    assert "Window: 2015 (launch: first observed adoption) to 2025" in text  # temporary talent transfers
+    code, _ = _cli("diffusion", str(example_path("innovation-adoption.csv")), "--launch", "2008", "--launch", "2009")
+    assert code == 2  # one period for all practices cannot be combined with others
+    code, _ = _cli("diffusion", str(example_path("innovation-adoption.csv")), "--launch", "digital-hr=soon")
+    assert code == 2
