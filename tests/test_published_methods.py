@@ -267,3 +267,16 @@ def test_unknown_reference_is_named() -> None:
 
     with pytest.raises(UnknownIdError, match="aspire-2015-averages"):
         load_reference("aspire-2015-average")
+
+
+def test_validate_accepts_a_reference_and_names_a_broken_rule(tmp_path: Path) -> None:
+    good = Path(__file__).resolve().parents[1] / "src" / "aspire_models" / "reference" / "aspire-2015-averages.json"
+    r = subprocess.run([*ASPIRE, "validate", str(good)], capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and "valid reference document" in r.stdout, r.stderr
+    doc = json.loads(good.read_text(encoding="utf-8"))
+    del doc["datasets"][0]["rows"][0]["line"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    r = subprocess.run([*ASPIRE, "validate", str(bad)], capture_output=True, text=True, check=False)
+    assert r.returncode == 1
+    assert "$.datasets[0].rows[0]" in r.stderr and "'line' is a required property" in r.stderr

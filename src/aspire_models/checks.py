@@ -207,5 +207,10 @@ def validate_document(
     if kind == "instrument":
         ins = Instrument.from_dict(doc, source=source)
         return check_instrument(ins, frameworks or {}, scorers or {}, source=source)
+    if kind == "reference":
+        from aspire_models.reference import validate_reference
+
+        validate_reference(doc, source)
+        return doc
     validation.check(doc, kind, source=source)
     return doc

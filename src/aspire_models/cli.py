@@ -258,6 +258,8 @@ def _guess_kind(doc: Any) -> str:
             return "norms"
         if doc.get("schema") == "urn:aspire-models:schema:result:1":
             return "result"
+        if doc.get("kind") == "reference":
+            return "reference"
     return "framework"
 
 
@@ -878,7 +880,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", parents=[common], help="validate a framework, instrument, norms or result document")
     p.add_argument("file", help="a JSON document, or a folder of them (a plugin's documents)")
-    p.add_argument("--kind", choices=["auto", "framework", "instrument", "norms", "result"], default="auto")
+    p.add_argument(
+        "--kind", choices=["auto", "framework", "instrument", "norms", "result", "reference"], default="auto"
+    )
     p.add_argument(
         "--framework",
         action="append",

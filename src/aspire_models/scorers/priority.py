@@ -73,9 +73,9 @@ def classify_priorities(
 ) -> Table:
     """The priorities table of one set of now and future means under ``method``.
 
-    >>> t = classify_priorities(["a", "b"], [5, 8], [9, 8.5])
+    >>> t = classify_priorities(["a", "b", "c"], [5, 8, 4], [9, 8.5, 5])
     >>> [r["class"] for r in t.rows()]
-    ['key-priority', 'quick-win']
+    ['key-priority', 'quick-win', 'other']
     """
     table, _ = _classify(
         elements, now, future, method=method, scale_min=scale_min, scale_max=scale_max, quick_wins=quick_wins, cut=cut
