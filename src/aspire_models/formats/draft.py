@@ -246,7 +246,9 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
     option_labels: dict[str, dict[str, str]] = {}
     kinds = {c.name: c for c in instrument.columns()}
     for rule in rules:
-        j = next(i for i, c in enumerate(columns) if _selector(c, columns) == rule["source"])
+        j = next(  # (a meta column named by its header may share that header with another column)
+            i for i, c in enumerate(columns) if rule["source"] in (_selector(c, columns), {"header": c.header})
+        )
         values = _distinct(table.column(columns[j].name))
         target = rule["target"]
         tcol = kinds.get(target)

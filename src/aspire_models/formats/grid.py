@@ -266,6 +266,27 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
+def _cells(raw: Sequence[Sequence[Any]]) -> list[list[str | None]]:
+    """Typed workbook cells as text (see :func:`_cell`); values other than text are
+    converted once each (answers repeat: a sheet of ratings holds a handful of numbers)."""
+    seen: dict[tuple[type, Any], str | None] = {}
+    out: list[list[str | None]] = []
+    for r in raw:
+        row: list[str | None] = []
+        for v in r:
+            if type(v) is str:
+                row.append(v if v and not v.isspace() else None)
+                continue
+            key = (type(v), v)
+            try:
+                row.append(seen[key])
+            except KeyError:
+                seen[key] = text = _cell(v)
+                row.append(text)
+        out.append(row)
+    return out
+
+
 def _workbook_rows(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[str | None]], str, list[str]]:
     import python_calamine
 
@@ -292,7 +313,7 @@ def _workbook_rows(data: bytes, source: str, options: ReadOptions) -> tuple[list
         merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
     except Exception as exc:
         raise _fail(source, "workbook", f"cannot read sheet {name!r}: {exc}") from None
-    rows: list[list[str | None]] = [[_cell(v) for v in r] for r in raw]
+    rows = _cells(raw)
     warnings: list[str] = []
     for (r0, c0), (r1, c1) in merged:  # a merged cell's value belongs to every cell it covers
         if r0 >= len(rows) or c0 >= len(rows[r0]):

@@ -90,9 +90,10 @@ def make_table(
     """The data rows from ``first_data_row`` on (0-based in the grid; rows in ``skip``
     left out, e.g. a repeated header) as a table of text columns named by ``columns``."""
     width = len(columns)
-    data = [r for i, r in enumerate(grid.rows[first_data_row:], start=first_data_row) if i not in set(skip)]
+    leave_out = set(skip)
+    data = [r for i, r in enumerate(grid.rows[first_data_row:], start=first_data_row) if i not in leave_out]
     problems: dict[int, tuple[Problem, ...]] = {}
-    cols: list[list[str | None]] = [[] for _ in range(width)]
+    pad = (None,) * width
     for n, row in enumerate(data):
         if len(row) != width:
             extra = [c for c in row[width:] if c is not None]
@@ -105,8 +106,8 @@ def make_table(
                         record=n + 1,
                     ),
                 )
-        for j in range(width):
-            cols[j].append(row[j] if j < len(row) else None)
+            data[n] = (tuple(row) + pad)[:width]
+    cols = list(zip(*data, strict=True)) if data else [() for _ in range(width)]
     table = pa.table({c.name: pa.array(v, type=pa.string()) for c, v in zip(columns, cols, strict=True)})
     prov = Provenance(
         format=fmt,

@@ -510,11 +510,17 @@ def apply_mapping(table: pa.Table, prov: Provenance, mapping: Mapping, instrumen
         assert isinstance(scale, MultiSelectScale)
         order = {o: j for j, o in enumerate(scale.option_ids)}
         parts.sort(key=lambda p: order[p[0]])
-        chosen_cols = [np.asarray(p[1].is_valid().to_numpy(zero_copy_only=False), dtype=bool) for p in parts]
-        joined: list[str | None] = []
-        for r in range(n):
-            picks = [p[0] for p, c in zip(parts, chosen_cols, strict=True) if c[r]]
-            joined.append(";".join(dict.fromkeys(picks)) or None)
+        # each row's choices as one number (a bit per column), then one text per distinct number
+        pattern = np.zeros(n, dtype=object if len(parts) > 62 else np.int64)
+        for bit, part in enumerate(parts):
+            chosen = np.asarray(part[1].is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            pattern = pattern + chosen.astype(pattern.dtype) * (1 << bit)
+        distinct, inverse = np.unique(pattern, return_inverse=True)
+        texts = [
+            ";".join(dict.fromkeys(part[0] for bit, part in enumerate(parts) if int(code) >> bit & 1)) or None
+            for code in distinct
+        ]
+        joined: list[str | None] = [texts[i] for i in inverse.tolist()]
         if target in out:  # a joined column and per-option columns for the same question
             warnings.append(f"{target!r}: options from several columns are combined")
             earlier = out[target].to_pylist()
