@@ -108,12 +108,19 @@ def test_aspire_method_properties(pairs: list[tuple[int, int]], k: int) -> None:
     top = max(p[1] for p in pairs)
     assert set(f.key_priorities) == {e for e, p in zip(els, pairs, strict=True) if p[1] == top}
     assert not set(f.quick_wins) & set(f.key_priorities)
-    gaps = {e: p[1] - p[0] for e, p in zip(els, pairs, strict=True)}
-    if f.quick_wins:
-        worst = max(gaps[e] for e in f.quick_wins)
-        # no element left out of the quick wins with the same gap as one taken, among the candidates
-        assert len(f.quick_wins) >= min(k, len(f.quick_wins))
-        assert all(gaps[e] <= worst for e in f.quick_wins)
+    futures = sorted(p[1] for p in pairs)
+    m = len(futures)
+    median = Fraction(futures[m // 2]) if m % 2 else Fraction(futures[m // 2 - 1] + futures[m // 2], 2)
+    candidates = sorted(
+        (p[1] - p[0], e) for e, p in zip(els, pairs, strict=True) if e not in f.key_priorities and p[1] >= median
+    )
+    if not candidates:
+        assert f.quick_wins == ()
+        return
+    limit = candidates[min(k, len(candidates)) - 1][0]
+    # exactly the candidates with a gap no larger than the k-th smallest: ties at the boundary all taken
+    assert set(f.quick_wins) == {e for g, e in candidates if g <= limit}
+    assert len(f.quick_wins) >= min(k, len(candidates))
 
 
 # -- the demo and the scorer ---------------------------------------------------------------------

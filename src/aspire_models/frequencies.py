@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -76,6 +77,11 @@ class ScoredFrequencies:
         def frac(v: Fraction | None) -> Any:
             return None if v is None else {"fraction": f"{v.numerator}/{v.denominator}", "value": float(v)}
 
+        def tied(measure: str, v: Fraction | float | int) -> Any:
+            if measure == "sd" and isinstance(v, Fraction):  # ranked by the exact variance
+                return {"variance": frac(v), "sd": math.sqrt(v)}
+            return frac(v) if isinstance(v, Fraction) else v
+
         return {
             "id": self.table.id,
             "title": self.table.title,
@@ -94,13 +100,7 @@ class ScoredFrequencies:
                 }
                 for s in self.stats
             ],
-            "ties": {
-                m: [
-                    {"items": list(g), "value": frac(v) if isinstance(v, Fraction) else v}
-                    for g, v in self.rankings[m].ties
-                ]
-                for m in MEASURES
-            },
+            "ties": {m: [{"items": list(g), "value": tied(m, v)} for g, v in self.rankings[m].ties] for m in MEASURES},
         }
 
 
@@ -183,7 +183,10 @@ def _parse_json(doc: Any, source: str) -> FrequencyTable:
 
 
 def _parse_csv(text: str, source: str) -> FrequencyTable:
-    rows = list(csv.reader(io.StringIO(text)))
+    try:  # (newline=None: lines may end in LF, CRLF or a lone CR)
+        rows = list(csv.reader(io.StringIO(text, newline=None)))
+    except csv.Error as exc:
+        raise DocumentError(source, [_problem(source, "csv", f"not readable as CSV: {exc}", record=0)]) from None
     if not rows:
         raise DocumentError(source, [_problem(source, "empty", "the file is empty", record=0)])
     head = [h.strip() for h in rows[0]]
@@ -267,13 +270,17 @@ def read_frequency_table(path_or_id: str | Path) -> FrequencyTable:
     """Read a frequency table from a JSON or CSV file, or a bundled table by id."""
     name = str(path_or_id)
     path = _DIR / BUNDLED[name] if name in BUNDLED and not Path(name).exists() else Path(path_or_id)
-    from aspire_models.safeio import load_json
+    from aspire_models.limits import DEFAULT_LIMITS
+    from aspire_models.safeio import load_json, read_input_bytes
 
     if path.suffix.lower() == ".json":
         return _parse_json(load_json(str(path), what="frequency table"), str(path))
+    data = read_input_bytes(  # a regular file only, bounded (aspire_models.safeio)
+        path, what="frequency table", max_bytes=DEFAULT_LIMITS.max_document_bytes, limit_name="max_document_bytes"
+    )
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise DocumentError(str(path), [_problem(str(path), "readable", f"cannot read the file: {exc}")]) from exc
     if path.suffix.lower() == ".csv":
         return _parse_csv(text, str(path))

@@ -6,7 +6,8 @@ to 11). From the counts :math:`c_v` at scale points :math:`v` each item gets
 
 * :math:`n = \\sum_v c_v`, the sum :math:`S = \\sum_v v\\,c_v` and the mean :math:`S / n`,
   kept as an exact fraction (e.g. 38/11);
-* the sample standard deviation (:math:`n-1`), from the exact sum of squares;
+* the sample standard deviation (:math:`n-1`), from the exact sum of squares (items are
+  ranked and tied by the exact variance);
 * the **top-box** share (the highest scale point) and the **top-two-box** share (the two
   highest points, e.g. "to a great or fair extent", seed 002 line 1250), as exact fractions.
 
@@ -57,6 +58,7 @@ class ItemStatistics:
     sd: float | None
     top_box: Fraction | None
     top_two_box: Fraction | None
+    variance: Fraction | None = None
 
     def value(self, measure: str) -> Fraction | float | int | None:
         if measure == "mean":
@@ -66,7 +68,7 @@ class ItemStatistics:
         if measure == "top_two_box":
             return self.top_two_box
         if measure == "sd":
-            return self.sd
+            return self.variance  # ranked (and tied) by the exact variance; sd is its square root
         if measure == "n":
             return self.n
         raise ValueError(f"unknown measure {measure!r} (measures: {', '.join(MEASURES)})")
@@ -90,10 +92,11 @@ def item_statistics(item: FrequencyItem, points: Sequence[int | Fraction]) -> It
         return ItemStatistics(item.id, item.label, 0, 0, None, None, None, None)
     mean = s / n
     ss = sum((c * (p - mean) ** 2 for p, c in zip(pts, item.counts, strict=True)), Fraction(0))
-    sd = math.sqrt(ss / (n - 1)) if n > 1 else None
+    variance = ss / (n - 1) if n > 1 else None
+    sd = math.sqrt(variance) if variance is not None else None
     top = Fraction(item.counts[-1], n)
     top2 = Fraction(sum(item.counts[-2:]), n)
-    return ItemStatistics(item.id, item.label, n, n, mean, sd, top, top2)
+    return ItemStatistics(item.id, item.label, n, n, mean, sd, top, top2, variance)
 
 
 @attrs.frozen
