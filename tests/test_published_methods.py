@@ -287,3 +287,19 @@ def test_validate_accepts_a_reference_and_names_a_broken_rule(tmp_path: Path) ->
     r = subprocess.run([*ASPIRE, "validate", str(bad)], capture_output=True, text=True, check=False)
     assert r.returncode == 1
     assert "$.datasets[0].rows[0]" in r.stderr and "'line' is a required property" in r.stderr
+
+
+def test_compare_with_reference_keeps_every_council_and_theme() -> None:
+    from aspire_models import Registry, score
+    from aspire_models.reference import compare_with_reference
+
+    res = score(Registry(entry_points=False), "aspire-sop-self-assessment", example_path("aspire-sop-responses.csv"))
+    rows = compare_with_reference(res, load_reference("aspire-2015-averages"))
+    councils = {r["organisation"] for r in rows if r["level"] == "organisation"}
+    assert len(councils) == 5
+    assert len(rows) == 16 * 6  # sector and five councils, eight themes, now and future
+    for r in rows:
+        if r["mean"] is None:
+            assert r["position"] in ("withheld (small group)", "no score")
+        else:
+            assert r["difference"] == pytest.approx(r["mean"] - r["published_mean"])

@@ -544,6 +544,11 @@ def _benchmark_reference(args: argparse.Namespace, out: TextIO) -> int:
     for r in ds["rows"]:
         for note in r["inconsistencies"]:
             out.write(f"note: published table, {r['element']} (line {r['line']}): {note}\n")
+    scored = result.provenance.instrument_id
+    if ref.get("instrument") and ref["instrument"] != scored:
+        out.write(f"note: the reference was published for instrument {ref['instrument']!r}, not {scored!r}\n")
+    if not rows:
+        out.write("note: no theme of this instrument is in the reference\n")
     return _failures(result)
 
 

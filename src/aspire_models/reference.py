@@ -98,7 +98,9 @@ def _position(value: float, lo: float, hi: float, consistent: bool) -> str:
 def compare_with_reference(result: Any, ref: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows of (level, organisation, element, mode, n, mean, published mean, difference,
     published range, position) for the sector and every organisation, in theme order.
-    ``result`` is a scored result with an ``aggregate`` output."""
+    ``result`` is a scored result with an ``aggregate`` output. An organisation whose scores
+    are withheld (fewer respondents than the minimum group size) or missing keeps its rows,
+    with no mean and the position 'withheld (small group)' or 'no score'."""
     ds = theme_averages(ref)
     published = {r["element"]: r for r in ds["rows"]}
     rows: list[dict[str, Any]] = []
@@ -113,24 +115,27 @@ def compare_with_reference(result: Any, ref: Mapping[str, Any]) -> list[dict[str
             p = pub[mode]
             lo, hi = p["range"]
             mean = rec["mean"]
-            if mean is None or mean != mean:
-                continue
             consistent = lo <= p["mean"] <= hi
-            rows.append(
-                {
-                    "level": level,
-                    "organisation": rec.get("organisation", "(sector)") if level == "organisation" else "(sector)",
-                    "element": rec["element"],
-                    "mode": mode,
-                    "n": rec.get("respondents", rec.get("n")),
-                    "mean": float(mean),
-                    "published_mean": p["mean"],
-                    "difference": float(mean) - p["mean"],
-                    "published_range": f"{lo:g}-{hi:g}",
-                    "position": _position(float(mean), lo, hi, consistent),
-                    "source_line": pub["line"],
-                }
-            )
+            row = {
+                "level": level,
+                "organisation": rec.get("organisation", "(sector)") if level == "organisation" else "(sector)",
+                "element": rec["element"],
+                "mode": mode,
+                "n": rec.get("respondents", rec.get("n")),
+                "mean": None,
+                "published_mean": p["mean"],
+                "difference": None,
+                "published_range": f"{lo:g}-{hi:g}",
+                "position": "withheld (small group)" if rec.get("suppressed") else "no score",
+                "source_line": pub["line"],
+            }
+            if mean is not None and mean == mean:  # not NaN: a score to place
+                row.update(
+                    mean=float(mean),
+                    difference=float(mean) - p["mean"],
+                    position=_position(float(mean), lo, hi, consistent),
+                )
+            rows.append(row)
     order = {e: i for i, e in enumerate(published)}
     rows.sort(key=lambda r: (r["level"] != "sector", r["organisation"], order[r["element"]], r["mode"] != "now"))
     return rows
