@@ -58,3 +58,12 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (not part of the test suite): prints a table of sizes, times and memory."""
     install(session, "test")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def privacy(session: nox.Session) -> None:
+    """The privacy property tests over many generated designs (default 10,000 of each family;
+    ``nox -s privacy -- 2000`` for fewer): the auditor must recover no withheld group."""
+    install(session, "test")
+    n = session.posargs[0] if session.posargs else "10000"
+    session.run("pytest", "-q", "tests/test_privacy.py", "-k", "generated", env={"ASPIRE_PRIVACY_EXAMPLES": n})

@@ -52,6 +52,9 @@ def commands(path: str, tmp: Path) -> list[tuple[str, list[str], str | None]]:
         ("benchmark --norms FILE", ["benchmark", "--no-plugins", "-i", SOP, EXAMPLE, "--norms", path], None),
         ("report --result FILE", ["report", "--no-plugins", "-q", "--result", path, "-o", str(tmp / "r.md")], None),
         ("key file", ["score", "--no-plugins", "-q", "-i", SOP, EXAMPLE, "--pseudonymise-key-file", path], None),
+        ("audit", ["audit", "--no-plugins", path], None),
+        ("frequencies", ["frequencies", "--no-plugins", path], None),
+        ("map", ["map", "--no-plugins", "-i", SOP, path, "-o", str(tmp / "mapping.json")], None),
     ]
 
 

@@ -32,9 +32,7 @@ def test_pseudonymise_on_load(core: Registry) -> None:
         {"respondent_id": "E1001", "organisation": "A", "leadership.now": 5},
         {"respondent_id": "E1001", "organisation": "A", "leadership.now": 6},
     ]  # duplicate id
-    r = score(
-        core, SOP, rows, scorers=["dimension-scores"], pseudonymise_key=b"k3y", allow_missing_items=True
-    )
+    r = score(core, SOP, rows, scorers=["dimension-scores"], pseudonymise_key=b"k3y", allow_missing_items=True)
     text = r.to_json(include_respondents=True)
     assert "E1001" not in text
     alias = pseudonym(b"k3y", "E1001")
@@ -73,7 +71,9 @@ def test_team_view_attack_now_recovers_nothing(core: Registry) -> None:
     groups = r.frame("review-360", "groups")
     teams = r.frame("review-360-team", "teams")
     withheld = groups[groups.suppressed & (groups.group != r360.OTHERS)]
-    assert {("HRBP-05", "direct-report"), ("HRBP-02", "peer")} <= set(zip(withheld.subject, withheld.group, strict=True))
+    assert {("HRBP-05", "direct-report"), ("HRBP-02", "peer")} <= set(
+        zip(withheld.subject, withheld.group, strict=True)
+    )
     import pandas as pd
 
     data = pd.read_csv(example_path("hrbp360-responses.csv"))
@@ -81,7 +81,9 @@ def test_team_view_attack_now_recovers_nothing(core: Registry) -> None:
     pub = _published(groups)
     for _, row in teams[~teams.suppressed & (teams.group != r360.OTHERS)].iterrows():
         members = [s for s, t in team_of.items() if t == row["team"]]
-        parts = [pub[(s, row["behaviour"], row["group"])] for s in members if (s, row["behaviour"], row["group"]) in pub]
+        parts = [
+            pub[(s, row["behaviour"], row["group"])] for s in members if (s, row["behaviour"], row["group"]) in pub
+        ]
         n_left = int(row["n"]) - sum(n for n, _ in parts)
         sum_left = row["n"] * row["mean"] - sum(n * m for n, m in parts)
         assert n_left == 0  # nobody left over to recover
@@ -118,8 +120,16 @@ def test_auditor_finds_the_old_attack(core: Registry) -> None:
     )
     rows = old.rows()
     cols = ["team", "n_subjects", "behaviour", "group", "suppressed", "reason", "n_raters", "n", "mean", "sd"]
-    cells = _cells(ins, 3, by={"team": "team", "group": "rater_role"}, count="n", people="n_raters",
-                   values=("mean", "sd"), statistic=("behaviour",), reason="reason")
+    cells = _cells(
+        ins,
+        3,
+        by={"team": "team", "group": "rater_role"},
+        count="n",
+        people="n_raters",
+        values=("mean", "sd"),
+        statistic=("behaviour",),
+        reason="reason",
+    )
     doc["outputs"] = [o for o in doc["outputs"] if o["scorer"] != "review-360-team"]
     doc["outputs"].append(
         {
@@ -147,7 +157,9 @@ def test_auditor_finds_the_old_attack(core: Registry) -> None:
 
 
 def _population_with_team(doc: dict[str, Any], data: Any) -> dict[str, Any]:
-    combos = sorted({(str(t), str(s), str(g)) for t, s, g in zip(data.team, data.subject_id, data.rater_role, strict=True)})
+    combos = sorted(
+        {(str(t), str(s), str(g)) for t, s, g in zip(data.team, data.subject_id, data.rater_role, strict=True)}
+    )
     return {
         "dimensions": ["team", "subject", "rater_role"],
         "labels": {
@@ -343,8 +355,11 @@ def test_labels_are_one_spelling_and_never_control_characters(core: Registry) ->
     import unicodedata
 
     rows: list[dict[str, Any]] = [
-        {"respondent_id": f"r{i}", "organisation": unicodedata.normalize("NFD" if i % 2 else "NFC", "Café"),
-         "leadership.now": 5}
+        {
+            "respondent_id": f"r{i}",
+            "organisation": unicodedata.normalize("NFD" if i % 2 else "NFC", "Café"),
+            "leadership.now": 5,
+        }
         for i in range(10)
     ]
     rows.append({"respondent_id": "x", "organisation": "Evil\x1b[2J", "leadership.now": 5})

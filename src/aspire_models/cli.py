@@ -353,6 +353,9 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     doc = _read_json_file(args.result)
     if not isinstance(doc, dict) or "outputs" not in doc:
         raise DocumentError(args.result, [Problem("type", "not a result document (no 'outputs')", "$")])
+    from aspire_models import validation
+
+    validation.check(doc, "result", source=args.result)  # (the audit reads the shape the schema states)
     report = audit(doc)
     if args.json:
         out.write(json.dumps([f.to_dict() for f in report.findings], indent=2, ensure_ascii=False) + "\n")

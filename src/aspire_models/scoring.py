@@ -120,7 +120,7 @@ class Table:
 
     def to_dict(self) -> dict[str, Any]:
         cols = [_as_list(c) for c in self.columns.values()]
-        out = {
+        out: dict[str, Any] = {
             "level": self.level,
             "description": self.description,
             "columns": list(self.column_names),

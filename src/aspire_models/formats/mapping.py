@@ -416,13 +416,19 @@ def apply_mapping(table: pa.Table, prov: Provenance, mapping: Mapping, instrumen
     per_option: dict[str, list[tuple[str, pa.Array, str]]] = {}
 
     def reject(rows: Iterable[int], label: str, rule_i: int, target: str, what: str) -> None:
-        src = cols[where[rule_i]].header
+        src = cols[where[rule_i]].header or cols[where[rule_i]].question
+        col = kinds.get(target)
+        places = [f"$.columns[{rule_i}].labels"]
+        if col is not None and col.kind == "numeric":
+            places = [f"$.scales[{json.dumps(col.scale)}]", "$.missing (if it means no answer)", *places]
+        elif col is not None and col.kind == "multi-select":
+            places = [f"$.options[{json.dumps(col.scale)}]", *places]
         for r in rows:
             problems.setdefault(r, []).append(
                 Problem(
                     "answer-label",
                     f"{what} {label!r} in column {src!r} is not a label the mapping knows "
-                    f"(add it to the mapping: $.columns[{rule_i}].labels)",
+                    f"(add it to the mapping: {', or '.join(places)})",
                     file=export,
                     record=r + 1,
                     field=target,

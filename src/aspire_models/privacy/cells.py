@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -31,6 +31,10 @@ ALL = "*"
 
 #: A row's coverage: per dimension, the labels it includes (absent dimension: every label).
 Condition = Mapping[str, frozenset[str]]
+
+
+def _strs(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -75,14 +79,14 @@ class Cells:
     #: column counting the people behind the row's figures (aggregate rows)
     count: str | None = None
     #: columns summarising those people; withheld together
-    values: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    values: tuple[str, ...] = attrs.field(default=(), converter=_strs)
     #: columns naming what each row is about (e.g. element and mode); rows with the same
     #: statistic form one linear system
-    statistic: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    statistic: tuple[str, ...] = attrs.field(default=(), converter=_strs)
     #: column counting the group's people whatever they answered (withheld with the row)
     people: str | None = None
     #: one person's value (minimum, maximum): never published (see the Privacy page)
-    extremes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    extremes: tuple[str, ...] = attrs.field(default=(), converter=_strs)
     #: per table column: labels that stand for a union of labels (``ALL`` for every label)
     unions: Mapping[str, Mapping[str, tuple[str, ...] | str]] = attrs.field(factory=dict, converter=_unions)
     #: per table column: labels published whatever their size (a 360's self and line manager)
@@ -114,7 +118,9 @@ class Cells:
             "statistic": list(self.statistic),
             "people": self.people,
             "extremes": list(self.extremes),
-            "unions": {c: {lab: (u if isinstance(u, str) else list(u)) for lab, u in m.items()} for c, m in self.unions.items()},
+            "unions": {
+                c: {lab: (u if isinstance(u, str) else list(u)) for lab, u in m.items()} for c, m in self.unions.items()
+            },
             "exempt": {c: list(v) for c, v in self.exempt.items()},
             "within": {c: list(v) for c, v in self.within.items()},
             "exclude": [dict(x) for x in self.exclude],

@@ -217,9 +217,9 @@ def analyse(
     exempt_atoms: set[int] = set()
     for v in views:
         for column, labels in v.cells.exempt.items():
-            dim = v.cells.by.get(column)
+            by_label = index.get(v.cells.by.get(column) or "", {})
             for label in labels:
-                exempt_atoms |= index.get(dim or "", {}).get(label, frozenset())
+                exempt_atoms |= by_label.get(label, frozenset())
 
     def row_cov(v: TableView, i: int, extra: Mapping[str, str] | None = None) -> frozenset[int]:
         row = {c: v.get(c, i) for c in v.cells.by}

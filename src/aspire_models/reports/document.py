@@ -803,7 +803,8 @@ class _Builder:
                 sec.add(Facts(tuple((_title(k), _summary_value(v)) for k, v in out.summary.items())))
             rest = [t for n, t in out.tables.items() if (out.scorer, n) not in self.used]
             for t in rest:
-                sec.add(table_block(t, lab, collapsed=handler is not None or len(t) > 30, k=out.params.get("min_group_size")))
+                k = out.params.get("min_group_size")
+                sec.add(table_block(t, lab, collapsed=handler is not None or len(t) > 30, k=k))
             if not sec.blocks and not sec.children:
                 continue
             top.children.append(sec)

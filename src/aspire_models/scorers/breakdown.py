@@ -16,9 +16,9 @@ import attrs
 import numpy as np
 
 from aspire_models.errors import ScoringError
+from aspire_models.privacy.cells import ALL, Cells
 from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, organisation_statistics
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA, cached_dimensions
-from aspire_models.privacy.cells import ALL, Cells
 from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
 from aspire_models.stats.moments import Moments
 from aspire_models.stats.suppression import suppress_cells
