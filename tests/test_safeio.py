@@ -186,7 +186,8 @@ def test_excel_escapes_control_characters(tmp_path: Path) -> None:
     csv_path = tmp_path / "control.csv"
     csv_path.write_text(data, encoding="utf-8")
     out = tmp_path / "r.xlsx"
-    code, text = run(["report", "--no-plugins", "-q", "-i", "aspire-sop-self-assessment", str(csv_path), "-o", str(out)])
+    args = ["report", "--no-plugins", "-q", "-i", "aspire-sop-self-assessment", str(csv_path), "-o", str(out)]
+    code, text = run(args)
     assert code == 0, text
     wb = load_workbook(out)
     cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
