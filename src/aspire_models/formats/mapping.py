@@ -519,8 +519,8 @@ def apply_mapping(table: pa.Table, prov: Provenance, mapping: Mapping, instrumen
         # each row's choices as one number (a bit per column), then one text per distinct number
         pattern = np.zeros(n, dtype=object if len(parts) > 62 else np.int64)
         for bit, part in enumerate(parts):
-            chosen = np.asarray(part[1].is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-            pattern = pattern + chosen.astype(pattern.dtype) * (1 << bit)
+            picked = np.asarray(part[1].is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            pattern = pattern + picked.astype(pattern.dtype) * (1 << bit)
         distinct, inverse = np.unique(pattern, return_inverse=True)
         texts = [
             ";".join(dict.fromkeys(part[0] for bit, part in enumerate(parts) if int(code) >> bit & 1)) or None
