@@ -447,3 +447,12 @@ def test_encoding_and_input_format_on_the_command_line(
     code = main(["reliability", "--no-plugins", "-i", SOP, str(path), "--input-format", "qualtrics"], out=out)
     assert code == 1  # it is not a Qualtrics export: a named error, not a guess
     assert "does not look like Qualtrics export" in capsys.readouterr().err
+
+
+def test_reading_options_are_refused_for_json_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aspire_models.cli import main
+
+    path = tmp_path / "r.json"
+    path.write_text('[{"respondent_id": "a"}]', encoding="utf-8")
+    assert main(["score", "--no-plugins", "-i", SOP, str(path), "--encoding", "cp1252"], out=io.StringIO()) == 2
+    assert "--encoding: JSON response files are read as UTF-8" in capsys.readouterr().err

@@ -54,6 +54,12 @@ def read_options(args: argparse.Namespace, registry: Registry) -> dict[str, Any]
     ):
         if value is not None:
             out[key] = value
+    responses = str(getattr(args, "responses", None) or "")
+    if out and responses.lower().endswith(".json"):
+        from aspire_models.cli import UsageError
+
+        given = ", ".join("--" + k.replace("_", "-").replace("format", "input-format") for k in out)
+        raise UsageError(f"{given}: JSON response files are read as UTF-8 JSON records; these options are for exports")
     if out.get("mapping") is not None:
         from aspire_models.formats.mapping import load_mapping
 
