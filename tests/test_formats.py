@@ -456,3 +456,33 @@ def test_reading_options_are_refused_for_json_records(tmp_path: Path, capsys: py
     path.write_text('[{"respondent_id": "a"}]', encoding="utf-8")
     assert main(["score", "--no-plugins", "-i", SOP, str(path), "--encoding", "cp1252"], out=io.StringIO()) == 2
     assert "--encoding: JSON response files are read as UTF-8" in capsys.readouterr().err
+
+
+def test_a_qualtrics_tsv_export_in_utf16_and_an_xlsm_workbook_are_recognised(tmp_path: Path, core: Registry) -> None:
+    from tests.export_layouts import FIXTURES
+
+    iid, filename, _ = LAYOUTS["qualtrics"]
+    text = (FIXTURES / filename).read_bytes().decode("utf-8-sig")
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    tsv = tmp_path / "export.tsv"
+    tsv.write_bytes(buf.getvalue().encode("utf-16"))  # as Qualtrics writes TSV: UTF-16 with a byte-order mark
+    table, prov = read_export(tsv)
+    assert (prov.format, prov.encoding, prov.header_rows, table.num_rows) == ("qualtrics", "utf-16-le", 3, 14)
+    ins = core.instrument(iid)
+    got = load_export(tsv, ins, mapping=draft_mapping(table, prov, ins).mapping)
+    csv_table, csv_prov = read_export(FIXTURES / filename)
+    want = load_export(FIXTURES / filename, ins, mapping=draft_mapping(csv_table, csv_prov, ins).mapping)
+    _same_set(got, want)
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["respondent_id", "organisation"])
+    wb.active.append(["r1", "A"])
+    wb.save(tmp_path / "macro.xlsm")
+    table, prov = read_export(tmp_path / "macro.xlsm")
+    assert prov.format == "xlsm" and table.to_pylist() == [{"respondent_id": "r1", "organisation": "A"}]
