@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -110,16 +111,22 @@ def cmd_map(args: argparse.Namespace, out: TextIO) -> int:
         ("Uncertain (check these)", draft.uncertain),
         ("Unmatched columns (left out: map them by hand if they answer an item)", draft.unmatched),
     )
+    def more(items: Sequence[Any]) -> None:  # a long list is cut, saying how much
+        if len(items) > _LISTED:
+            report.write(f"  ... and {len(items) - _LISTED:,} more\n")
+
     for title, found in sections:
         report.write(f"\n{title}: {len(found)}\n")
-        for m in found:
+        for m in found[:_LISTED]:
             target = f" -> {m.target}" if m.target else ""
             note = f"  ({m.note})" if m.note else ""
             report.write(f"  [{m.score:5.1f}] {_short(m.column)}{target}{note}\n")
+        more(found)
     ignored = [m for m in draft.matches if m.status == "ignored"]
     report.write(f"\nIgnored (the platform's own columns): {len(ignored)}\n")
-    for m in ignored:
+    for m in ignored[:_LISTED]:
         report.write(f"  {_short(m.column)}" + (f"  ({m.note})" if m.note else "") + "\n")
+    more(ignored)
     report.write(f"\nInstrument columns not found in the export: {len(draft.unmatched_items)}\n")
     for name in draft.unmatched_items:
         report.write(f"  {name}\n")
@@ -132,6 +139,10 @@ def cmd_map(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(text)
     return EXIT_OK
+
+
+#: entries listed per section of ``aspire map``'s report before the rest are counted
+_LISTED = 50
 
 
 def _short(text: str, limit: int = 90) -> str:

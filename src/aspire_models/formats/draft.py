@@ -7,7 +7,9 @@ had been (such answers reject their rows until the mapping says what they mean).
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -137,21 +139,34 @@ def _targets(instrument: Instrument) -> list[tuple[Column, str]]:
 def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> Draft:
     """A mapping for an export, matched by question text (see the module docs)."""
     columns = prov.columns
+    ids = Counter(c.platform_id for c in columns if c.platform_id)
+    heads = Counter(c.header for c in columns)
+
+    def selector(col: SourceColumn) -> dict[str, str]:
+        """:func:`_selector`, with the counts made once (per column it was quadratic: a
+        200,000-column file never finished)."""
+        if col.platform_id and ids[col.platform_id] == 1:
+            return {"id": col.platform_id}
+        if heads[col.header] == 1:
+            return {"header": col.header}
+        return {"text": col.question}
+
     matches: dict[int, Match] = {}
     rules: list[dict[str, Any]] = []
     ignore: list[dict[str, str]] = []
     used: set[str] = set()
     label_notes: list[str] = []
 
+    named = {c.name for c in instrument.columns()} | {"respondent_id", "organisation", "team"}
     for j, col in enumerate(columns):
         if col.hint == "platform":
             matches[j] = Match(col.header or col.question, None, 100.0, "ignored", "the platform's own column")
-            ignore.append(_selector(col, columns))
+            ignore.append(selector(col))
         elif col.hint == "respondent_id" and "respondent_id" not in used:
             matches[j] = Match(col.header, "respondent_id", 100.0, "matched", "the platform's respondent id")
-            rules.append({"source": _selector(col, columns), "target": "respondent_id"})
+            rules.append({"source": selector(col), "target": "respondent_id"})
             used.add("respondent_id")
-        elif col.header in {c.name for c in instrument.columns()} | {"respondent_id", "organisation", "team"}:
+        elif col.header in named:
             matches[j] = Match(col.header, col.header, 100.0, "matched", "header is the column id")
             rules.append({"source": {"header": col.header}, "target": col.header})
             used.add(col.header)
@@ -179,7 +194,7 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
             s, mc, option = best
             status = "matched" if s >= SURE else "uncertain"
             matches[j] = Match(col.header or col.question, f"{mc.name} = {option}", s, status, "one column per option")
-            rules.append({"source": _selector(col, columns), "target": mc.name, "option": option})
+            rules.append({"source": selector(col), "target": mc.name, "option": option})
             used.add(mc.name)
     for j, col in enumerate(columns):  # "Other (please specify)" and the like beside them
         if j not in matches and col.sub and norm(col.sub).startswith("other"):
@@ -190,7 +205,7 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
                 "ignored",
                 "typed-in 'other' answer: map it to an open question if wanted",
             )
-            ignore.append(_selector(col, columns))
+            ignore.append(selector(col))
 
     # -- items, modes and open questions by text ----------------------------------------
     targets = [(c, t) for c, t in _targets(instrument) if c.name not in used]
@@ -216,7 +231,7 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
         c, _ = targets[k]
         taken.add(k)
         matches[j] = Match(columns[j].header or columns[j].question, c.name, s, "matched" if s >= SURE else "uncertain")
-        rule: dict[str, Any] = {"source": _selector(columns[j], columns), "target": c.name}
+        rule: dict[str, Any] = {"source": selector(columns[j]), "target": c.name}
         if c.kind == "multi-select":
             rule["separator"] = {"msforms": ";", "googleforms": ", ", "qualtrics": ","}.get(prov.format, ";")
         rules.append(rule)
@@ -234,7 +249,7 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
                 matches[j] = Match(
                     col.header or col.question, meta, 80.0, "uncertain", "matched by the words of the question"
                 )
-                rules.append({"source": _selector(col, columns), "target": meta})
+                rules.append({"source": selector(col), "target": meta})
                 used.add(meta)
                 break
         if j not in matches:
@@ -245,10 +260,12 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
     scale_labels: dict[str, dict[str, float]] = {}
     option_labels: dict[str, dict[str, str]] = {}
     kinds = {c.name: c for c in instrument.columns()}
+    first: dict[str, int] = {}  # a rule's source -> its column (a meta column named by a shared header too)
+    for i, c in reversed(list(enumerate(columns))):
+        first[json.dumps(selector(c), sort_keys=True)] = i
+        first[json.dumps({"header": c.header}, sort_keys=True)] = i
     for rule in rules:
-        j = next(  # (a meta column named by its header may share that header with another column)
-            i for i, c in enumerate(columns) if rule["source"] in (_selector(c, columns), {"header": c.header})
-        )
+        j = first[json.dumps(rule["source"], sort_keys=True)]
         values = _distinct(table.column(columns[j].name))
         target = rule["target"]
         tcol = kinds.get(target)
