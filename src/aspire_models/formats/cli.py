@@ -111,6 +111,7 @@ def cmd_map(args: argparse.Namespace, out: TextIO) -> int:
         ("Uncertain (check these)", draft.uncertain),
         ("Unmatched columns (left out: map them by hand if they answer an item)", draft.unmatched),
     )
+
     def more(items: Sequence[Any]) -> None:  # a long list is cut, saying how much
         if len(items) > _LISTED:
             report.write(f"  ... and {len(items) - _LISTED:,} more\n")

@@ -261,9 +261,9 @@ def draft_mapping(table: pa.Table, prov: Provenance, instrument: Instrument) -> 
     option_labels: dict[str, dict[str, str]] = {}
     kinds = {c.name: c for c in instrument.columns()}
     first: dict[str, int] = {}  # a rule's source -> its column (a meta column named by a shared header too)
-    for i, c in reversed(list(enumerate(columns))):
-        first[json.dumps(selector(c), sort_keys=True)] = i
-        first[json.dumps({"header": c.header}, sort_keys=True)] = i
+    for i, source_col in reversed(list(enumerate(columns))):
+        first[json.dumps(selector(source_col), sort_keys=True)] = i
+        first[json.dumps({"header": source_col.header}, sort_keys=True)] = i
     for rule in rules:
         j = first[json.dumps(rule["source"], sort_keys=True)]
         values = _distinct(table.column(columns[j].name))
