@@ -1,0 +1,639 @@
+"""Comparing survey waves: did each organisation change, and is the change real?
+
+:func:`compare` scores every wave through the normal engine (so each wave is protected
+exactly as a single result is: small groups withheld, complementary suppression), then,
+for each pair of waves (consecutive waves, and the first against the last when there are
+more than two), per organisation and dimension:
+
+* the change (second wave minus first) with its confidence interval;
+* a test: Welch's t on the two waves' counted moments, or the paired t when the
+  organisation's respondents with a score are the same people in both waves (matched by
+  respondent id); optionally a permutation p-value instead of the t test's;
+* Hedges' g, the change in pooled standard deviations;
+* adjusted p-values over every comparison made (Holm or Benjamini-Hochberg) and a label:
+  ``improved``, ``declined`` or ``no detectable change``.
+
+Change is published only for a group whose figures both waves publish. A dimension whose
+items differ between the waves' instrument versions (added, removed, reworded, rescaled,
+reverse keying or weight changed) is not compared: it is listed in the
+``instrument-changes`` table instead.
+
+The methods and what the privacy rules do and do not cover across waves are on the
+documentation's *Survey waves* page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from aspire_models.errors import AspireError, UnknownIdError
+from aspire_models.instrument import Instrument, ScoringRule
+from aspire_models.privacy.cells import Cells
+from aspire_models.registry import Registry
+from aspire_models.responses import ResponseSet
+from aspire_models.result import Result
+from aspire_models.scoring import ScorerOutput, Table, json_value
+from aspire_models.stats import intervals as iv
+from aspire_models.stats.moments import Discrete, Moments
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from aspire_models.engine import Responses
+    from aspire_models.privacy import AuditReport
+
+__all__ = ["COMPARISON_SCHEMA_ID", "Comparison", "audit_comparison", "compare", "instrument_changes"]
+
+COMPARISON_SCHEMA_ID = "urn:aspire-models:schema:comparison:1"
+SCORER = "compare"
+IMPROVED, DECLINED, NO_CHANGE = "improved", "declined", "no detectable change"
+#: the figures of a comparison row, withheld together (the disclosure declaration's values)
+VALUES = (
+    "n_from",
+    "mean_from",
+    "n_to",
+    "mean_to",
+    "change",
+    "ci_low",
+    "ci_high",
+    "t",
+    "df",
+    "p",
+    "p_adjusted",
+    "hedges_g",
+    "label",
+)
+COLUMNS = ("from", "to", "organisation", "element", "mode", *VALUES[:12], "test", "label", "suppressed", "reason")
+
+Test = Literal["welch", "permutation"]
+Pairing = Literal["auto", "never"]
+
+
+class ComparisonError(AspireError):
+    """Waves that cannot be compared (fewer than two, labels repeated, no shared dimension)."""
+
+
+# -- one wave --------------------------------------------------------------------------------
+@attrs.frozen(eq=False)
+class _Wave:
+    label: str
+    result: Result
+    instrument: Instrument
+    names: tuple[tuple[str, str], ...]  # (element, mode or "") per dimension column
+    columns: tuple[NDArray[np.float64] | Discrete, ...]
+    org_labels: tuple[str, ...]
+    org_codes: NDArray[np.int32]
+    ids: Any  # Arrow string array
+    published: frozenset[tuple[str, str, str]]  # (organisation, element, mode) published
+    withheld: frozenset[tuple[str, str, str]]
+
+    def values(self, j: int) -> NDArray[np.float64]:
+        col = self.columns[j]
+        if isinstance(col, Discrete):
+            return np.take(col.values, col.levels)
+        return col
+
+
+def _split_name(name: str, modes: Sequence[str]) -> tuple[str, str]:
+    for m in modes:
+        if name.endswith("." + m):
+            return name[: -len(m) - 1], m
+    return name, ""
+
+
+def _rules(ins: Instrument, confidence: float) -> list[ScoringRule]:
+    """The instrument's own rules for the dimension scores and the aggregate (its parameters,
+    e.g. ``min_answered``), with the run's ``confidence``."""
+    given = {r.scorer: dict(r.params) for r in ins.scoring}
+    dims = given.get("dimension-scores", {})
+    agg = {**given.get("aggregate", {}), "confidence": confidence}
+    for key in ("method", "min_answered"):
+        if key in dims and key not in agg:
+            agg[key] = dims[key]
+    if "min_answered" in agg and "min_answered" not in dims:
+        dims["min_answered"] = agg["min_answered"]
+    return [ScoringRule("dimension-scores", dims), ScoringRule("aggregate", agg)]
+
+
+def _score_wave(
+    registry: Registry,
+    ins: Instrument,
+    data: Responses,
+    label: str,
+    *,
+    confidence: float,
+    min_group_size: int | None,
+    read_options: Mapping[str, Any],
+) -> _Wave:
+    from aspire_models.engine import load_responses, score_responses
+
+    if ins.design != "self-assessment":
+        raise ComparisonError(
+            f"wave {label!r}: instrument {ins.id!r} is a {ins.design} instrument; waves are compared for "
+            "self-assessment and staff-survey instruments (organisation and dimension means)"
+        )
+    if isinstance(data, ResponseSet):
+        rs = data
+    else:
+        options = dict(read_options)
+        if isinstance(data, str | Path) and "readers" not in options:
+            options["readers"] = list(registry.readers.values())
+        rs = load_responses(ins, data, **options)
+    result = score_responses(registry, rs, scorers=_rules(ins, confidence), min_group_size=min_group_size)
+    if result.failures:
+        raise ComparisonError(f"wave {label!r}: " + "; ".join(str(f) for f in result.failures))
+    table = result.table("dimension-scores", "respondent-scores")
+    modes = ins.mode_ids
+    names, columns = [], []
+    for name in table.column_names[3:]:
+        names.append(_split_name(name, modes))
+        col = table.column(name)
+        if isinstance(col, np.ndarray):
+            columns.append(np.asarray(col, dtype=np.float64))
+        elif hasattr(col, "dictionary"):
+            levels = col.indices.to_numpy(zero_copy_only=False)
+            columns.append(
+                Discrete(levels, np.asarray(col.dictionary.to_numpy(zero_copy_only=False), dtype=np.float64))
+            )
+        else:
+            columns.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64))
+    published, withheld = set(), set()
+    for row in result.table("aggregate", "organisations").rows():
+        key = (str(row["organisation"]), str(row["element"]), str(row["mode"] or ""))
+        if row["mode"] == "gap":
+            continue
+        if row["suppressed"] or row["mean"] is None:
+            withheld.add(key)
+        else:
+            published.add(key)
+    return _Wave(
+        label,
+        result,
+        ins,
+        tuple(names),
+        tuple(columns),
+        tuple(str(x) for x in rs.organisation.labels),
+        rs.organisation.codes,
+        rs.ids,
+        frozenset(published),
+        frozenset(withheld),
+    )
+
+
+# -- instrument versions ---------------------------------------------------------------------
+def _item_signature(ins: Instrument, item_id: str) -> dict[str, Any]:
+    it = ins.item(item_id)
+    scale = ins.scale(it.scale)
+    return {"text": it.text, "scale": scale.to_dict(), "reverse": it.reverse, "weight": it.weight}
+
+
+def _dimension_items(ins: Instrument) -> dict[tuple[str, str], list[str]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for it in ins.items:
+        if it.element is None or it.id not in {c.item for c in ins.numeric_columns()}:
+            continue
+        for mode in it.modes or ("",):
+            out.setdefault((it.element, mode), []).append(it.id)
+    return out
+
+
+def instrument_changes(first: Instrument, second: Instrument) -> list[dict[str, Any]]:
+    """Per dimension (element, mode), each item that differs between two instrument versions:
+    ``added``, ``removed``, or which of its wording, scale, reverse keying and weight changed.
+    A dimension listed here is not compared between the two waves."""
+    a, b = _dimension_items(first), _dimension_items(second)
+    out: list[dict[str, Any]] = []
+    for key in sorted(set(a) | set(b)):
+        ia, ib = a.get(key, []), b.get(key, [])
+        for item in sorted(set(ia) | set(ib)):
+            if item not in ib:
+                what = "removed"
+            elif item not in ia:
+                what = "added"
+            else:
+                sa, sb = _item_signature(first, item), _item_signature(second, item)
+                changed = [
+                    {"text": "wording", "scale": "scale", "reverse": "reverse keying", "weight": "weight"}[f]
+                    for f in sa
+                    if sa[f] != sb[f]
+                ]
+                if not changed:
+                    continue
+                what = ", ".join(changed) + " changed"
+            out.append({"element": key[0], "mode": key[1], "item": item, "change": what})
+    return out
+
+
+# -- the comparison --------------------------------------------------------------------------
+@attrs.frozen
+class Comparison:
+    """What :func:`compare` returns: the waves' own (protected) results and the comparison.
+
+    ``output`` holds the ``changes`` table (one row per pair of waves, organisation and
+    dimension) and the ``instrument-changes`` table; :meth:`frame` gives either as a
+    DataFrame, :meth:`to_json` the whole document, :meth:`audit` checks it."""
+
+    labels: tuple[str, ...]
+    waves: tuple[Result, ...]
+    output: ScorerOutput
+    warnings: tuple[str, ...] = ()
+
+    def table(self, name: str = "changes") -> Table:
+        return self.output.table(name)
+
+    def frame(self, name: str = "changes") -> pd.DataFrame:
+        return self.table(name).to_frame()
+
+    def wave(self, label: str) -> Result:
+        for lab, r in zip(self.labels, self.waves, strict=True):
+            if lab == label:
+                return r
+        raise UnknownIdError("wave", label, list(self.labels))
+
+    def to_dict(self) -> dict[str, Any]:
+        o = self.output
+        return {
+            "schema": COMPARISON_SCHEMA_ID,
+            "waves": [{"label": lab, "result": r.to_dict()} for lab, r in zip(self.labels, self.waves, strict=True)],
+            "warnings": list(self.warnings),
+            "comparison": {
+                "scorer": o.scorer,
+                "params": {k: json_value(v) for k, v in o.params.items()},
+                "summary": {k: json_value(v) for k, v in o.summary.items()},
+                "notes": list(o.notes),
+                "tables": {t.name: t.to_dict() for t in o.tables},
+            },
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def audit(self) -> list[AuditReport]:
+        """The privacy auditor run on each wave's published result together with the
+        comparison (see :func:`audit_comparison`)."""
+        return audit_comparison(self.to_dict())
+
+    def findings(self, pair: tuple[str, str] | None = None) -> dict[str, dict[str, int]]:
+        """Per organisation: how many dimensions improved, declined, showed no detectable
+        change, or were not compared, between the waves of ``pair`` (default: first and
+        last)."""
+        a, b = pair or (self.labels[0], self.labels[-1])
+        out: dict[str, dict[str, int]] = {}
+        for r in self.table().rows():
+            if r["from"] != a or r["to"] != b:
+                continue
+            counts = out.setdefault(r["organisation"], {IMPROVED: 0, DECLINED: 0, NO_CHANGE: 0, "not compared": 0})
+            counts[r["label"] or "not compared"] += 1
+        return out
+
+
+def audit_comparison(document: Mapping[str, Any]) -> list[AuditReport]:
+    """For each wave, audit that wave's published result together with the comparison's
+    tables (as one document: the wave's population, every published table of both). A
+    comparison row that gives figures of a group the wave withholds is found."""
+    from aspire_models.privacy import audit
+
+    reports = []
+    comparison = dict(document["comparison"])
+    for w in document["waves"]:
+        doc = dict(w["result"])
+        doc["outputs"] = [*doc["outputs"], comparison]
+        reports.append(audit(doc))
+    return reports
+
+
+def _pairs(n: int) -> list[tuple[int, int]]:
+    pairs = [(i, i + 1) for i in range(n - 1)]
+    if n > 2:
+        pairs.append((0, n - 1))
+    return pairs
+
+
+def _label_of(data: Any, i: int) -> str:
+    if isinstance(data, str | Path):
+        return Path(data).stem
+    if isinstance(data, ResponseSet) and data.source:
+        return Path(data.source).stem
+    return f"wave {i + 1}"
+
+
+def compare(
+    registry: Registry,
+    instrument: str | Instrument | Sequence[str | Instrument],
+    waves: Sequence[Responses],
+    *,
+    labels: Sequence[str] | None = None,
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+    adjust: iv.Adjustment = "holm",
+    test: Test = "welch",
+    paired: Pairing = "auto",
+    permutations: int = 9999,
+    seed: int = 0,
+    min_group_size: int | None = None,
+    **read_options: Any,
+) -> Comparison:
+    """Compare survey waves per organisation and dimension.
+
+    :param instrument: one instrument for every wave, or one per wave (instrument versions;
+        a dimension whose items changed is reported, not compared).
+    :param waves: two or more waves, oldest first: files, records, DataFrames or
+        :class:`~aspire_models.responses.ResponseSet`.
+    :param labels: a name per wave (default: the file names, else ``wave 1``, ...).
+    :param confidence: level of the intervals of the means and of the changes.
+    :param alpha: the level at which an adjusted p-value labels a change.
+    :param adjust: ``"holm"`` (family-wise error), ``"bh"`` (Benjamini-Hochberg false
+        discovery rate) or ``"none"``, over every comparison the table makes.
+    :param test: ``"welch"`` (t tests) or ``"permutation"`` (permutation p-values,
+        ``permutations`` resamples, seeded by ``seed``; the interval stays the t interval).
+    :param paired: ``"auto"``: the paired t where an organisation's respondents with a score
+        are the same people (respondent ids) in both waves; ``"never"``: always Welch.
+    :param min_group_size: as for :func:`~aspire_models.score` (every wave the same).
+    :param read_options: reading options for every wave (see :func:`~aspire_models.engine.load_responses`).
+    """
+    if len(waves) < 2:
+        raise ComparisonError(f"comparing waves needs at least two waves, got {len(waves)}")
+    if adjust not in ("holm", "bh", "none"):
+        raise ComparisonError(f"adjust must be 'holm', 'bh' or 'none', got {adjust!r}")
+    if test not in ("welch", "permutation"):
+        raise ComparisonError(f"test must be 'welch' or 'permutation', got {test!r}")
+    if paired not in ("auto", "never"):
+        raise ComparisonError(f"paired must be 'auto' or 'never', got {paired!r}")
+    if not 0.0 < alpha < 1.0:
+        raise ComparisonError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
+    if not 0.0 < confidence < 1.0:
+        raise ComparisonError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
+    names = [str(x) for x in labels] if labels is not None else [_label_of(w, i) for i, w in enumerate(waves)]
+    if len(names) != len(waves):
+        raise ComparisonError(f"{len(names)} labels for {len(waves)} waves")
+    if len(set(names)) != len(names):
+        raise ComparisonError(f"wave labels must differ, got {names}: pass labels=[...]")
+    specs = list(instrument) if isinstance(instrument, Sequence) and not isinstance(instrument, str) else None
+    if specs is not None and len(specs) != len(waves):
+        raise ComparisonError(f"{len(specs)} instruments for {len(waves)} waves: give one, or one per wave")
+    inss = [
+        registry.instrument(s) if isinstance(s, str) else s
+        for s in (specs if specs is not None else [instrument] * len(waves))  # type: ignore[list-item]
+    ]
+    scored = [
+        _score_wave(
+            registry, ins, w, lab, confidence=confidence, min_group_size=min_group_size, read_options=read_options
+        )
+        for ins, w, lab in zip(inss, waves, names, strict=True)
+    ]
+    k = max(max(w.result.privacy.get("min_group_size", {}).values(), default=5) for w in scored)
+    rows: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    changes: dict[str, list[Any]] = {c: [] for c in ("from", "to", "element", "mode", "item", "change")}
+    warnings: list[str] = []
+    pvals: list[float] = []
+    for a, b in _pairs(len(scored)):
+        wa, wb = scored[a], scored[b]
+        changed = instrument_changes(wa.instrument, wb.instrument)
+        skip = {(c["element"], c["mode"]) for c in changed}
+        for c in changed:
+            for col, v in (
+                ("from", wa.label),
+                ("to", wb.label),
+                *((x, c[x]) for x in ("element", "mode", "item", "change")),
+            ):
+                changes[col].append(v)
+        for e, m in sorted(skip):
+            warnings.append(
+                f"{e}{'.' + m if m else ''} is not compared between {wa.label} and {wb.label}: its items changed "
+                "between the instrument versions (see the instrument-changes table)"
+            )
+        _compare_pair(
+            wa,
+            wb,
+            skip,
+            rows,
+            pvals,
+            confidence=confidence,
+            test=test,
+            paired=paired,
+            permutations=permutations,
+            seed=seed,
+        )
+    adjusted = iv.adjust(np.array(pvals, dtype=np.float64), adjust)
+    rows["p_adjusted"] = [None if np.isnan(x) else float(x) for x in adjusted]
+    labels_out = []
+    for ch, q, sup in zip(rows["change"], rows["p_adjusted"], rows["suppressed"], strict=True):
+        if sup or q is None:
+            labels_out.append(None)
+        elif q < alpha and ch > 0:
+            labels_out.append(IMPROVED)
+        elif q < alpha and ch < 0:
+            labels_out.append(DECLINED)
+        else:
+            labels_out.append(NO_CHANGE)
+    rows["label"] = labels_out
+    params = {
+        "confidence": confidence,
+        "alpha": alpha,
+        "adjust": adjust,
+        "test": test,
+        "paired": paired,
+        "permutations": permutations,
+        "seed": seed,
+        "min_group_size": k,
+    }
+    cells = Cells(
+        "derived",
+        by={"organisation": "organisation"},
+        values=VALUES,
+        statistic=("element", "mode"),
+        flag="suppressed",
+        reason="reason",
+        k=k,
+    )
+    table = Table(
+        "changes",
+        "organisation",
+        {c: tuple(v) for c, v in rows.items()},
+        f"Per pair of waves, organisation and dimension: the change (to minus from) with its {confidence:.0%} "
+        "confidence interval, the test (Welch's t, or the paired t when the same respondents answered both "
+        f"waves), Hedges' g, the p-value and the p-value adjusted over every comparison ({adjust}), and the "
+        f"label at alpha {alpha:g}. Published only for groups both waves publish.",
+        cells=cells,
+    )
+    item_table = Table(
+        "instrument-changes",
+        "instrument",
+        {c: tuple(v) for c, v in changes.items()},
+        "Items that differ between the waves' instrument versions; their dimensions are not compared.",
+        cells=Cells("none"),
+    )
+    output = ScorerOutput(SCORER, params, (table, item_table), {}, ())
+    output = _protect(output, scored)
+    summary = _summary(output.table("changes"), [w.label for w in scored])
+    output = attrs.evolve(output, summary=summary, notes=tuple(warnings))
+    return Comparison(tuple(names), tuple(w.result for w in scored), output, tuple(warnings))
+
+
+def _compare_pair(
+    wa: _Wave,
+    wb: _Wave,
+    skip: set[tuple[str, str]],
+    rows: dict[str, list[Any]],
+    pvals: list[float],
+    *,
+    confidence: float,
+    test: Test,
+    paired: Pairing,
+    permutations: int,
+    seed: int,
+) -> None:
+    dims = [(e, m) for e, m in wa.names if (e, m) in set(wb.names) and (e, m) not in skip]
+    ja = [wa.names.index(d) for d in dims]
+    jb = [wb.names.index(d) for d in dims]
+    orgs = list(dict.fromkeys([*wa.org_labels, *wb.org_labels]))
+    where = {o: i for i, o in enumerate(orgs)}
+    ua = np.array([where[o] for o in wa.org_labels], dtype=np.int64)[wa.org_codes]
+    ub = np.array([where[o] for o in wb.org_labels], dtype=np.int64)[wb.org_codes]
+    g = len(orgs)
+    ma = Moments.of_columns(lambda j: wa.columns[ja[j]], ua, g, len(dims))
+    mb = Moments.of_columns(lambda j: wb.columns[jb[j]], ub, g, len(dims))
+    welch = iv.welch(ma.n, ma.mean, ma.m2, mb.n, mb.mean, mb.m2, confidence)
+    hedges = iv.hedges_g(ma.n, ma.mean, ma.m2, mb.n, mb.mean, mb.m2)
+    stats = {f: getattr(welch, f).copy() for f in ("change", "df", "t", "p", "ci_low", "ci_high")}
+    is_paired = np.zeros((g, len(dims)), dtype=bool)
+    match: NDArray[np.int64] | None = None
+    if paired == "auto":
+        match, same = _matches(wa, wb, ua, ub)
+        if match is not None:
+            for j in range(len(dims)):
+                va, vb = wa.values(ja[j]), wb.values(jb[j])
+                ok = same & ~np.isnan(vb)
+                ok[ok] = ~np.isnan(va[match[ok]])
+                d = vb[ok] - va[match[ok]]
+                md = Moments.grouped(d, ub[ok], g)
+                full = (md.n[:, 0] == ma.n[:, j]) & (md.n[:, 0] == mb.n[:, j]) & (md.n[:, 0] > 1)
+                if not full.any():
+                    continue
+                pt = iv.paired(md.n[:, 0], md.mean[:, 0], md.m2[:, 0], confidence)
+                for f in stats:
+                    stats[f][:, j] = np.where(full, getattr(pt, f), stats[f][:, j])
+                is_paired[:, j] = full
+    order_a = np.argsort(ua, kind="stable")
+    order_b = np.argsort(ub, kind="stable")
+    bounds_a = np.searchsorted(ua[order_a], np.arange(g + 1))
+    bounds_b = np.searchsorted(ub[order_b], np.arange(g + 1))
+    for gi, org in enumerate(orgs):
+        if ma.n[gi].sum() == 0 and mb.n[gi].sum() == 0:
+            continue
+        for j, (e, m) in enumerate(dims):
+            key = (org, e, m)
+            both = key in wa.published and key in wb.published
+            rows["from"].append(wa.label)
+            rows["to"].append(wb.label)
+            rows["organisation"].append(org)
+            rows["element"].append(e)
+            rows["mode"].append(m)
+            if not both:
+                missing = [w.label for w in (wa, wb) if key not in w.published]
+                reason = "not published in " + " and ".join(missing)
+                reason += (
+                    " (too few people, or protecting a small group)"
+                    if any(key in w.withheld for w in (wa, wb))
+                    else " (no respondents)"
+                )
+                for c in VALUES[:12]:
+                    rows[c].append(None)
+                rows["test"].append(None)
+                rows["suppressed"].append(True)
+                rows["reason"].append(reason)
+                pvals.append(np.nan)
+                continue
+            p = float(stats["p"][gi, j])
+            kind = "paired" if is_paired[gi, j] else "welch"
+            if test == "permutation":
+                xa = wa.values(ja[j])[order_a[bounds_a[gi] : bounds_a[gi + 1]]]
+                xb = wb.values(jb[j])[order_b[bounds_b[gi] : bounds_b[gi + 1]]]
+                if is_paired[gi, j] and match is not None:
+                    rb = order_b[bounds_b[gi] : bounds_b[gi + 1]]
+                    rb = rb[~np.isnan(wb.values(jb[j])[rb])]
+                    xb = wb.values(jb[j])[rb]
+                    xa = wa.values(ja[j])[match[rb]]
+                    p = iv.permutation_p(xa, xb, paired=True, resamples=permutations, seed=seed)
+                else:
+                    xa, xb = xa[~np.isnan(xa)], xb[~np.isnan(xb)]
+                    p = iv.permutation_p(xa, xb, resamples=permutations, seed=seed)
+                kind += "+permutation"
+            rows["n_from"].append(int(ma.n[gi, j]))
+            rows["mean_from"].append(float(ma.mean[gi, j]))
+            rows["n_to"].append(int(mb.n[gi, j]))
+            rows["mean_to"].append(float(mb.mean[gi, j]))
+            for c in ("change", "ci_low", "ci_high", "t", "df"):
+                v = float(stats[c][gi, j])
+                rows[c].append(None if np.isnan(v) else v)
+            rows["p"].append(None if np.isnan(p) else p)
+            hg = float(hedges[gi, j])
+            rows["hedges_g"].append(None if np.isnan(hg) else hg)
+            rows["p_adjusted"].append(None)
+            rows["test"].append(kind)
+            rows["suppressed"].append(False)
+            rows["reason"].append(None)
+            pvals.append(p)
+
+
+def _matches(
+    wa: _Wave, wb: _Wave, ua: NDArray[np.int64], ub: NDArray[np.int64]
+) -> tuple[NDArray[np.int64] | None, NDArray[np.bool_]]:
+    """For each respondent of the second wave, the row of the same respondent id in the first
+    (-1: none), and whether that row is in the same organisation. None when no id persists."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids_a = wa.ids if isinstance(wa.ids, pa.Array) else pa.array(wa.ids)
+    ids_b = wb.ids if isinstance(wb.ids, pa.Array) else pa.array(wb.ids)
+    found = pc.index_in(ids_b, value_set=ids_a)
+    if found.null_count == len(found):
+        return None, np.zeros(len(ids_b), dtype=bool)
+    match = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    same = match >= 0
+    same[same] = ua[match[same]] == ub[same]
+    return match, same
+
+
+def _protect(output: ScorerOutput, waves: Sequence[_Wave]) -> ScorerOutput:
+    """The disclosure step over each wave's published result with the comparison: a
+    comparison row is kept only when every wave keeps it."""
+    from aspire_models.privacy import Population, protect
+
+    t = output.table("changes")
+    withheld = np.zeros(len(t), dtype=bool)
+    for w in waves:
+        population = Population.from_dict(w.result.privacy["population"])
+        protected, _ = protect((*w.result.outputs, output), population)
+        flags = protected[-1].table("changes").column("suppressed")
+        withheld |= np.asarray(list(flags), dtype=bool)
+    if not (withheld & ~np.asarray(list(t.column("suppressed")), dtype=bool)).any():
+        return output
+    cols = {c: list(t.column(c)) for c in t.column_names}
+    for i in np.flatnonzero(withheld).tolist():
+        if not cols["suppressed"][i]:
+            for c in (*VALUES, "test"):
+                cols[c][i] = None
+            cols["suppressed"][i] = True
+            cols["reason"][i] = "could be worked out together with a wave's published figures"
+    table = Table(t.name, t.level, {c: tuple(v) for c, v in cols.items()}, t.description, cells=t.cells)
+    return attrs.evolve(output, tables=(table, *output.tables[1:]))
+
+
+def _summary(table: Table, labels: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"waves": list(labels), "pairs": []}
+    rows = table.rows()
+    for a, b in dict.fromkeys((r["from"], r["to"]) for r in rows):
+        counts = {IMPROVED: 0, DECLINED: 0, NO_CHANGE: 0, "not compared": 0}
+        for r in rows:
+            if (r["from"], r["to"]) == (a, b):
+                counts[r["label"] or "not compared"] += 1
+        out["pairs"].append({"from": a, "to": b, **{k.replace(" ", "_"): v for k, v in counts.items()}})
+    return out
