@@ -718,6 +718,11 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         result = score(reg, "hrbp360-review", example_path("hrbp360-responses.csv"))
         _print_360(result, out, subject=args.subject or "HRBP-01")
         return EXIT_OK
+    if args.which == "waves":  # two survey waves compared (aspire_models.compare_cli)
+        from aspire_models.compare_cli import demo_waves
+
+        demo_waves(_registry(args), out)
+        return EXIT_OK
     if args.which == "diffusion":
         reg = _registry(args)
         # the scorer's defaults, as `aspire diffusion FILE` uses them: one window rule for both
@@ -1006,14 +1011,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_diffusion)
 
-    p = sub.add_parser("demo", parents=[common], help="score bundled example data (aspire, 360 or diffusion)")
-    p.add_argument("which", nargs="?", choices=["aspire", "360", "diffusion"], default="aspire")
+    p = sub.add_parser("demo", parents=[common], help="score bundled example data (aspire, 360, diffusion or waves)")
+    p.add_argument("which", nargs="?", choices=["aspire", "360", "diffusion", "waves"], default="aspire")
     p.add_argument("--subject", help="with 360: the subject to show (default HRBP-01)")
     p.set_defaults(func=cmd_demo)
 
     from aspire_models.reports.cli import add_parser as add_report_parser
 
     add_report_parser(sub, common)
+    from aspire_models.compare_cli import add_parser as add_compare_parser
+
+    add_compare_parser(sub, common)
     from aspire_models.kit.cli import add_parser as add_new_plugin_parser
 
     add_new_plugin_parser(sub, common)

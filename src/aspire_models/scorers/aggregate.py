@@ -28,7 +28,24 @@ from aspire_models.scorers.dimensions import (
     cached_dimensions,
 )
 from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
+from aspire_models.stats.intervals import bootstrap_interval, t_interval
 from aspire_models.stats.moments import Discrete, Moments
+
+#: the ``confidence`` parameter of the scorers that publish intervals
+CONFIDENCE_SCHEMA = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "exclusiveMaximum": 1,
+    "default": 0.95,
+    "description": "Level of the confidence intervals (ci_low, ci_high) of means and shares.",
+}
+#: the ``interval`` parameter: Student t from the counted moments, or a percentile bootstrap
+INTERVAL_SCHEMA = {
+    "enum": ["t", "bootstrap"],
+    "default": "t",
+    "description": "Interval of organisation means: 't' (from n, mean and sd; mergeable) or 'bootstrap' "
+    "(percentile, 2000 resamples, seeded; for skewed scales).",
+}
 
 #: the most (group, level) counts a gap between two discrete scores is counted in; beyond
 #: it the gap is summed as floats
@@ -203,7 +220,7 @@ def organisation_cells(k: int, *, derived: bool = False, values: tuple[str, ...]
     return Cells(
         by={"organisation": "organisation"},
         count="n",
-        values=("mean", "sd"),
+        values=("mean", "sd", "ci_low", "ci_high"),
         extremes=("min", "max"),
         statistic=("element", "mode"),
         k=k,
@@ -216,7 +233,7 @@ def sector_cells(k: int, organisations: tuple[str, ...] | None) -> Cells:
     return Cells(
         by={},
         count="respondents",
-        values=("organisations", "mean", "sd", "min", "max"),
+        values=("organisations", "mean", "sd", "min", "max", "ci_low", "ci_high"),
         extremes=("respondent_min", "respondent_max"),
         statistic=("element", "mode"),
         within={} if organisations is None else {"organisation": organisations},
@@ -237,8 +254,12 @@ def organisation_table(
     modes: list[str],
     withheld: NDArray[np.bool_] | None = None,
     k: int = 5,
+    confidence: float = 0.95,
+    interval: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> Table:
-    """Per organisation and dimension; ``withheld`` organisations show only their name."""
+    """Per organisation and dimension; ``withheld`` organisations show only their name.
+    ``ci_low``/``ci_high``: the ``confidence`` t-interval of the mean from the moments, or
+    ``interval`` (groups x variables lows and highs, e.g. a bootstrap) when given."""
     g, d = m.n.shape
     hide = np.zeros(g, dtype=bool) if withheld is None else withheld
     present = (m.n.sum(axis=1) > 0) | hide
@@ -250,6 +271,8 @@ def organisation_table(
 
     def shown(a: NDArray[Any]) -> NDArray[np.float64]:
         return np.where(h, np.nan, a[gi, di].astype(np.float64))
+
+    lo, hi = interval if interval is not None else t_interval(m.n, m.mean, m.m2, confidence)
 
     return Table(
         "organisations",
@@ -263,9 +286,12 @@ def organisation_table(
             "sd": shown(m.sd),
             "min": shown(m.min),
             "max": shown(m.max),
+            "ci_low": shown(lo),
+            "ci_high": shown(hi),
             "suppressed": h,
         },
-        "Per organisation and dimension: respondents with a score (n), mean, sd (n-1). "
+        "Per organisation and dimension: respondents with a score (n), mean, sd (n-1), and the "
+        f"{confidence:.0%} confidence interval of the mean (ci_low, ci_high). "
         "Mode 'gap' is the respondent-level future minus now. Suppressed: fewer respondents than "
         "min_group_size, or a figure that would let a withheld group be worked out (values withheld). "
         "Min and max are one person's score and are never published.",
@@ -274,12 +300,19 @@ def organisation_table(
 
 
 def sector_table(
-    m: Moments, elements: list[str], modes: list[str], k: int = 5, organisations: tuple[str, ...] | None = None
+    m: Moments,
+    elements: list[str],
+    modes: list[str],
+    k: int = 5,
+    organisations: tuple[str, ...] | None = None,
+    confidence: float = 0.95,
 ) -> Table:
-    """Sector statistics: mean of organisation means (organisations with n > 0)."""
+    """Sector statistics: mean of organisation means (organisations with n > 0), with the
+    ``confidence`` t-interval of that mean over the organisations (each one observation)."""
     org_means = np.where(m.n > 0, m.mean, np.nan)
     over_orgs = Moments.grouped(org_means, np.zeros(org_means.shape[0], dtype=np.int64), 1)
     pooled_n = m.n.sum(axis=0)
+    lo, hi = t_interval(over_orgs.n[0], over_orgs.mean[0], over_orgs.m2[0], confidence)
     return Table(
         "sector",
         "sector",
@@ -294,9 +327,12 @@ def sector_table(
             "max": over_orgs.max[0],
             "respondent_min": np.fmin.reduce(m.min, axis=0) if m.min.shape[0] else np.full(len(elements), np.nan),
             "respondent_max": np.fmax.reduce(m.max, axis=0) if m.max.shape[0] else np.full(len(elements), np.nan),
+            "ci_low": lo,
+            "ci_high": hi,
         },
         "Per dimension: mean, sd, min and max of the organisation means (each organisation weighs "
-        "the same), the number of organisations and respondents. Organisations too small to "
+        f"the same), the number of organisations and respondents, and the {confidence:.0%} confidence "
+        "interval of the mean over organisations (ci_low, ci_high). Organisations too small to "
         "publish take no part. The range of respondent scores is one person's score and is withheld.",
         cells=sector_cells(k, organisations),
     )
@@ -322,6 +358,8 @@ class AggregateScorer:
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 **GAP_MODES_SCHEMA,
                 "min_group_size": MIN_GROUP_SIZE_SCHEMA,
+                "confidence": CONFIDENCE_SCHEMA,
+                "interval": INTERVAL_SCHEMA,
             },
         }
     )
@@ -334,8 +372,14 @@ class AggregateScorer:
         k = params["min_group_size"]
         withheld = small_organisations(ctx, k)
         members = sector_members(ctx, k)
-        org_t = organisation_table(only(m, ~withheld), orgs.labels, elements, modes, withheld, k)
-        sec_t = sector_table(only(m, members), elements, modes, k, labels_of(ctx, members))
+        confidence = params.get("confidence", 0.95)
+        interval = None
+        if params.get("interval") == "bootstrap":
+            dims = cached_dimensions(ctx, params["method"], params["min_answered"])
+            values, _, _ = with_gaps(dims, params["now_mode"], params["future_mode"])
+            interval = bootstrap_interval(values, orgs.codes, len(orgs.labels), confidence)
+        org_t = organisation_table(only(m, ~withheld), orgs.labels, elements, modes, withheld, k, confidence, interval)
+        sec_t = sector_table(only(m, members), elements, modes, k, labels_of(ctx, members), confidence)
         return ScorerOutput(
             self.id,
             params,

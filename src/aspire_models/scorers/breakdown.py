@@ -17,9 +17,15 @@ import numpy as np
 
 from aspire_models.errors import ScoringError
 from aspire_models.privacy.cells import ALL, Cells
-from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, organisation_statistics
+from aspire_models.scorers.aggregate import (
+    CONFIDENCE_SCHEMA,
+    gap_pairs,
+    moments_with_gaps,
+    organisation_statistics,
+)
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA, cached_dimensions
 from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
+from aspire_models.stats.intervals import t_interval
 from aspire_models.stats.moments import Moments
 from aspire_models.stats.suppression import suppress_cells
 
@@ -47,6 +53,7 @@ class BreakdownScorer:
                 "min_group_size": MIN_GROUP_SIZE_SCHEMA,
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 **GAP_MODES_SCHEMA,
+                "confidence": CONFIDENCE_SCHEMA,
             },
         }
     )
@@ -75,8 +82,24 @@ class BreakdownScorer:
         every = moments_with_gaps(dims, gap_pairs(dims, now, future), np.where(valid, cell, n_cells), n_cells + 1)
         cell_m = Moments(every.n[:-1], every.mean[:-1], every.m2[:-1], every.min[:-1], every.max[:-1])
         cols: dict[str, list[Any]] = {
-            k: [] for k in ("organisation", "group", "respondents", "element", "mode", "n", "mean", "sd", "suppressed")
+            k: []
+            for k in (
+                "organisation",
+                "group",
+                "respondents",
+                "element",
+                "mode",
+                "n",
+                "mean",
+                "sd",
+                "ci_low",
+                "ci_high",
+                "suppressed",
+            )
         }
+        confidence = params.get("confidence", 0.95)
+        intervals = {id(org_m): t_interval(org_m.n, org_m.mean, org_m.m2, confidence)}
+        intervals[id(cell_m)] = t_interval(cell_m.n, cell_m.mean, cell_m.m2, confidence)
 
         def emit(org: str, group: str, respondents: int | None, m: Moments, row: int, suppressed: bool) -> None:
             for j, (e, md) in enumerate(zip(elements, modes, strict=True)):
@@ -88,6 +111,9 @@ class BreakdownScorer:
                 cols["n"].append(None if suppressed else int(m.n[row, j]))
                 cols["mean"].append(None if suppressed else float(m.mean[row, j]))
                 cols["sd"].append(None if suppressed else float(m.sd[row, j]))
+                lo, hi = intervals[id(m)]
+                cols["ci_low"].append(None if suppressed else float(lo[row, j]))
+                cols["ci_high"].append(None if suppressed else float(hi[row, j]))
                 cols["suppressed"].append(suppressed)
 
         withheld = 0
@@ -108,13 +134,14 @@ class BreakdownScorer:
                     "breakdown",
                     "organisation",
                     cols,
-                    f"Per organisation and {params['by']}; groups under {k} respondents withheld, and any "
+                    f"Per organisation and {params['by']}: n, mean, sd and the {confidence:.0%} confidence "
+                    f"interval of the mean (ci_low, ci_high); groups under {k} respondents withheld, and any "
                     "group that could be worked out from the others.",
                     cells=Cells(
                         by={"organisation": "organisation", "group": params["by"]},
                         count="n",
                         people="respondents",
-                        values=("mean", "sd"),
+                        values=("mean", "sd", "ci_low", "ci_high"),
                         statistic=("element", "mode"),
                         unions={"group": {"(all)": ALL}},
                         k=k,
