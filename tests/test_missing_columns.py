@@ -188,7 +188,7 @@ def test_the_report_says_not_measured(allowed: Any) -> None:
             walk(sec.children)
 
     walk(report.sections)
-    sector = tables["Sector scores"]
+    sector = tables["Themes across all organisations"]
     row = next(r for r in sector.rows if r[0].text == "Shared purpose")
     assert [c.text for c in row].count("not measured") == 4
     prio = tables["Priorities"]

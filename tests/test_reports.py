@@ -26,10 +26,12 @@ from aspire_models.reports import (
     write_excel,
     write_report,
 )
+from aspire_models.reports.document import CLASS_NAMES, header
 from aspire_models.reports.model import report_data
 from tests.report_data import BOLD_ORG, DOLLAR_ORG, EVIL_SUBJECT, FORMULA, SCRIPT, hostile_results
 
 openpyxl = pytest.importorskip("openpyxl")
+get_column_letter = openpyxl.utils.get_column_letter
 pytest.importorskip("matplotlib")
 
 ASPIRE = Path(sys.executable).with_name("aspire")
@@ -52,10 +54,10 @@ def aspire_result(core: Registry) -> Result:
 
 # -- HTML -------------------------------------------------------------------------------------
 def test_html_has_every_chart(hostile_html: str) -> None:
-    # gap-priority: radar, gap bars, matrix (3); benchmark: 5 organisations; 360: 6 subjects;
-    # diffusion: 5 fitted practices
-    assert hostile_html.count("<svg") == 3 + 5 + 6 + 5
-    assert hostile_html.count('<figure class="chart"') == 19
+    # gap-priority: radar, gap bars, matrix (3); benchmark: 5 organisations; 360: 6 subjects and
+    # 2 teams; diffusion: 5 fitted practices
+    assert hostile_html.count("<svg") == 3 + 5 + 6 + 2 + 5
+    assert hostile_html.count('<figure class="chart"') == 21
     for title in ("Now and future by theme", "Gaps in priority order", "Importance-gap matrix", "360 profile"):
         assert title in hostile_html
     assert "against the benchmark" in hostile_html and "adoption S-curve" in hostile_html
@@ -214,13 +216,17 @@ def test_excel_one_sheet_per_table(core: Registry, hostile: list[Result], tmp_pa
     assert all(len(n) <= 31 for n in wb.sheetnames)
     for name, (_scorer, table) in zip(wb.sheetnames[1:], expected, strict=True):
         ws = wb[name]
-        assert [c.value for c in ws[1]] == list(table.column_names)
+        assert [c.value for c in ws[1]] == [header(c) for c in table.column_names]  # words, not snake_case
         assert ws.max_row == 1 + len(table)
+        assert ws.auto_filter.ref == f"A1:{get_column_letter(len(table.column_names))}{ws.max_row}"
     pr = wb["gap-priority priorities"]
     heads = [c.value for c in pr[1]]
-    at = heads.index("rank")
+    at = heads.index("Rank")
     ranks = {row[0].value: row[at].value for row in pr.iter_rows(min_row=2)}
-    assert ranks["leadership"] == 1 and pr.cell(2, at + 1).number_format == "#,##0"
+    # element names, not ids; classes in words
+    assert ranks["Leadership"] == 1 and pr.cell(2, at + 1).number_format == "#,##0"
+    assert "leadership" not in ranks
+    assert {row[heads.index("Priority")].value for row in pr.iter_rows(min_row=2)} <= set(CLASS_NAMES.values())
     # text is text: a formula from a response file stays a string
     comments = next(wb[n] for n in wb.sheetnames if n.endswith("comments"))
     values = [c for row in comments.iter_rows(min_row=2) for c in row if c.value == FORMULA]
@@ -239,7 +245,16 @@ def test_cli_report_end_to_end(tmp_path: Path) -> None:
     csv_path = str(example_path("aspire-sop-responses.csv"))
     html = tmp_path / "report.html"
     r = run(
-        "report", "--no-plugins", "--instrument", "aspire-sop-self-assessment", csv_path, "--benchmark", "-o", str(html)
+        "report",
+        "--no-plugins",
+        "--instrument",
+        "aspire-sop-self-assessment",
+        csv_path,
+        "--benchmark",
+        "-o",
+        str(html),
+        "--min-group-size",
+        "1",  # the bundled councils have 2-4 respondents
     )
     assert r.returncode == 0, r.stderr
     text = html.read_text(encoding="utf-8")

@@ -66,12 +66,14 @@ def render_html(
     title: str | None = None,
     organisation: str | None = None,
     progress: Progress | None = None,
+    subject: str | None = None,
 ) -> str:
     """One self-contained HTML page for a result (or several, one section each).
 
     :param organisation: with a benchmark output, mark this organisation (default: the
         scorer's ``organisation`` parameter, else each organisation, up to 12).
     :param progress: advanced once per chart.
+    :param subject: a 360 review: this subject only (a report to hand to the person reviewed).
     """
     from aspire_models.reports.charts import require_matplotlib
     from aspire_models.reports.document import build_report, expected_charts
@@ -83,7 +85,7 @@ def render_html(
     data = [report_data(r, registry) for r in as_list(result)]
     if progress is not None:
         progress.add(expected_charts(data, organisation))
-    return write_html(build_report(data, title=title, organisation=organisation, progress=progress))
+    return write_html(build_report(data, title=title, organisation=organisation, progress=progress, subject=subject))
 
 
 def render_markdown(
@@ -92,14 +94,60 @@ def render_markdown(
     *,
     title: str | None = None,
     organisation: str | None = None,
+    subject: str | None = None,
 ) -> str:
-    """The report as Markdown: the same sections and tables as the HTML, without charts."""
+    """The report as Markdown text: the same sections and tables as the HTML, with a note that
+    the charts are not in the text (:func:`write_report` writes them as SVG files beside a
+    Markdown file)."""
     from aspire_models.reports.document import build_report
     from aspire_models.reports.markdown import write_markdown
     from aspire_models.reports.model import as_list, report_data
 
     data = [report_data(r, registry) for r in as_list(result)]
-    return write_markdown(build_report(data, title=title, organisation=organisation, charts=False))
+    report = build_report(data, title=title, organisation=organisation, charts=False, subject=subject)
+    return write_markdown(report, note=MD_NO_CHARTS)
+
+
+MD_NO_CHARTS = (
+    "Charts are not part of this text: written to a file (aspire report -o report.md), the report "
+    "has them as SVG files beside it; the HTML report has them inline."
+)
+
+
+def _write_markdown_with_charts(
+    data: list[Any],
+    path: Path,
+    *,
+    title: str | None,
+    organisation: str | None,
+    subject: str | None,
+    progress: Progress | None,
+) -> None:
+    """The Markdown report at ``path`` with its charts as SVG files in ``<stem>-charts/`` beside
+    it; without matplotlib, the text says the charts are left out and why."""
+    from aspire_models.reports.document import build_report, expected_charts
+    from aspire_models.reports.markdown import svg_file, write_markdown
+    from aspire_models.safeio import atomic_write
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        report = build_report(data, title=title, organisation=organisation, charts=False, subject=subject)
+        note = "Charts are left out: drawing them needs matplotlib (pip install 'aspire-models[reports]')."
+        atomic_write(path, write_markdown(report, note=note), what="report")
+        return
+    if progress is not None:
+        progress.add(expected_charts(data, organisation))
+    report = build_report(data, title=title, organisation=organisation, progress=progress, subject=subject)
+    folder = path.with_name(f"{path.stem}-charts")
+    links: dict[str, str] = {}
+    charts = report.charts()
+    if charts:
+        folder.mkdir(exist_ok=True)
+    for c in charts:
+        atomic_write(folder / f"{c.id}.svg", svg_file(c.svg), what="report chart")
+        links[c.id] = f"{folder.name}/{c.id}.svg"
+    atomic_write(path, write_markdown(report, links), what="report")
 
 
 def write_excel(result: ResultLike | Sequence[ResultLike], path: str | Path, registry: Registry | None = None) -> Path:
@@ -121,9 +169,12 @@ def write_report(
     title: str | None = None,
     organisation: str | None = None,
     progress: Progress | None = None,
+    subject: str | None = None,
 ) -> Path:
     """Write a report; the format is ``format`` (``html``, ``md``, ``xlsx``) or comes from
-    the file's extension."""
+    the file's extension. A Markdown report's charts are SVG files in a folder beside it
+    (``report.md``, ``report-charts/r1-c1.svg``...). ``subject``: a 360 review shows that
+    subject only."""
     p = Path(path)
     fmt = format or FORMATS.get(p.suffix.lower())
     if fmt not in ("html", "md", "xlsx"):
@@ -131,9 +182,12 @@ def write_report(
     if fmt == "xlsx":
         return write_excel(result, p, registry)
     if fmt == "md":
-        text = render_markdown(result, registry, title=title, organisation=organisation)
-    else:
-        text = render_html(result, registry, title=title, organisation=organisation, progress=progress)
+        from aspire_models.reports.model import as_list, report_data
+
+        data = [report_data(r, registry) for r in as_list(result)]
+        _write_markdown_with_charts(data, p, title=title, organisation=organisation, subject=subject, progress=progress)
+        return p
+    text = render_html(result, registry, title=title, organisation=organisation, progress=progress, subject=subject)
     from aspire_models.safeio import atomic_write
 
     atomic_write(p, text, what="report")  # whole or not at all

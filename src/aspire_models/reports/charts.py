@@ -41,6 +41,7 @@ __all__ = [
     "radar",
     "require_matplotlib",
     "s_curve",
+    "team_profile",
 ]
 
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
@@ -73,6 +74,11 @@ CLASS_NAMES = {
     "low-priority": "Low priority",
     "possible-overkill": "Possible overkill",
 }
+# Text drawn in a class's colour: darker shades of the palette with at least 4.5:1 contrast on
+# white and on the chart's pale bands (WCAG 2.1 AA), where the palette itself falls short
+# (orange 2.25:1, green 3.42:1, vermilion 3.87:1, grey 3.36:1).
+TEXT_COLOURS = {VERMILION: "#A84800", GREEN: "#006B4F", ORANGE: "#8A5A00", GREY: "#5F5F5F", BLUE: BLUE}
+MUTED = "#52606D"  # axis and tick text: 6.5:1 on white
 GROUP_COLOURS = (ORANGE, GREEN, PURPLE, SKY, "#A6761D", YELLOW, "#666666")
 CATEGORY_NAMES = {
     "innovators": "Innovators",
@@ -222,14 +228,16 @@ def radar(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels
         ax.set_ylim(lo, hi)
         ticks = _nice_ticks(lo, hi)
         ax.set_yticks(ticks)
-        ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=7.5, color="#7B8794")
+        ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=7.5, color=MUTED)
         ax.set_rlabel_position(180 / max(n, 1))
         ax.spines["polar"].set_color("#CBD2D9")
         fig.legend(loc="outside lower center", ncols=2)
-        ax.set_title("Now and future by theme", pad=24)
+        ax.set_title(f"Now and future by {labels.kind.lower()}", pad=24)
         svg = _svg(fig, chart_id)
-    desc = "; ".join(f"{x}: now {a:.2f}, future {b:.2f}" for x, a, b in zip(names, now, fut, strict=True))
-    return Chart(chart_id, "Now and future by theme (sector means)", svg, desc)
+    desc = f"Radar chart, now and future by {labels.kind.lower()}: " + "; ".join(
+        f"{x}: now {a:.2f}, future {b:.2f}" for x, a, b in zip(names, now, fut, strict=True)
+    )
+    return Chart(chart_id, f"Now and future by {labels.kind.lower()} (sector means)", svg, desc)
 
 
 def _nice_ticks(lo: float, hi: float) -> list[float]:
@@ -273,8 +281,9 @@ def gap_bars(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Lab
         )
         ax.set_title("Gaps in priority order")
         svg = _svg(fig, chart_id)
-    desc = "; ".join(
-        f"{r['rank'] or '–'}. {x}: gap {g:.2f} ({r['class']})" for r, x, g in zip(rows, names, gaps, strict=True)
+    desc = "Bar chart of gaps, future minus now, in priority order: " + "; ".join(
+        f"{r['rank'] or '–'}. {x}: gap {g:.2f} ({CLASS_NAMES.get(str(r['class']), r['class'])})"
+        for r, x, g in zip(rows, names, gaps, strict=True)
     )
     return Chart(chart_id, "Gaps in priority order (rank 1 = top priority; – = not ranked)", svg, desc)
 
@@ -302,10 +311,10 @@ def priority_matrix(
             ax.axvline(cx, **line)
             ax.axhline(cy, **line)
             kw: dict[str, Any] = {"fontsize": 8, "fontweight": "bold", "transform": ax.transAxes}
-            ax.text(0.01, 0.99, "Concentrate here", va="top", color=CLASS_COLOURS["concentrate-here"], **kw)
-            ax.text(0.99, 0.99, "Keep up the good work", va="top", ha="right", color=GREEN, **kw)
-            ax.text(0.01, 0.01, "Low priority", va="bottom", color=GREY, **kw)
-            ax.text(0.99, 0.01, "Possible overkill", va="bottom", ha="right", color=ORANGE, **kw)
+            ax.text(0.01, 0.99, "Concentrate here", va="top", color=TEXT_COLOURS[VERMILION], **kw)
+            ax.text(0.99, 0.99, "Keep up the good work", va="top", ha="right", color=TEXT_COLOURS[GREEN], **kw)
+            ax.text(0.01, 0.01, "Low priority", va="bottom", color=TEXT_COLOURS[GREY], **kw)
+            ax.text(0.99, 0.01, "Possible overkill", va="bottom", ha="right", color=TEXT_COLOURS[ORANGE], **kw)
             ax.set_xlim(min(min(fx), cx) - 0.6, max(max(fx), cx) + 0.6)
             ax.set_ylim(min(min(fy), cy) - 0.6, max(max(fy), cy) + 0.6)
         else:
@@ -359,13 +368,20 @@ def priority_matrix(
         if ipa
         else "the Aspire method (seed 001); dashed line: the median future rating"
     )
+    axes_text = ("now", "future") if ipa else ("future", "gap")
+    points = "; ".join(
+        f"{labels.element(r['element'])}: {axes_text[0]} {x:.2f}, {axes_text[1]} {yv:.2f}, "
+        f"{CLASS_NAMES.get(str(r['class']), r['class'])}"
+        for r, x, yv in zip(rows, xs, ys, strict=True)
+        if not (math.isnan(x) or math.isnan(yv))
+    )
     return Chart(
         chart_id,
         f"{title} ({how})",
         svg,
-        "Each theme placed by "
+        f"Scatter chart, each {labels.kind.lower()} placed by "
         + ("performance (now) and importance (future)" if ipa else "importance (future rating) and gap")
-        + ", coloured by the class the method gave it.",
+        + f": {points}.",
     )
 
 
@@ -451,7 +467,7 @@ def profile_360(
                     va="center",
                     fontsize=8,
                     fontweight="bold",
-                    color=VERMILION if c == "blind-spot" else GREEN,
+                    color=TEXT_COLOURS[VERMILION if c == "blind-spot" else GREEN],
                 )
         from matplotlib.patches import Patch
 
@@ -468,7 +484,70 @@ def profile_360(
         chart_id,
         f"360 profile of {subject}: self, each rater group and all others per behaviour.{note}",
         svg,
-        f"Mean ratings per behaviour for {subject} by rater group.",
+        f"Dot chart of mean ratings of {subject} per behaviour: "
+        + "; ".join(
+            f"{labels.element(b)}: "
+            + ", ".join(
+                f"{labels.role(g)} {value[(b, g)]:.2f}"
+                for g in [self_group, *order, "all-others"]
+                if value.get((b, g)) is not None
+            )
+            + (f" ({cls[b].replace('-', ' ')})" if cls.get(b) in ("blind-spot", "hidden-strength") else "")
+            for b in behaviours
+        )
+        + f".{note}",
+    )
+
+
+def team_profile(chart_id: str, team: str, rows: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
+    """A team's pooled profile: per behaviour, the mean of each reported rater group over the
+    team's subjects (review-360-team rows for one team). Withheld groups are not drawn."""
+    behaviours = list(dict.fromkeys(r["behaviour"] for r in rows))
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    value = {(r["behaviour"], r["group"]): r["mean"] for r in rows if not r["suppressed"] and r["mean"] is not None}
+    withheld = [g for g in groups if all((b, g) not in value for b in behaviours)]
+    lo, hi = _scale_limits([float(v) for v in value.values()], labels.scale)
+    with _figure(7.8, 0.55 * len(behaviours) + 1.9) as fig:
+        ax = fig.add_subplot()
+        y = list(range(len(behaviours)))
+        drawn = [g for g in groups if g not in withheld]
+        for i, g in enumerate(drawn):
+            pts = [(value[(b, g)], yi) for yi, b in zip(y, behaviours, strict=True) if (b, g) in value]
+            offset = 0.5 * (i - (len(drawn) - 1) / 2) / max(len(drawn), 1)
+            style: dict[str, Any] = (
+                {"marker": "D", "color": INK, "s": 50}
+                if g == "self"
+                else {"marker": MARKERS[i % len(MARKERS)], "color": GROUP_COLOURS[i % len(GROUP_COLOURS)], "s": 40}
+            )
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] + offset for p in pts],
+                zorder=3,
+                edgecolors="white",
+                linewidths=0.8,
+                label=_t(labels.role(g)),
+                **style,
+            )
+        ax.set_yticks(y, [_wrap(labels.element(b), 22) for b in behaviours])
+        ax.invert_yaxis()
+        ax.set_xlim(lo - 0.1, hi + 0.1)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("Mean rating, pooled over the team's subjects")
+        fig.legend(loc="outside lower center", ncols=min(max(len(drawn), 1), 4))
+        ax.set_title(f"Team view: {_t(team)}")
+        svg = _svg(fig, chart_id)
+    note = f" Withheld: {', '.join(labels.role(g) for g in withheld)}." if withheld else ""
+    return Chart(
+        chart_id,
+        f"Team view of {team}: mean rating per behaviour by rater group, pooled over the team.{note}",
+        svg,
+        f"Dot chart of {team}'s pooled mean ratings per behaviour: "
+        + "; ".join(
+            f"{labels.element(b)}: "
+            + ", ".join(f"{labels.role(g)} {value[(b, g)]:.2f}" for g in groups if (b, g) in value)
+            for b in behaviours
+        )
+        + f".{note}",
     )
 
 
@@ -605,7 +684,7 @@ def s_curve(
             ax.axhline(0.16 * m, color=VERMILION, linewidth=0.9, linestyle="--", zorder=2)
             chasm = fit.get("chasm_period")
             label = "chasm: 16% of m" + (f", crossed {chasm:g}" if chasm is not None else "")
-            ax.text(x1 - 0.2, 0.16 * m, label, va="bottom", ha="right", fontsize=7.5, color=VERMILION)
+            ax.text(x1 - 0.2, 0.16 * m, label, va="bottom", ha="right", fontsize=7.5, color=TEXT_COLOURS[VERMILION])
             if chasm is not None:
                 ax.axvline(float(chasm), color=VERMILION, linewidth=0.9, linestyle="--", zorder=2)
         units = fit.get("units")
@@ -631,9 +710,22 @@ def s_curve(
         chart_id,
         f"Diffusion of {name}: adoption S-curve with adopter categories, {what}",
         svg,
-        f"Cumulative adoption of {name} per period: observed, fitted"
-        + ("." if at_bound else f" and forecast with a {100 * level:g}% prediction band."),
+        f"Line chart of cumulative adoption of {name} per period, observed: "
+        + ", ".join(f"{_period_text(p)}: {c:g}" for p, _, c in obs if c is not None)
+        + (
+            ". Bass model: m at its bound, not identified"
+            if at_bound
+            else f". Bass model: market potential m = {m:.1f}"
+            + (f", chasm crossed in {_period_text(fit.get('chasm_period'))}" if fit.get("chasm_period") else "")
+            + (f", forecast to {fc[-1][1]:.1f} by {_period_text(fc[-1][0])}" if fc else "")
+        )
+        + ".",
     )
+
+
+def _period_text(v: Any) -> str:
+    f = float(v)
+    return f"{f:.0f}" if f.is_integer() else f"{f:.2f}"
 
 
 def _int_formatter() -> Any:
@@ -708,7 +800,7 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
                             textcoords="offset points",
                             ha="center",
                             fontsize=7.5,
-                            color=VERMILION,
+                            color=TEXT_COLOURS[VERMILION],
                         )
             a.autoscale_view()
             a.set_title(mode_names.get(mode, _t(mode)), fontsize=9.5, loc="center")
@@ -720,9 +812,19 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
         fig.legend(handles, names, loc="outside lower center", ncols=3)
         fig.suptitle(f"{_t(organisation)} against the benchmark", x=0.02, ha="left", fontweight="bold", fontsize=11)
         svg = _svg(fig, chart_id)
+    n_orgs = len({r["organisation"] for r in rows})
+    marks = "; ".join(
+        f"{labels.element(e)}"
+        + (f" ({mode_names.get(m, m).lower()})" if len(modes) > 1 else "")
+        + f": {r['score']:.2f}"
+        + (f", P{r['percentile_rank']:.0f}" if r.get("percentile_rank") is not None else "")
+        + (f", reference mean {r['reference_mean']:.2f}" if r.get("reference_mean") is not None else "")
+        for (e, m), r in mine.items()
+        if r.get("score") is not None
+    )
     return Chart(
         chart_id,
         f"{organisation} against the benchmark distribution (P = percentile rank)",
         svg,
-        f"Scores of {organisation} per dimension against the other organisations.",
+        f"Dot chart of {organisation}'s scores against {n_orgs - 1} other organisations: {marks}.",
     )

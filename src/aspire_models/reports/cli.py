@@ -3,6 +3,7 @@
     aspire report --instrument ID RESPONSES -o report.html
     aspire report --result result.json -o report.xlsx
     aspire report --demo -o demo.html
+    aspire report -i hrbp360-review responses.csv --subject HRBP-01 -o hrbp-01.html
 
 The format comes from the output file's extension (``.html``, ``.md``, ``.xlsx``) or
 ``--format``. A progress bar is drawn on standard error when it is a terminal (never with
@@ -36,7 +37,20 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
     p.add_argument("--format", "-f", choices=["html", "md", "xlsx"], help="report format (default: from --output)")
     p.add_argument("--title", help="report title")
     p.add_argument("--benchmark", action="store_true", help="also run the benchmark scorer (self-assessments)")
-    p.add_argument("--organisation", help="benchmark charts: mark this organisation only")
+    p.add_argument("--organisation", help="benchmark charts: mark this organisation only (default: each, up to 12)")
+    p.add_argument(
+        "--subject",
+        metavar="ID",
+        help="360 reviews: a report on this subject (the person reviewed) only, to hand to them "
+        "(default: every subject, and the team view)",
+    )
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        metavar="N",
+        help="when scoring RESPONSES: smallest group of people whose figures are published (default: 5 for "
+        "staff surveys, 3 for 360 rater groups; below the default the report carries a notice)",
+    )
     p.add_argument("--ignore-extra-columns", action="store_true", help="read past columns the instrument does not know")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
     p.set_defaults(func=cmd_report)
@@ -57,8 +71,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("give one of: RESPONSES with --instrument, --result RESULT_JSON, or --demo")
     if args.responses and not args.instrument:
         raise UsageError("scoring RESPONSES needs --instrument ID")
-    if (args.result or args.demo) and (args.instrument or args.benchmark):
-        raise UsageError("--instrument and --benchmark apply when scoring RESPONSES")
+    if (args.result or args.demo) and (args.instrument or args.benchmark or args.min_group_size is not None):
+        raise UsageError("--instrument, --benchmark and --min-group-size apply when scoring RESPONSES")
     fmt = args.format or FORMATS.get(Path(args.output).suffix.lower())
     if fmt is None:
         raise UsageError(f"cannot tell the report format from {args.output!r}: use .html, .md or .xlsx, or --format")
@@ -78,12 +92,23 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             if not Path(args.responses).exists():
                 raise UsageError(f"no such file: {args.responses}")
             ins = _instrument(reg, args.instrument)
+            if args.subject and ins.design != "review-360":
+                raise UsageError(f"--subject applies to 360 instruments; {ins.id!r} is a {ins.design} instrument")
             rules = [*ins.scoring, ScoringRule("benchmark")] if args.benchmark else None
             options: dict[str, Any] = {"extra_columns": "ignore"} if args.ignore_extra_columns else {}
             from aspire_models.formats.cli import read_options
 
             options.update(read_options(args, reg))  # --encoding, --input-format, --mapping...
-            results.append(score_with_progress(reg, ins, args.responses, bar, scorers=rules, **options))
+            if args.min_group_size is not None:
+                options["min_group_size"] = args.min_group_size
+            if args.subject:  # one subject's review only, as `aspire score --subject`
+                rules = [r for r in (rules or ins.scoring) if r.scorer != "review-360-team"]
+                options["params"] = {"review-360": {"subject": args.subject}}
+            results.append(
+                score_with_progress(
+                    reg, ins, args.responses, bar, scorers=rules, min_group_size=args.min_group_size, **options
+                )
+            )
         path = write_report(
             results,
             args.output,
@@ -92,6 +117,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             title=args.title or ("aspire-models demo report" if args.demo else None),
             organisation=args.organisation,
             progress=bar,
+            subject=args.subject,
         )
     if not args.quiet:
         print(f"wrote {path}", file=sys.stderr)

@@ -20,10 +20,19 @@ from aspire_models.progress import Progress
 from aspire_models.reports import charts as ch
 from aspire_models.reports.model import Labels, OutputView, ReportData
 from aspire_models.scoring import Table
+from aspire_models.stats.ties import SMALL_REFERENCE
 
 __all__ = ["Cell", "ChartBlock", "Comments", "Facts", "Report", "Section", "TableBlock", "Text", "build_report"]
 
 MAX_BENCHMARK_CHARTS = 12
+#: a benchmark reference group smaller than SMALL_REFERENCE (the benchmark scorer's rule) is
+#: flagged next to its z-scores and percentile ranks
+SMALL_MARK = "small reference group"
+
+
+def small_reference(n: Any) -> bool:
+    """Whether a benchmark's reference group is too small to rank against."""
+    return isinstance(n, int | float) and not isinstance(n, bool) and 0 < n < SMALL_REFERENCE
 
 
 @attrs.frozen
@@ -301,6 +310,7 @@ class _Builder:
     progress: Progress
     organisation: str | None
     charts: bool = True
+    subject: str | None = None
     used: set[tuple[str, str]] = attrs.field(factory=set)
     n_charts: int = 0
 
@@ -330,7 +340,7 @@ class _Builder:
         modes = list(dict.fromkeys(str(r["mode"] or "") for r in rows))
         by = {(r["element"], str(r["mode"] or "")): r for r in rows}
         elements = list(dict.fromkeys(r["element"] for r in rows))
-        heads = ["Theme"]
+        heads = [self.labels.kind]
         for m in modes:
             name = MODE_NAMES.get(m, m) or "Score"
             heads += [f"{name} mean", f"{name} range"]
@@ -359,7 +369,7 @@ class _Builder:
             body.append(tuple(cells))
         sec.add(
             TableBlock(
-                "Sector scores",
+                f"{self.labels.kinds} across all organisations",
                 tuple(heads),
                 tuple(body),
                 "Mean of the organisation means (each organisation weighs the same); range: lowest to highest "
@@ -478,24 +488,39 @@ class _Builder:
         mine = [r for r in rows if r["organisation"] == org]
         modes = list(dict.fromkeys(str(r["mode"] or "") for r in mine))
         by = {(r["element"], str(r["mode"] or "")): r for r in mine}
-        heads = ["Element"]
+        heads = [self.labels.kind]
         for m in modes:
             name = MODE_NAMES.get(m, m) or "Score"
             heads += [f"{name}", f"{name} z", f"{name} percentile"]
         body = []
+        small = False
         for e in dict.fromkeys(r["element"] for r in mine):
             cells = [Cell(self.labels.element(e))]
             for m in modes:
                 r = by.get((e, m), {})
-                cells += [cell("score", r.get("score"), self.labels), cell("z", r.get("z"), self.labels)]
-                cells.append(cell("percentile_rank", r.get("percentile_rank"), self.labels))
+                z, pct = (
+                    cell("z", r.get("z"), self.labels),
+                    cell("percentile_rank", r.get("percentile_rank"), self.labels),
+                )
+                if small_reference(r.get("reference_n")) and r.get("score") is not None:
+                    small = True  # the caution stands next to the figures it qualifies
+                    z, pct = (Cell(f"{c.text} ({SMALL_MARK})", c.kind) if c.kind == "num" else c for c in (z, pct))
+                cells += [cell("score", r.get("score"), self.labels), z, pct]
             body.append(tuple(cells))
+        caution = ""
+        if small:
+            ns = sorted({int(r["reference_n"]) for r in mine if small_reference(r.get("reference_n"))})
+            caution = (
+                f" {SMALL_MARK.capitalize()}: the reference group has only {' or '.join(map(str, ns))} "
+                f"organisations (fewer than {SMALL_REFERENCE}), too few to rank against: read the z-score and "
+                "percentile rank as a position in a short list, not in a distribution."
+            )
         return TableBlock(
             f"{org}: scores, z-scores and percentile ranks",
             tuple(heads),
             tuple(body),
             "Percentile rank: share of the reference scoring below (ties count half); z: distance from the reference "
-            "mean in reference standard deviations.",
+            "mean in reference standard deviations." + caution,
         )
 
     def review360(self, out: OutputView, sec: Section) -> None:
@@ -507,6 +532,8 @@ class _Builder:
         for note in out.notes:
             sec.add(Text(note, "note"))
         supp = out.summary.get("suppressed_groups") or {}
+        if self.subject is not None:  # a one-subject report names no one else
+            supp = {s: gs for s, gs in supp.items() if s == self.subject}
         if supp:
             sec.add(
                 Facts(
@@ -520,7 +547,14 @@ class _Builder:
         groups = groups_t.rows()
         summary = summary_t.rows()
         comments = comments_t.rows() if comments_t is not None else []
-        for subject in dict.fromkeys(r["subject"] for r in summary):
+        subjects = list(dict.fromkeys(r["subject"] for r in summary))
+        if self.subject is not None:  # a one-subject report
+            if self.subject not in subjects:
+                from aspire_models.errors import UnknownIdError
+
+                raise UnknownIdError("subject", self.subject, sorted(str(x) for x in subjects))
+            subjects = [self.subject]
+        for subject in subjects:
             g_rows = [r for r in groups if r["subject"] == subject]
             s_rows = [r for r in summary if r["subject"] == subject]
             sub = Section(f"{sec.id}-{slug(str(subject))}", f"{subject}")
@@ -586,6 +620,9 @@ class _Builder:
         tt = self.use(out, "teams")
         if tt is None:
             return
+        if self.subject is not None:  # a one-subject report leaves out what pools other subjects
+            sec.add(Text("The team view pools several subjects, so a one-subject report leaves it out.", "note"))
+            return
         k = out.params.get("min_group_size")
         for note in out.notes:
             sec.add(Text(note, "note"))
@@ -607,6 +644,12 @@ class _Builder:
                         cells.append(Cell(f"{r['mean']:.2f} (n={r['n']})", "num"))
                 body.append(tuple(cells))
             n_subjects = t_rows[0]["n_subjects"] if t_rows else 0
+            if any(r["mean"] is not None and not r["suppressed"] for r in t_rows):
+                sec.add(
+                    *self.chart(
+                        partial(ch.team_profile, team=str(team), rows=t_rows, labels=self.labels), f"team {team}"
+                    )
+                )
             sec.add(
                 TableBlock(
                     f"{team} ({n_subjects} subjects)",
@@ -847,14 +890,16 @@ def build_report(
     organisation: str | None = None,
     progress: Progress | None = None,
     charts: bool = True,
+    subject: str | None = None,
 ) -> Report:
     """The report for one or more results (one top-level section each); ``charts=False``
-    leaves the charts out (Markdown has no use for them)."""
+    leaves the charts out. With ``subject``, a 360 review shows that subject only (and the
+    team view, which pools subjects, is left out)."""
     bar = progress or Progress(0, quiet=True)
     sections = []
     for i, data in enumerate(results):
         prefix = f"r{i + 1}-" if len(results) > 1 else ""
-        sections.append(_Builder(data, prefix, bar, organisation, charts).build())
+        sections.append(_Builder(data, prefix, bar, organisation, charts, subject).build())
     if title is None:
         title = f"{sections[0].title}: report" if len(sections) == 1 else "aspire-models report"
     subtitle = (
@@ -878,6 +923,8 @@ def expected_charts(results: Sequence[ReportData], organisation: str | None = No
                 n += 1 if focus in orgs else min(len(orgs), MAX_BENCHMARK_CHARTS)
             elif out.scorer == "review-360" and "groups" in out.tables:
                 n += len({r["subject"] for r in out.rows("summary")})
+            elif out.scorer == "review-360-team":
+                n += len({r["team"] for r in out.rows("teams") if r["mean"] is not None and not r["suppressed"]})
             elif out.scorer == "diffusion":
                 n += sum(1 for r in out.rows("bass") if r["status"] == "fitted")
     return n

@@ -1,5 +1,7 @@
 """Excel export: an ``About`` sheet (provenance, accounting, a list of the sheets), then one
-sheet per result table with the table's own column names as the header row.
+sheet per result table: a header row in words (``Self``, ``Reference mean``, as in the HTML
+report), element, rater-group and class names rather than ids when a registry gave them,
+the header frozen and an autofilter on every column.
 
 Text cells are always stored as text, so a value such as ``=HYPERLINK(...)`` from a
 response file is never a formula. Characters a workbook cannot hold (control characters such
@@ -19,14 +21,18 @@ from typing import Any
 
 from aspire_models.errors import AspireError
 from aspire_models.reports.document import (
+    CLASS_NAMES,
     DIGITS,
     INT_COLUMNS,
+    MODE_NAMES,
+    NAME_COLUMNS,
     PERCENT_COLUMNS,
     PERIOD_COLUMNS,
     VALUE_COLUMNS,
+    header,
     withheld_text,
 )
-from aspire_models.reports.model import ReportData
+from aspire_models.reports.model import Labels, ReportData
 from aspire_models.safeio import atomic_write
 
 __all__ = ["sheet_name", "write_workbook"]
@@ -73,6 +79,22 @@ def _format(column: str, v: Any) -> str | None:
     if isinstance(v, int) or (column in INT_COLUMNS and float(v).is_integer()):
         return "#,##0"
     return "0." + "0" * DIGITS.get(column, 2)
+
+
+def _named(column: str, v: Any, labels: Labels) -> Any:
+    """An id as the name a person reads (element, rater group, class, mode); other values as
+    they are."""
+    if not isinstance(v, str):
+        return v
+    if column in NAME_COLUMNS:
+        return labels.element(v)
+    if column == "group":
+        return labels.role(v)
+    if column in ("class", "classification"):
+        return CLASS_NAMES.get(v, v)
+    if column == "mode":
+        return MODE_NAMES.get(v, v)
+    return v
 
 
 def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
@@ -122,7 +144,7 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                 about_rows.append((title, out.scorer, name, table.description))
                 ws = wb.create_sheet(title)
                 cols = list(table.column_names)
-                ws.append([clean(c) for c in cols])
+                ws.append([clean(header(c)) for c in cols])
                 for c in ws[1]:
                     c.font = bold
                     c.fill = head_fill
@@ -132,7 +154,7 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                         v = r[c]
                         if r.get("suppressed") and c in VALUE_COLUMNS:
                             v = withheld_text(r.get("reason"), k)
-                        values.append(v)
+                        values.append(_named(c, v, data.labels))
                     values = [clean(v) for v in values]
                     ws.append(values)
                     row = ws.max_row
@@ -149,8 +171,11 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                             if fmt:
                                 cell.number_format = fmt
                 ws.freeze_panes = "A2"
+                if cols:
+                    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{ws.max_row}"
                 for j, c in enumerate(cols, start=1):
-                    width = max([len(c)] + [len(str(r[c])) for r in table.rows()[:200] if r[c] is not None])
+                    shown = [str(_named(c, r[c], data.labels)) for r in table.rows()[:200] if r[c] is not None]
+                    width = max([len(header(c))] + [len(x) for x in shown])
                     ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width * 0.9 + 2))
         about_rows.append(())
     about_rows = [tuple(clean(str(v)) for v in line) for line in about_rows]

@@ -19,7 +19,7 @@ def esc(text: object) -> str:
 
 CSS = """
 :root {
-  --ink: #1f2933; --muted: #52606d; --faint: #7b8794; --line: #e4e7eb; --band: #0b3954;
+  --ink: #1f2933; --muted: #52606d; --faint: #616e7c; --line: #e4e7eb; --band: #0b3954;
   --accent: #0b4f6c; --bg: #f3f5f8; --panel: #ffffff;
 }
 * { box-sizing: border-box; }
@@ -83,12 +83,30 @@ details > summary { cursor: pointer; color: var(--accent); font-weight: 600; fon
 .comments li { margin: 2px 0; }
 .comments .group { color: var(--muted); font-size: 13px; font-weight: 600; margin: 6px 0 0; }
 footer { color: var(--faint); font-size: 12.5px; padding-bottom: 32px; }
+/* Printed on A4 for a board pack: full width, every column on the page (cells wrap, nothing is
+   cut off by a scroll box), collapsed sections printed open, headings kept with what follows. */
+@page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
-  body { background: #fff; }
+  body { background: #fff; font-size: 10pt; line-height: 1.4; }
+  header.top { background: #fff; color: var(--ink); padding: 0 0 6px; border-bottom: 2px solid var(--band); }
+  header.top p { color: var(--muted); }
+  header.top .inner, main, footer { max-width: none; padding-left: 0; padding-right: 0; }
   nav.toc { display: none; }
-  section.result { border: none; box-shadow: none; padding: 0; }
-  figure, table.data { break-inside: avoid; }
-  details { display: block; }
+  section.result { border: none; box-shadow: none; padding: 0; margin: 0 0 12px; border-radius: 0; }
+  section.result + section.result { break-before: page; }
+  h2, h3, h4, h5, h6, figcaption, p.desc { break-after: avoid; }
+  figure, tr, dl { break-inside: avoid; }
+  figure.chart svg { max-width: 100% !important; }
+  .table-wrap { overflow: visible; }
+  table.data { width: 100%; font-size: 8.5pt; }
+  table.data thead { display: table-header-group; }
+  table.data th, table.data td { padding: 3px 5px; overflow-wrap: anywhere; }
+  table.data td:first-child { min-width: 0; }
+  table.data .num { white-space: normal; }
+  .tag { white-space: normal; }
+  details::details-content { content-visibility: visible; display: contents; }
+  details > summary { list-style: none; color: var(--band); }
+  details > summary::-webkit-details-marker { display: none; }
 }
 """
 
@@ -122,11 +140,9 @@ def _table(t: TableBlock, level: int) -> str:
 
 def _chart(b: ChartBlock) -> str:
     c = b.chart
-    svg = re.sub(r"^<svg", f'<svg role="img" aria-label="{esc(c.title)}"', c.svg, count=1)
-    return (
-        f'<figure class="chart" id="{esc(c.id)}">\n{svg}<figcaption>{esc(c.title)}</figcaption>\n'
-        f"<p hidden>{esc(c.description)}</p></figure>"
-    )
+    # the alternative text states the data (the caption says what the chart is)
+    svg = re.sub(r"^<svg", f'<svg role="img" aria-label="{esc(c.description or c.title)}"', c.svg, count=1)
+    return f'<figure class="chart" id="{esc(c.id)}">\n{svg}<figcaption>{esc(c.title)}</figcaption></figure>'
 
 
 def _facts(f: Facts) -> str:

@@ -1,12 +1,16 @@
 """A :class:`~aspire_models.reports.document.Report` as Markdown (GitHub-flavoured tables).
 
-Charts are not embedded (Markdown viewers differ on inline images); each is named where it
-stands in the HTML report. Every text is escaped so that it renders as the text it is.
+Charts are images beside the Markdown file: :func:`aspire_models.reports.write_report` writes
+each chart as an SVG file in a folder next to the report (``report.md`` and
+``report-charts/``) and links it with its data as alternative text. Rendered as text only
+(:func:`~aspire_models.reports.render_markdown`), each chart is named where it stands, with
+a note saying where to find it. Every text is escaped so that it renders as the text it is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from aspire_models.reports.document import ChartBlock, Comments, Facts, Report, Section, TableBlock, Text
 
@@ -39,7 +43,20 @@ def _table(t: TableBlock, level: int) -> list[str]:
     return out
 
 
-def _section(s: Section, level: int) -> list[str]:
+def _chart(b: ChartBlock, links: Mapping[str, str]) -> list[str]:
+    c = b.chart
+    link = links.get(c.id)
+    if link is None:
+        return [
+            f"_Chart (in the HTML report, or as an SVG file when the report is written to a file): "
+            f"{md_escape(c.title)}_",
+            "",
+        ]
+    alt = md_escape(c.description or c.title)
+    return [f"![{alt}]({link})", "", f"_{md_escape(c.title)}_", ""]
+
+
+def _section(s: Section, level: int, links: Mapping[str, str]) -> list[str]:
     out = [f"{'#' * level} {md_escape(s.title)}", ""]
     for b in s.blocks:
         if isinstance(b, Text):
@@ -49,7 +66,7 @@ def _section(s: Section, level: int) -> list[str]:
         elif isinstance(b, TableBlock):
             out += _table(b, level)
         elif isinstance(b, ChartBlock):
-            out += [f"_Chart (in the HTML report): {md_escape(b.chart.title)}_", ""]
+            out += _chart(b, links)
         elif isinstance(b, Comments):
             out += [f"{'#' * min(level + 1, 6)} {md_escape(b.title)}", ""]
             for question, groups in b.groups:
@@ -58,14 +75,19 @@ def _section(s: Section, level: int) -> list[str]:
                     out += [f"- _{md_escape(group)}_"] + [f"  - {md_escape(t)}" for t in texts]
                 out.append("")
     for c in s.children:
-        out += _section(c, min(level + 1, 6))
+        out += _section(c, min(level + 1, 6), links)
     return out
 
 
-def write_markdown(report: Report) -> str:
+def write_markdown(report: Report, chart_links: Mapping[str, str] | None = None, *, note: str = "") -> str:
+    """The report as Markdown; ``chart_links`` maps chart ids to the relative paths of their
+    SVG files (charts without a link are named, with a note); ``note`` stands under the title."""
+    links = chart_links or {}
     lines = [f"# {md_escape(report.title)}", "", md_escape(report.subtitle), ""]
+    if note:
+        lines += [f"_{md_escape(note)}_", ""]
     for s in report.sections:
-        lines += _section(s, 2)
+        lines += _section(s, 2, links)
     lines += [
         "---",
         "",
@@ -74,3 +96,15 @@ def write_markdown(report: Report) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def svg_file(svg: str) -> str:
+    """A chart's inline SVG (sized to its page) as a standalone SVG file: an XML declaration
+    and its natural width, so that it shows at its size in a Markdown viewer."""
+    text = re.sub(
+        r'<svg([^>]*?) style="width: 100%; max-width: ([^;"]*); height: auto"',
+        r'<svg\1 width="\2"',
+        svg,
+        count=1,
+    )
+    return '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + text

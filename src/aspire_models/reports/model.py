@@ -50,6 +50,10 @@ class Labels:
     roles: Mapping[str, str] = attrs.field(factory=dict)
     questions: Mapping[str, str] = attrs.field(factory=dict)
     scale: tuple[float, float] | None = None
+    #: what the framework calls the elements the result is about, singular and plural
+    #: ("Theme", "Themes"; "Behaviour"; "Practice"): from the framework's own element kinds
+    kind: str = "Element"
+    kinds: str = "Elements"
 
     def element(self, element_id: Any) -> str:
         return self.elements.get(str(element_id), str(element_id))
@@ -77,10 +81,18 @@ class Labels:
         except AspireError:
             fw = None
         elements: dict[str, str] = {}
+        kind = ("Element", "Elements")
         if fw is not None:
             elements = {e.id: e.name for e in fw.elements}
+            used = [e.kind for e in fw.elements]
+            if ins is not None:
+                scored = {i.element for i in ins.items if i.element is not None}
+                used = [e.kind for e in fw.elements if e.id in scored] or used
+            if len(set(used)) == 1:
+                name = fw.kind(used[0]).name
+                kind = (name, _plural(name))
         if ins is None:
-            return cls(None, fw.name if fw else None, elements)
+            return cls(None, fw.name if fw else None, elements, kind=kind[0], kinds=kind[1])
         # elements of other frameworks an instrument may refer to keep their ids
         ranges = {(s.min, s.max) for s in ins.scales if isinstance(s, NumericScale)}
         scale = next(iter(ranges)) if len(ranges) == 1 else None
@@ -91,7 +103,21 @@ class Labels:
             {r.id: r.label for r in ins.rater_roles},
             {q.id: q.text for q in ins.open_questions},
             (float(scale[0]), float(scale[1])) if scale else None,
+            kind[0],
+            kind[1],
         )
+
+
+def _plural(name: str) -> str:
+    """English plural of a kind's name ("Theme" -> "Themes", "Competency" -> "Competencies")."""
+    head, _, last = name.rpartition(" ")
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "ch", "sh")):
+        last += "es"
+    else:
+        last += "s"
+    return f"{head} {last}" if head else last
 
 
 @attrs.frozen

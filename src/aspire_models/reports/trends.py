@@ -155,10 +155,11 @@ def comparison_report(
     summary = Section("summary", "What changed")
     findings = comparison.findings((a, b))
     facts = []
+    reasons = {r["organisation"]: r["reason"] for r in comparison.table().rows() if (r["from"], r["to"]) == (a, b)}
     for org, counts in findings.items():
         total = sum(counts.values())
         if counts["not compared"] == total:
-            text = "not compared: not published in both waves (too few people, or protecting a small group)"
+            text = str(reasons[org])
         else:
             text = (
                 f"improved on {counts['improved']}, declined on {counts['declined']}, no detectable change on "
