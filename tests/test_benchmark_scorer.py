@@ -120,7 +120,9 @@ def test_cli_norms_then_benchmark(tmp_path: Path) -> None:
     data = str(example_path("aspire-sop-responses.csv"))
     norms = tmp_path / "norms.json"
     r = subprocess.run(
-        [exe, "norms", "-i", SOP, data, "--id", "county-2026", "--version", "1", "-o", str(norms)],
+        # the bundled councils have 2-4 respondents: published only with an explicit threshold
+        [exe, "norms", "-i", SOP, data, "--id", "county-2026", "--version", "1", "-o", str(norms)]
+        + ["--min-group-size", "2"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -128,7 +130,8 @@ def test_cli_norms_then_benchmark(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert subprocess.run([exe, "validate", str(norms)], capture_output=True, timeout=120).returncode == 0
     r = subprocess.run(
-        [exe, "benchmark", "-i", SOP, data, "--norms", str(norms), "--organisation", "Council C"],
+        [exe, "benchmark", "-i", SOP, data, "--norms", str(norms), "--organisation", "Council C"]
+        + ["--min-group-size", "2"],
         capture_output=True,
         text=True,
         timeout=120,

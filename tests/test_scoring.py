@@ -90,16 +90,26 @@ def test_mean_of_organisation_means(core: Registry) -> None:
         {"respondent_id": "3", "organisation": "Big", "leadership.now": 6},
         {"respondent_id": "4", "organisation": "Small", "leadership.now": 10},
     ]
-    r = score(core, "aspire-sop-self-assessment", records, scorers=["aggregate"], allow_missing_items=True)
+    # groups of 1 published on purpose (the mechanics, not the privacy defaults, are tested here)
+    r = score(
+        core,
+        "aspire-sop-self-assessment",
+        records,
+        scorers=["aggregate"],
+        allow_missing_items=True,
+        min_group_size=1,
+    )
+    assert any("PRIVACY NOTICE" in w for w in r.warnings)
     orgs = {(x["organisation"], x["element"], x["mode"]): x for x in r.table("aggregate", "organisations").rows()}
     big = orgs[("Big", "leadership", "now")]
-    assert (big["n"], big["mean"], big["min"], big["max"]) == (3, 4.0, 2.0, 6.0)
+    assert (big["n"], big["mean"]) == (3, 4.0)
+    assert (big["min"], big["max"]) == (None, None)  # one person's score: never published
     assert big["sd"] == pytest.approx(2.0)
     sector = {(x["element"], x["mode"]): x for x in r.table("aggregate", "sector").rows()}
     lead = sector[("leadership", "now")]
     assert lead["mean"] == 7.0  # (4 + 10) / 2, not the pooled 5.5
     assert (lead["organisations"], lead["respondents"], lead["min"], lead["max"]) == (2, 4, 4.0, 10.0)
-    assert (lead["respondent_min"], lead["respondent_max"]) == (2.0, 10.0)
+    assert (lead["respondent_min"], lead["respondent_max"]) == (None, None)
 
 
 def test_reverse_keying_and_weights(core: Registry) -> None:
@@ -140,7 +150,9 @@ def test_result_json_is_deterministic_and_valid(core: Registry, demo: Result) ->
     assert "respondent-scores" in json.loads(demo.to_json(include_respondents=True))["outputs"][0]["tables"]
 
 
-def test_frames_long_and_wide(demo: Result) -> None:
+def test_frames_long_and_wide(core: Registry) -> None:
+    # councils of 2-4 respondents: published here by an explicit threshold of 2
+    demo = score(core, "aspire-sop-self-assessment", example_path("aspire-sop-responses.csv"), min_group_size=2)
     resp = demo.frame("dimension-scores", "respondent-scores")
     assert resp.shape == (14, 3 + 16) and "leadership.now" in resp.columns
     orgs = demo.frame("aggregate", "organisations")

@@ -477,6 +477,17 @@ def _instrument(reg: Registry, spec: str) -> Any:
     return reg.load_instrument(spec) if _is_path(spec) else reg.instrument(spec)
 
 
+def add_min_group_size(p: argparse.ArgumentParser) -> None:
+    """The one privacy option of every command that publishes figures about groups."""
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        metavar="N",
+        help="smallest group of people whose figures are published, for every scorer (default: 5 for "
+        "staff surveys, 3 for 360 rater groups; below the default the result carries a notice)",
+    )
+
+
 def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any], reg: Registry | None = None) -> Any:
     from aspire_models.engine import score
 
@@ -492,6 +503,7 @@ def _run_scorer(args: argparse.Namespace, scorer: str, params: dict[str, Any], r
         args.responses,
         scorers=[scorer],
         params={scorer: params},
+        min_group_size=getattr(args, "min_group_size", None),
         **read_options(args, reg),
     )
     if getattr(args, "output", None):
@@ -739,7 +751,8 @@ def _print_360(result: Any, out: TextIO, *, subject: str) -> None:
     if not summ:
         raise UsageError(f"no subject {subject!r} in the data")
     s = result.output("review-360").summary
-    out.write(f"HRBP360 review of {subject} (k = {s['k']}; groups below k raters are withheld)\n")
+    k = s["min_group_size"]
+    out.write(f"HRBP360 review of {subject} (min_group_size = {k}; smaller rater groups are withheld)\n")
     shown: dict[str, dict[str, Any]] = {}
     for g in groups:
         row = shown.setdefault(g["behaviour"], {"behaviour": g["behaviour"]})
@@ -924,13 +937,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to print: text (every table) or json (the result document); default: a short summary per scorer",
     )
     p.add_argument("--param", action="append", metavar="SCORER.NAME=VALUE", help="override a scorer parameter")
-    p.add_argument(
-        "--min-group-size",
-        type=int,
-        metavar="N",
-        help="smallest group of people whose figures are published, for every scorer (default: 5 for "
-        "staff surveys, 3 for 360 rater groups; below the default the result carries a notice)",
-    )
+    add_min_group_size(p)
     p.add_argument(
         "--include-respondents",
         action="store_true",
@@ -956,6 +963,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instrument", "-i", required=True)
     p.add_argument("--missing", choices=["listwise", "pairwise"], default="listwise")
     p.add_argument("--output", "-o", help="write the result JSON here")
+    add_min_group_size(p)
     p.set_defaults(func=cmd_reliability)
 
     p = sub.add_parser("benchmark", parents=[common], help="percentile ranks, z-scores, quartiles of organisations")
@@ -968,6 +976,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare with published results instead: a bundled reference id (aspire-2015-averages) or a file",
     )
     p.add_argument("--output", "-o", help="write the result JSON here")
+    add_min_group_size(p)
     p.set_defaults(func=cmd_benchmark)
 
     p = sub.add_parser("norms", parents=[common], help="build a norm table (JSON) from scored responses")
@@ -978,6 +987,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--population", help="who the norms describe")
     p.add_argument("--output", "-o")
+    add_min_group_size(p)
     p.set_defaults(func=cmd_norms)
 
     p = sub.add_parser(

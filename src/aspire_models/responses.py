@@ -705,7 +705,8 @@ def read_records(
                 cols[key][r] = cell
             else:
                 cols[key][r] = _to_cell(value)
-    present = [k for k in known if any(v is not None for v in cols[k])]
+    # a field that some record names is present, even if every record leaves it empty
+    present = [k for k in known if k in given or any(v is not None for v in cols[k])]
     if strict:  # a missing required field rejects the record, as in the schema
         needed = ["respondent_id"] + (["subject_id", "rater_role"] if instrument.design == "review-360" else [])
         present += [k for k in needed if k not in present]
