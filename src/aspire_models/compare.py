@@ -169,10 +169,10 @@ def _score_wave(
         key = (str(row["organisation"]), str(row["element"]), str(row["mode"] or ""))
         if row["mode"] == "gap":
             continue
-        if row["suppressed"] or row["mean"] is None:
+        if row["suppressed"]:
             withheld.add(key)
-        else:
-            published.add(key)
+        elif row["mean"] is not None:
+            published.add(key)  # (neither: no scores, e.g. a dimension not measured)
     return _Wave(
         label,
         result,
@@ -537,13 +537,12 @@ def _compare_pair(
             rows["element"].append(e)
             rows["mode"].append(m)
             if not both:
-                missing = [w.label for w in (wa, wb) if key not in w.published]
-                reason = "not published in " + " and ".join(missing)
-                reason += (
-                    " (too few people, or protecting a small group)"
-                    if any(key in w.withheld for w in (wa, wb))
-                    else " (no respondents)"
-                )
+                hidden = [w.label for w in (wa, wb) if key in w.withheld]
+                empty = [w.label for w in (wa, wb) if key not in w.withheld and key not in w.published]
+                parts = [f"withheld in {' and '.join(hidden)} (too few people, or protecting a small group)"] * bool(
+                    hidden
+                ) + [f"no scores in {' and '.join(empty)}"] * bool(empty)
+                reason = "not compared: " + "; ".join(parts)
                 for c in VALUES[:12]:
                     rows[c].append(None)
                 rows["test"].append(None)

@@ -137,10 +137,11 @@ def print_comparison(comparison: Comparison, out: TextIO, *, every: bool = False
     pairs = list(dict.fromkeys((r["from"], r["to"]) for r in comparison.table().rows()))
     for a, b in pairs:
         out.write(f"\n{a} -> {b}\n")
+        reasons = {r["organisation"]: r["reason"] for r in comparison.table().rows() if (r["from"], r["to"]) == (a, b)}
         for org, counts in comparison.findings((a, b)).items():
             total = sum(counts.values())
             if counts["not compared"] == total:
-                out.write(f"  {org}: not compared (not published in both waves: too few people)\n")
+                out.write(f"  {org}: {reasons[org]}\n")
                 continue
             parts = [f"{counts[x]} {x}" for x in ("improved", "declined", "no detectable change") if counts[x]]
             extra = f", {counts['not compared']} not compared" if counts["not compared"] else ""

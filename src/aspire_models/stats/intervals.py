@@ -115,8 +115,9 @@ def wilson_interval(count: ArrayLike, n: ArrayLike, confidence: float = 0.95) ->
         denom = 1.0 + z * z / m
         centre = (p + z * z / (2.0 * m)) / denom
         half = z / denom * np.sqrt(np.maximum(p * (1.0 - p), 0.0) / m + z * z / (4.0 * m * m))
-    lo: F64 = np.where(ok, np.clip(centre - half, 0.0, 1.0), np.nan)
-    hi: F64 = np.where(ok, np.clip(centre + half, 0.0, 1.0), np.nan)
+    # none or all chose it: the bound is exactly 0 or 1 (rounding would leave the share outside)
+    lo: F64 = np.where(ok, np.where(x <= 0, 0.0, np.clip(centre - half, 0.0, 1.0)), np.nan)
+    hi: F64 = np.where(ok, np.where(x >= nn, 1.0, np.clip(centre + half, 0.0, 1.0)), np.nan)
     return lo, hi
 
 
