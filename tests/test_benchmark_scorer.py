@@ -115,14 +115,16 @@ def test_norms_for_another_instrument_are_refused(core: Registry) -> None:
     assert "dimensions" in r.failures[0].reason
 
 
+#: the bundled councils have 2-4 respondents: published only with an explicit threshold
+SMALL = ("--min-group-size", "2")
+
+
 def test_cli_norms_then_benchmark(tmp_path: Path) -> None:
     exe = str(Path(sys.executable).with_name("aspire"))
     data = str(example_path("aspire-sop-responses.csv"))
     norms = tmp_path / "norms.json"
     r = subprocess.run(
-        # the bundled councils have 2-4 respondents: published only with an explicit threshold
-        [exe, "norms", "-i", SOP, data, "--id", "county-2026", "--version", "1", "-o", str(norms)]
-        + ["--min-group-size", "2"],
+        [exe, "norms", "-i", SOP, data, "--id", "county-2026", "--version", "1", "-o", str(norms), *SMALL],
         capture_output=True,
         text=True,
         timeout=120,
@@ -130,8 +132,7 @@ def test_cli_norms_then_benchmark(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert subprocess.run([exe, "validate", str(norms)], capture_output=True, timeout=120).returncode == 0
     r = subprocess.run(
-        [exe, "benchmark", "-i", SOP, data, "--norms", str(norms), "--organisation", "Council C"]
-        + ["--min-group-size", "2"],
+        [exe, "benchmark", "-i", SOP, data, "--norms", str(norms), "--organisation", "Council C", *SMALL],
         capture_output=True,
         text=True,
         timeout=120,
