@@ -55,6 +55,7 @@ def commands(path: str, tmp: Path) -> list[tuple[str, list[str], str | None]]:
         ("audit", ["audit", "--no-plugins", path], None),
         ("frequencies", ["frequencies", "--no-plugins", path], None),
         ("map", ["map", "--no-plugins", "-i", SOP, path, "-o", str(tmp / "mapping.json")], None),
+        ("compare", ["compare", "--no-plugins", "-i", SOP, EXAMPLE, path, "-o", str(tmp / "compare.json")], None),
     ]
 
 

@@ -109,6 +109,12 @@ def cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         **options,
     )
     print_comparison(comparison, out, every=args.all)
+    from aspire_models.rejections import write_rejections
+
+    for label, wave in zip(comparison.labels, comparison.waves, strict=True):  # rows read and rejected, as score
+        a = wave.accounting
+        out.write(f"\n{label}: {a.input} rows, {a.accepted} scored, {a.rejected} rejected\n")
+        write_rejections(wave.rejected, out)
     if args.output:
         suffix = Path(args.output).suffix.lower()
         if suffix == ".json":

@@ -266,7 +266,7 @@ def gap_bars(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Lab
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         top = max([g for g in gaps if not math.isnan(g)] or [1.0])
-        ax.set_xlim(min(0.0, *[g for g in gaps if not math.isnan(g)]), top * 1.18 + 1e-9)
+        ax.set_xlim(min([0.0, *(g for g in gaps if not math.isnan(g))]), top * 1.18 + 1e-9)
         for yi, g in zip(y, gaps, strict=True):
             if not math.isnan(g):
                 ax.text(g + top * 0.015, yi, f"{g:.2f}", va="center", fontsize=8.5, color=INK)
