@@ -156,7 +156,7 @@ def make_big(kind: str, folder: Path) -> Path:
         p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     elif kind == "norms_huge_array.json":
         p.write_text(
-            json.dumps({"id": "n", "instrument": SOP, "dimensions": {"leadership.now": list(range(50_000))}}),
+            json.dumps({"id": "n", "instrument": SOP, "dimensions": {"leadership.now": list(range(20_000))}}),
             encoding="utf-8",
         )
     else:  # pragma: no cover

@@ -162,7 +162,6 @@ def _reason(exc: BaseException) -> str:
 # -- JSON ------------------------------------------------------------------------------------
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -199,8 +198,8 @@ def _max_depth(raw: bytes) -> int:
     if not brackets:
         return 0
     arr = np.frombuffer(brackets, dtype=np.uint8)
-    steps = np.where(np.isin(arr, _OPEN), 1, -1).astype(np.int32)
-    return int(np.cumsum(steps, dtype=np.int64).max())
+    steps = np.where((arr == ord("[")) | (arr == ord("{")), 1, -1).astype(np.int8)
+    return int(np.cumsum(steps, dtype=np.int32).max())
 
 
 class _BadNumberError(Exception):
