@@ -151,6 +151,8 @@ DIGITS = {
 HEADERS = {
     "n": "n",
     "sd": "SD",
+    "ci_low": "CI low",
+    "ci_high": "CI high",
     "z": "z",
     "self_mean": "Self",
     "others_mean": "All others",
@@ -253,7 +255,7 @@ def cell(column: str, v: Any, labels: Labels) -> Cell:
     return Cell(text)
 
 
-VALUE_COLUMNS = {"n_raters", "n", "mean", "sd", "min", "max"}
+VALUE_COLUMNS = {"n_raters", "n", "mean", "sd", "min", "max", "ci_low", "ci_high"}
 
 
 def table_block(
@@ -343,7 +345,7 @@ class _Builder:
         heads = [self.labels.kind]
         for m in modes:
             name = MODE_NAMES.get(m, m) or "Score"
-            heads += [f"{name} mean", f"{name} range"]
+            heads += [f"{name} mean", f"{name} interval", f"{name} range"]
         heads += ["Organisations", "Respondents"]
         unmeasured = not_measured_modes(out.summary)
         body = []
@@ -352,12 +354,15 @@ class _Builder:
             for m in modes:
                 r = by.get((e, m))
                 if (e, m) in unmeasured or (m == "gap" and any(x == e for x, _ in unmeasured)):
-                    cells += [Cell("not measured", "none"), Cell("not measured", "none")]
+                    cells += [Cell("not measured", "none")] * 3
                     continue
                 if r is None:
-                    cells += [Cell("–", "none"), Cell("–", "none")]
+                    cells += [Cell("–", "none")] * 3
                     continue
                 cells.append(cell("mean", r["mean"], self.labels))
+                ci_lo, ci_hi = r.get("ci_low"), r.get("ci_high")
+                ci = "–" if ci_lo is None or ci_hi is None else f"{ci_lo:.2f} – {ci_hi:.2f}"
+                cells.append(Cell(ci, "num" if ci_lo is not None and ci_hi is not None else "none"))
                 lo, hi = r["min"], r["max"]
                 rng = "–" if lo is None or hi is None else f"{lo:.2f} – {hi:.2f}"
                 cells.append(Cell(rng, "num"))
@@ -372,8 +377,9 @@ class _Builder:
                 f"{self.labels.kinds} across all organisations",
                 tuple(heads),
                 tuple(body),
-                "Mean of the organisation means (each organisation weighs the same); range: lowest to highest "
-                "organisation mean.",
+                "Mean of the organisation means (each organisation weighs the same); interval: its confidence "
+                "interval over the organisations (the aggregate's confidence level, 95% unless set); range: "
+                "lowest to highest organisation mean.",
             )
         )
         orgs = out.tables.get("organisations")
