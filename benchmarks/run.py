@@ -43,6 +43,8 @@ TARGET_CSV_MB = 1536.0
 TARGET_MEMORY_S = 1.0
 TARGET_A = 50.0
 TARGET_B = 3.0
+#: comparing two waves of DEFAULT_SIZE respondents each, in memory (aspire_models.compare)
+TARGET_WAVES_S = 2.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -78,6 +80,8 @@ def child(kind: str, path: str, respondents: int, seed: int) -> dict[str, Any]:
         result = score_responses(registry, responses)
         wall = time.perf_counter() - start
         out["summary"] = baselines.summary(result)
+    elif kind == "waves":
+        return waves_child(path, respondents, seed)
     elif kind == "jsonschema":
         start = time.perf_counter()
         out["summary"] = baselines.jsonschema_loop(path, instrument)
@@ -95,6 +99,37 @@ def child(kind: str, path: str, respondents: int, seed: int) -> dict[str, Any]:
     out["wall"] = wall
     out["peak_mb"] = peak_mb()
     return out
+
+
+def waves_child(paths: str, respondents: int, seed: int) -> dict[str, Any]:
+    """Two waves (two Arrow files, comma-separated) read and validated before the clock; timed:
+    :func:`aspire_models.compare.compare` of the two in memory (each wave scored through the
+    engine with its disclosure step, then the comparison). The engine's share is timed apart."""
+    import pyarrow as pa
+
+    from aspire_models import Registry, score_responses
+    from aspire_models.compare import _rules, compare
+    from aspire_models.responses import read_arrow
+
+    registry = Registry(entry_points=False)
+    instrument = registry.load_instrument(generate.INSTRUMENT)
+    waves = []
+    for path in paths.split(","):
+        with pa.memory_map(path) as source:
+            table = pa.ipc.open_file(source).read_all().combine_chunks()
+        waves.append(read_arrow(table, instrument))
+        del table
+    small = read_arrow(generate.arrow_table(generate.Spec(respondents=WARM_UP_ROWS)), instrument)
+    compare(registry, instrument, [small, small], labels=["a", "b"])  # warm-up: first-use imports
+    start = time.perf_counter()
+    result = compare(registry, instrument, waves, labels=["wave 1", "wave 2"])
+    wall = time.perf_counter() - start
+    start = time.perf_counter()
+    for rs in waves:
+        score_responses(registry, rs, scorers=_rules(instrument, 0.95))
+    engine = time.perf_counter() - start
+    compared = sum(1 for s in result.table().column("suppressed") if not s)
+    return {"wall": wall, "engine": engine, "rows": len(result.table()), "compared": compared, "peak_mb": peak_mb()}
 
 
 def warm_up(registry: Any, instrument: Any, *, path: str | None = None, data: Any = None) -> None:
@@ -134,7 +169,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def measure(kind: str, path: Path, respondents: int, seed: int) -> dict[str, Any]:
+def measure(kind: str, path: Path | str, respondents: int, seed: int) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", kind, "--path", str(path), "--n", str(respondents), "--seed", str(seed)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -256,6 +291,7 @@ def main() -> None:
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "aspire-bench")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--waves-only", action="store_true", help="only the two-wave comparison benchmark")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.path, args.n, args.seed)))
@@ -276,6 +312,13 @@ def main() -> None:
     rows: list[list[str]] = []
     figures: dict[str, Any] = {"machine": info, "runs": {}}
     csv_runs: dict[int, dict[str, Any]] = {}
+    waves_verdict = waves_benchmark(args, rows, figures)
+    if args.waves_only:
+        print()
+        print(table(rows))
+        print()
+        print(waves_verdict)
+        return
     for n in sizes:
         memory = n <= DEFAULT_SIZE
         csv_path, arrow_path = data_files(args.data, n, args.seed, memory)
@@ -359,9 +402,24 @@ def main() -> None:
                 f"<= ~{factor:g}x",
             )
         )
+    verdicts.append(waves_verdict)
     print("\n".join(verdicts))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def waves_benchmark(args: argparse.Namespace, rows: list[list[str]], figures: dict[str, Any]) -> str:
+    """Two waves of DEFAULT_SIZE respondents (seeds ``seed`` and ``seed + 1``; respondent ids
+    persist, organisations are drawn afresh) compared in memory; best of ``--repeat``."""
+    n = DEFAULT_SIZE
+    paths = [data_files(args.data, n, args.seed + i, True)[1] for i in range(2)]
+    runs = [measure("waves", ",".join(str(p) for p in paths), n, args.seed) for _ in range(args.repeat)]
+    m = min(runs, key=lambda r: r["wall"])
+    note = f"best of {args.repeat}; of which the engine (2 waves, disclosure step included) {m['engine']:.2f} s"
+    rows.append(row("compare: 2 waves in memory -> comparison", n, m, note))
+    figures["runs"][f"waves-{n}"] = m
+    ok = m["wall"] <= TARGET_WAVES_S
+    return _verdict(f"compare 2 waves of {n:,}: {m['wall']:.2f} s", ok, f"<= {TARGET_WAVES_S:g} s")
 
 
 def csv_path_for(directory: Path, respondents: int, seed: int) -> Path:

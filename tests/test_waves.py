@@ -454,3 +454,14 @@ def test_comparison_document_is_deterministic(demo: Comparison) -> None:
     assert [w["label"] for w in doc["waves"]] == ["2024", "2025"]
     assert not math.isnan(sum(r["change"] for r in compared(demo)))
     assert all(audit(w["result"]).ok for w in doc["waves"])
+
+
+def test_the_disclosure_step_withholds_nothing_more(demo: Comparison) -> None:
+    """compare() applies the derived-figure rule itself, with each wave's protected result;
+    the disclosure step run on each wave with the comparison agrees row for row."""
+    from aspire_models.privacy import Population, protect
+
+    mine = demo.table().column("suppressed")
+    for wave in demo.waves:
+        protected, _ = protect((*wave.outputs, demo.output), Population.from_dict(wave.privacy["population"]))
+        assert list(protected[-1].table("changes").column("suppressed")) == list(mine)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,7 +40,7 @@ from aspire_models.privacy.cells import Cells
 from aspire_models.registry import Registry
 from aspire_models.responses import ResponseSet
 from aspire_models.result import Result
-from aspire_models.scoring import ScorerOutput, Table, json_value
+from aspire_models.scoring import ScorerOutput, Table, _as_list, json_value
 from aspire_models.stats import intervals as iv
 from aspire_models.stats.moments import Discrete, Moments
 
@@ -93,6 +94,10 @@ class _Wave:
     ids: Any  # Arrow string array
     published: frozenset[tuple[str, str, str]]  # (organisation, element, mode) published
     withheld: frozenset[tuple[str, str, str]]
+    #: per published (organisation, element, mode): the n, mean and sd the wave publishes
+    figures: Mapping[tuple[str, str, str], tuple[int, float, float]]
+    #: organisations with respondents (rows in the wave's organisation table)
+    organisations: tuple[str, ...]
 
     def values(self, j: int) -> NDArray[np.float64]:
         col = self.columns[j]
@@ -165,14 +170,22 @@ def _score_wave(
         else:
             columns.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64))
     published, withheld = set(), set()
-    for row in result.table("aggregate", "organisations").rows():
-        key = (str(row["organisation"]), str(row["element"]), str(row["mode"] or ""))
-        if row["mode"] == "gap":
+    figures: dict[tuple[str, str, str], tuple[int, float, float]] = {}
+    present: dict[str, None] = {}
+    org_table = result.table("aggregate", "organisations")
+    col = {
+        c: _as_list(org_table.column(c)) for c in ("organisation", "element", "mode", "n", "mean", "sd", "suppressed")
+    }
+    for org, e, m, n, mean, sd, suppressed in zip(*col.values(), strict=True):
+        key = (str(org), str(e), str(m or ""))
+        present[key[0]] = None
+        if m == "gap":
             continue
-        if row["suppressed"]:
+        if suppressed:
             withheld.add(key)
-        elif row["mean"] is not None:
-            published.add(key)  # (neither: no scores, e.g. a dimension not measured)
+        elif mean is not None and mean == mean:  # (neither: no scores, e.g. a dimension not measured)
+            published.add(key)
+            figures[key] = (int(n), float(mean), float(sd) if sd is not None and sd == sd else 0.0)
     return _Wave(
         label,
         result,
@@ -184,6 +197,8 @@ def _score_wave(
         rs.ids,
         frozenset(published),
         frozenset(withheld),
+        figures,
+        tuple(present),
     )
 
 
@@ -382,12 +397,16 @@ def compare(
         registry.instrument(s) if isinstance(s, str) else s
         for s in (specs if specs is not None else [instrument] * len(waves))  # type: ignore[list-item]
     ]
-    scored = [
-        _score_wave(
+
+    def one(job: tuple[Instrument, Responses, str]) -> _Wave:
+        ins, w, lab = job
+        return _score_wave(
             registry, ins, w, lab, confidence=confidence, min_group_size=min_group_size, read_options=read_options
         )
-        for ins, w, lab in zip(inss, waves, names, strict=True)
-    ]
+
+    # waves are scored two at a time: most of the work is numpy, which releases the GIL
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scored = list(pool.map(one, zip(inss, waves, names, strict=True)))
     k = max(max(w.result.privacy.get("min_group_size", {}).values(), default=5) for w in scored)
     rows: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     changes: dict[str, list[Any]] = {c: [] for c in ("from", "to", "element", "mode", "item", "change")}
@@ -470,8 +489,10 @@ def compare(
         "Items that differ between the waves' instrument versions; their dimensions are not compared.",
         cells=Cells("none"),
     )
+    # Rule 5 of the disclosure step (a derived figure only where every cell it is built on is
+    # published) was applied above with each wave's protected result: a row has figures only
+    # when both waves publish its group. The declaration lets protect() and audit() check it.
     output = ScorerOutput(SCORER, params, (table, item_table), {}, ())
-    output = _protect(output, scored)
     summary = _summary(output.table("changes"), [w.label for w in scored])
     output = attrs.evolve(output, summary=summary, notes=tuple(warnings))
     return Comparison(tuple(names), tuple(w.result for w in scored), output, tuple(warnings))
@@ -498,35 +519,50 @@ def _compare_pair(
     ua = np.array([where[o] for o in wa.org_labels], dtype=np.int64)[wa.org_codes]
     ub = np.array([where[o] for o in wb.org_labels], dtype=np.int64)[wb.org_codes]
     g = len(orgs)
-    ma = Moments.of_columns(lambda j: wa.columns[ja[j]], ua, g, len(dims))
-    mb = Moments.of_columns(lambda j: wb.columns[jb[j]], ub, g, len(dims))
-    welch = iv.welch(ma.n, ma.mean, ma.m2, mb.n, mb.mean, mb.m2, confidence)
-    hedges = iv.hedges_g(ma.n, ma.mean, ma.m2, mb.n, mb.mean, mb.m2)
+    # Welch's t and Hedges' g from the figures each wave publishes (n, mean, sd)
+    fa, fb = _published_moments(wa, where, dims), _published_moments(wb, where, dims)
+    welch = iv.welch(*fa, *fb, confidence)
+    hedges = iv.hedges_g(*fa, *fb)
     stats = {f: getattr(welch, f).copy() for f in ("change", "df", "t", "p", "ci_low", "ci_high")}
     is_paired = np.zeros((g, len(dims)), dtype=bool)
     match: NDArray[np.int64] | None = None
     if paired == "auto":
-        match, same = _matches(wa, wb, ua, ub)
-        if match is not None:
-            for j in range(len(dims)):
+        # an organisation can be paired only when it has as many respondents in both waves and
+        # every respondent of the second is one of its respondents in the first
+        rows_a, rows_b = np.bincount(ua, minlength=g), np.bincount(ub, minlength=g)
+        candidate = (rows_a == rows_b) & (rows_b > 1)
+        match, same = _matches(wa, wb, ua, ub, candidate) if candidate.any() else (None, None)
+        if match is not None and same is not None:
+            panel = (np.bincount(ub[same], minlength=g) == rows_b) & candidate
+            picked = np.flatnonzero(same & panel[ub])
+            for j in range(len(dims) if len(picked) else 0):
                 va, vb = wa.values(ja[j]), wb.values(jb[j])
-                ok = same & ~np.isnan(vb)
-                ok[ok] = ~np.isnan(va[match[ok]])
-                d = vb[ok] - va[match[ok]]
-                md = Moments.grouped(d, ub[ok], g)
-                full = (md.n[:, 0] == ma.n[:, j]) & (md.n[:, 0] == mb.n[:, j]) & (md.n[:, 0] > 1)
+                partner = match[picked]
+                ok = ~np.isnan(vb[picked]) & ~np.isnan(va[partner])
+                d = vb[picked[ok]] - va[partner[ok]]
+                md = Moments.grouped(d, ub[picked[ok]], g)
+                full = (md.n[:, 0] == fa[0][:, j]) & (md.n[:, 0] == fb[0][:, j]) & (md.n[:, 0] > 1)
                 if not full.any():
                     continue
                 pt = iv.paired(md.n[:, 0], md.mean[:, 0], md.m2[:, 0], confidence)
                 for f in stats:
                     stats[f][:, j] = np.where(full, getattr(pt, f), stats[f][:, j])
                 is_paired[:, j] = full
-    order_a = np.argsort(ua, kind="stable")
-    order_b = np.argsort(ub, kind="stable")
-    bounds_a = np.searchsorted(ua[order_a], np.arange(g + 1))
-    bounds_b = np.searchsorted(ub[order_b], np.arange(g + 1))
+    if test == "permutation":  # each organisation's rows, for its respondents' values
+        order_a, order_b = np.argsort(ua, kind="stable"), np.argsort(ub, kind="stable")
+        bounds_a = np.searchsorted(ua[order_a], np.arange(g + 1))
+        bounds_b = np.searchsorted(ub[order_b], np.arange(g + 1))
+    present = {*wa.organisations, *wb.organisations}
+
+    def listed(a: NDArray[Any]) -> list[list[Any]]:  # Python numbers, NaN as None
+        return [[None if v != v else v for v in row] for row in a.tolist()]
+
+    figs = {c: listed(stats[c]) for c in ("change", "ci_low", "ci_high", "t", "df", "p")}
+    figs["hedges_g"] = listed(hedges)
+    n_from, mean_from, n_to, mean_to = (listed(x) for x in (fa[0], fa[1], fb[0], fb[1]))
+    kinds = np.where(is_paired, "paired", "welch").tolist()
     for gi, org in enumerate(orgs):
-        if ma.n[gi].sum() == 0 and mb.n[gi].sum() == 0:
+        if org not in present:
             continue
         for j, (e, m) in enumerate(dims):
             key = (org, e, m)
@@ -550,8 +586,8 @@ def _compare_pair(
                 rows["reason"].append(reason)
                 pvals.append(np.nan)
                 continue
-            p = float(stats["p"][gi, j])
-            kind = "paired" if is_paired[gi, j] else "welch"
+            p = figs["p"][gi][j]
+            kind = kinds[gi][j]
             if test == "permutation":
                 xa = wa.values(ja[j])[order_a[bounds_a[gi] : bounds_a[gi + 1]]]
                 xb = wb.values(jb[j])[order_b[bounds_b[gi] : bounds_b[gi + 1]]]
@@ -565,16 +601,14 @@ def _compare_pair(
                     xa, xb = xa[~np.isnan(xa)], xb[~np.isnan(xb)]
                     p = iv.permutation_p(xa, xb, resamples=permutations, seed=seed)
                 kind += "+permutation"
-            rows["n_from"].append(int(ma.n[gi, j]))
-            rows["mean_from"].append(float(ma.mean[gi, j]))
-            rows["n_to"].append(int(mb.n[gi, j]))
-            rows["mean_to"].append(float(mb.mean[gi, j]))
-            for c in ("change", "ci_low", "ci_high", "t", "df"):
-                v = float(stats[c][gi, j])
-                rows[c].append(None if np.isnan(v) else v)
-            rows["p"].append(None if np.isnan(p) else p)
-            hg = float(hedges[gi, j])
-            rows["hedges_g"].append(None if np.isnan(hg) else hg)
+            rows["n_from"].append(int(n_from[gi][j]))
+            rows["mean_from"].append(mean_from[gi][j])
+            rows["n_to"].append(int(n_to[gi][j]))
+            rows["mean_to"].append(mean_to[gi][j])
+            for c in ("change", "ci_low", "ci_high", "t", "df", "hedges_g"):
+                rows[c].append(figs[c][gi][j])
+            p = float("nan") if p is None or p != p else float(p)
+            rows["p"].append(None if p != p else p)
             rows["p_adjusted"].append(None)
             rows["test"].append(kind)
             rows["suppressed"].append(False)
@@ -582,57 +616,54 @@ def _compare_pair(
             pvals.append(p)
 
 
+def _published_moments(
+    w: _Wave, where: Mapping[str, int], dims: Sequence[tuple[str, str]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """(n, mean, M2) per organisation and dimension from the figures the wave publishes (n,
+    mean, sd; M2 = sd^2 (n - 1)); zero n where the wave publishes none."""
+    col = {d: j for j, d in enumerate(dims)}
+    n = np.zeros((len(where), len(dims)))
+    mean = np.full((len(where), len(dims)), np.nan)
+    m2 = np.zeros((len(where), len(dims)))
+    for (org, e, m), (count, mu, sd) in w.figures.items():
+        j = col.get((e, m))
+        if j is not None and org in where:
+            n[where[org], j], mean[where[org], j], m2[where[org], j] = count, mu, sd * sd * (count - 1)
+    return n, mean, m2
+
+
 def _matches(
-    wa: _Wave, wb: _Wave, ua: NDArray[np.int64], ub: NDArray[np.int64]
-) -> tuple[NDArray[np.int64] | None, NDArray[np.bool_]]:
-    """For each respondent of the second wave, the row of the same respondent id in the first
-    (-1: none), and whether that row is in the same organisation. None when no id persists."""
+    wa: _Wave, wb: _Wave, ua: NDArray[np.int64], ub: NDArray[np.int64], candidate: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64] | None, NDArray[np.bool_] | None]:
+    """For each respondent of the second wave in a ``candidate`` organisation, the row of the
+    same respondent id in the first wave (-1: none), and whether that row is in the same
+    organisation (False outside the candidates). None when no id persists."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     ids_a = wa.ids if isinstance(wa.ids, pa.Array) else pa.array(wa.ids)
     ids_b = wb.ids if isinstance(wb.ids, pa.Array) else pa.array(wb.ids)
-    found = pc.index_in(ids_b, value_set=ids_a)
+    rows_a = np.flatnonzero(candidate[ua])
+    rows_b = np.flatnonzero(candidate[ub])
+    found = pc.index_in(ids_b.take(pa.array(rows_b)), value_set=ids_a.take(pa.array(rows_a)))
     if found.null_count == len(found):
-        return None, np.zeros(len(ids_b), dtype=bool)
-    match = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return None, None
+    local = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    match = np.full(len(ids_b), -1, dtype=np.int64)
+    match[rows_b] = np.where(local >= 0, rows_a[np.maximum(local, 0)], -1)
     same = match >= 0
     same[same] = ua[match[same]] == ub[same]
     return match, same
 
 
-def _protect(output: ScorerOutput, waves: Sequence[_Wave]) -> ScorerOutput:
-    """The disclosure step over each wave's published result with the comparison: a
-    comparison row is kept only when every wave keeps it."""
-    from aspire_models.privacy import Population, protect
-
-    t = output.table("changes")
-    withheld = np.zeros(len(t), dtype=bool)
-    for w in waves:
-        population = Population.from_dict(w.result.privacy["population"])
-        protected, _ = protect((*w.result.outputs, output), population)
-        flags = protected[-1].table("changes").column("suppressed")
-        withheld |= np.asarray(list(flags), dtype=bool)
-    if not (withheld & ~np.asarray(list(t.column("suppressed")), dtype=bool)).any():
-        return output
-    cols = {c: list(t.column(c)) for c in t.column_names}
-    for i in np.flatnonzero(withheld).tolist():
-        if not cols["suppressed"][i]:
-            for c in (*VALUES, "test"):
-                cols[c][i] = None
-            cols["suppressed"][i] = True
-            cols["reason"][i] = "could be worked out together with a wave's published figures"
-    table = Table(t.name, t.level, {c: tuple(v) for c, v in cols.items()}, t.description, cells=t.cells)
-    return attrs.evolve(output, tables=(table, *output.tables[1:]))
-
-
 def _summary(table: Table, labels: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"waves": list(labels), "pairs": []}
-    rows = table.rows()
-    for a, b in dict.fromkeys((r["from"], r["to"]) for r in rows):
+    pairs = list(zip(_as_list(table.column("from")), _as_list(table.column("to")), strict=True))
+    labels_ = _as_list(table.column("label"))
+    for a, b in dict.fromkeys(pairs):
         counts = {IMPROVED: 0, DECLINED: 0, NO_CHANGE: 0, "not compared": 0}
-        for r in rows:
-            if (r["from"], r["to"]) == (a, b):
-                counts[r["label"] or "not compared"] += 1
+        for pair, label in zip(pairs, labels_, strict=True):
+            if pair == (a, b):
+                counts[label or "not compared"] += 1
         out["pairs"].append({"from": a, "to": b, **{k.replace(" ", "_"): v for k, v in counts.items()}})
     return out
