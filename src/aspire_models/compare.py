@@ -156,19 +156,21 @@ def _score_wave(
         raise ComparisonError(f"wave {label!r}: " + "; ".join(str(f) for f in result.failures))
     table = result.table("dimension-scores", "respondent-scores")
     modes = ins.mode_ids
-    names, columns = [], []
+    import pyarrow as pa
+
+    names: list[tuple[str, str]] = []
+    columns: list[NDArray[np.float64] | Discrete] = []
     for name in table.column_names[3:]:
         names.append(_split_name(name, modes))
         col = table.column(name)
-        if isinstance(col, np.ndarray):
-            columns.append(np.asarray(col, dtype=np.float64))
-        elif hasattr(col, "dictionary"):
+        if isinstance(col, pa.DictionaryArray):  # discrete scores: levels and their values
             levels = col.indices.to_numpy(zero_copy_only=False)
-            columns.append(
-                Discrete(levels, np.asarray(col.dictionary.to_numpy(zero_copy_only=False), dtype=np.float64))
-            )
-        else:
+            values = np.asarray(col.dictionary.to_numpy(zero_copy_only=False), dtype=np.float64)
+            columns.append(Discrete(levels, values))
+        elif isinstance(col, pa.Array):
             columns.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64))
+        else:
+            columns.append(np.asarray(col, dtype=np.float64))
     published, withheld = set(), set()
     figures: dict[tuple[str, str, str], tuple[int, float, float]] = {}
     present: dict[str, None] = {}
@@ -395,7 +397,7 @@ def compare(
         raise ComparisonError(f"{len(specs)} instruments for {len(waves)} waves: give one, or one per wave")
     inss = [
         registry.instrument(s) if isinstance(s, str) else s
-        for s in (specs if specs is not None else [instrument] * len(waves))  # type: ignore[list-item]
+        for s in (specs if specs is not None else [instrument] * len(waves))
     ]
 
     def one(job: tuple[Instrument, Responses, str]) -> _Wave:
@@ -442,7 +444,7 @@ def compare(
         )
     adjusted = iv.adjust(np.array(pvals, dtype=np.float64), adjust)
     rows["p_adjusted"] = [None if np.isnan(x) else float(x) for x in adjusted]
-    labels_out = []
+    labels_out: list[str | None] = []
     for ch, q, sup in zip(rows["change"], rows["p_adjusted"], rows["suppressed"], strict=True):
         if sup or q is None:
             labels_out.append(None)
