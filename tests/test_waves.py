@@ -465,3 +465,18 @@ def test_the_disclosure_step_withholds_nothing_more(demo: Comparison) -> None:
     for wave in demo.waves:
         protected, _ = protect((*wave.outputs, demo.output), Population.from_dict(wave.privacy["population"]))
         assert list(protected[-1].table("changes").column("suppressed")) == list(mine)
+
+
+def test_a_single_published_score_is_not_tested(core: Registry) -> None:
+    a = frame({"A": [("p1", [4, 5])], "B": [(f"b{i}", [i % 10 + 1, 5]) for i in range(6)]})
+    b = frame({"A": [("p2", [6, 5])], "B": [(f"c{i}", [i % 10 + 2, 5]) for i in range(6)]})
+    c = run(core, a, b, min_group_size=1)
+    rows = {(r["organisation"], r["element"]): r for r in c.table().rows() if r["mode"] == "now"}
+    one = rows[("A", "leadership")]
+    assert not one["suppressed"] and one["label"] is None and one["p"] is None and one["change"] == 2.0
+    assert one["reason"] == "not tested: fewer than two scores in a wave"
+    assert rows[("B", "leadership")]["label"] in (IMPROVED, NO_CHANGE)
+    pytest.importorskip("matplotlib")
+    from aspire_models.reports.trends import render_comparison
+
+    assert "not tested" in render_comparison(c, core, fmt="md")

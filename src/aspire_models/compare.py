@@ -610,11 +610,14 @@ def _compare_pair(
             for c in ("change", "ci_low", "ci_high", "t", "df", "hedges_g"):
                 rows[c].append(figs[c][gi][j])
             p = float("nan") if p is None or p != p else float(p)
-            rows["p"].append(None if p != p else p)
+            untested = p != p  # a wave publishes one score only (min_group_size 1): no spread to test
+            if untested:
+                rows["change"][-1] = mean_to[gi][j] - mean_from[gi][j]
+            rows["p"].append(None if untested else p)
             rows["p_adjusted"].append(None)
-            rows["test"].append(kind)
+            rows["test"].append(None if untested else kind)
             rows["suppressed"].append(False)
-            rows["reason"].append(None)
+            rows["reason"].append("not tested: fewer than two scores in a wave" if untested else None)
             pvals.append(p)
 
 

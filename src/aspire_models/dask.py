@@ -81,6 +81,13 @@ def score_dask(
     names = [str(c) for c in ddf.columns]
     warnings = responses._check_header(names, ins, SOURCE)
     dim_params, agg_params = _params(registry, ins, params)
+    if agg_params.get("interval", "t") != "t":
+        from aspire_models.errors import ScoringError
+
+        raise ScoringError(
+            f"aggregate interval {agg_params['interval']!r} needs every respondent's scores in one place; "
+            "partitioned scoring merges moments: use interval 't' (the default)"
+        )
 
     parts: list[Any] = ddf.to_delayed()  # type: ignore[no-untyped-call]
     lengths = [int(x) for x in compute(*[delayed(len)(p) for p in parts])]
@@ -132,8 +139,9 @@ def score_dask(
         missing = int(sum(np.isnan(columns[c]).sum() for c in score_cols))
         summary = {"respondents": n_accepted, "dimensions": score_cols, "missing_scores": missing}
         outputs.append(ScorerOutput("dimension-scores", dim_params, (table,), summary))
-    org_t = organisation_table(total, tuple(labels), elements, modes)
-    sec_t = sector_table(total, elements, modes)
+    confidence = agg_params.get("confidence", 0.95)  # intervals from the merged moments
+    org_t = organisation_table(total, tuple(labels), elements, modes, confidence=confidence)
+    sec_t = sector_table(total, elements, modes, confidence=confidence)
     summary = {"organisations": int((total.n.sum(axis=1) > 0).sum()), "respondents": n_accepted}
     outputs.append(ScorerOutput("aggregate", agg_params, (org_t, sec_t), summary))
 

@@ -108,6 +108,10 @@ def what_changed_rows(comparison: Comparison, pair: tuple[str, str] | None = Non
     return sorted(rows, key=key)
 
 
+def _num(v: Any, fmt: str) -> Cell:
+    return Cell("–", "none") if v is None else Cell(fmt.format(v), "num")
+
+
 def _dimension(labels: Labels, element: str, mode: str) -> str:
     name = labels.element(element)
     return f"{name} ({MODE_NAMES.get(mode, mode)})" if mode else name
@@ -182,16 +186,16 @@ def comparison_report(
             (
                 Cell(str(r["organisation"])),
                 Cell(_dimension(labels, r["element"], r["mode"])),
-                Cell(f"{r['mean_from']:.2f}", "num"),
-                Cell(f"{r['mean_to']:.2f}", "num"),
-                Cell(f"{r['change']:+.2f}", "num"),
+                _num(r["mean_from"], "{:.2f}"),
+                _num(r["mean_to"], "{:.2f}"),
+                _num(r["change"], "{:+.2f}"),
                 Cell(
                     "–" if r["ci_low"] is None else f"{r['ci_low']:+.2f} to {r['ci_high']:+.2f}",
                     "num",
                 ),
                 Cell("–" if r["hedges_g"] is None else f"{r['hedges_g']:+.2f}", "num"),
                 Cell("–" if r["p_adjusted"] is None else f"{r['p_adjusted']:.3g}", "num"),
-                Cell(str(r["label"]), f"tag-{str(r['label']).replace(' ', '-')}"),
+                Cell(str(r["label"] or r["reason"]), f"tag-{str(r['label'] or 'untested').replace(' ', '-')}"),
             )
         )
     summary.add(
