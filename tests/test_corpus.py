@@ -46,7 +46,7 @@ def commands(path: str, tmp: Path) -> list[tuple[str, list[str], str | None]]:
         ("benchmark", ["benchmark", "--no-plugins", "-i", SOP, path], None),
         ("norms", ["norms", "--no-plugins", "-i", SOP, path, "--id", "t", "-o", str(tmp / "norms.json")], None),
         ("diffusion", ["diffusion", "--no-plugins", path], None),
-        ("report", ["report", "--no-plugins", "-q", "-i", SOP, path, "-o", str(tmp / "report.md")], None),
+        ("report", ["report", "--no-plugins", "-q", "-i", SOP, path, "-o", str(tmp / "report.xlsx")], None),
         ("validate", ["validate", "--no-plugins", path], None),
         ("score -i FILE", ["score", "--no-plugins", "-q", "-i", path, EXAMPLE], None),
         ("benchmark --norms FILE", ["benchmark", "--no-plugins", "-i", SOP, EXAMPLE, "--norms", path], None),
