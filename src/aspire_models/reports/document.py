@@ -18,6 +18,7 @@ import attrs
 
 from aspire_models.progress import Progress
 from aspire_models.reports import charts as ch
+from aspire_models.reports.errorbars import has_intervals, means_with_intervals
 from aspire_models.reports.model import Labels, OutputView, ReportData
 from aspire_models.scoring import Table
 from aspire_models.stats.ties import SMALL_REFERENCE
@@ -388,6 +389,10 @@ class _Builder:
             sec.add(
                 table_block(orgs, self.labels, title="Scores by organisation", collapsed=True, unmeasured=unmeasured)
             )
+            org_rows = orgs.rows()
+            if has_intervals(org_rows):  # published means with their intervals as error bars
+                make = partial(means_with_intervals, organisations=org_rows, sector=rows, labels=self.labels)
+                sec.add(*self.chart(make, "means with intervals"))
 
     def gap_priority(self, out: OutputView, sec: Section) -> None:
         pr = self.use(out, "priorities")
@@ -923,6 +928,8 @@ def expected_charts(results: Sequence[ReportData], organisation: str | None = No
         for out in data.outputs:
             if out.scorer == "gap-priority" and any(r.get("class") != "not-measured" for r in out.rows("priorities")):
                 n += 3
+            elif out.scorer == "aggregate" and "organisations" in out.tables:
+                n += has_intervals(out.rows("organisations"))
             elif out.scorer == "benchmark":
                 orgs = list(dict.fromkeys(r["organisation"] for r in out.rows("benchmarks")))
                 focus = organisation or out.params.get("organisation")
