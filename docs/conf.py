@@ -31,6 +31,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "aspire_api",
     "aspire_catalogue",
+    "aspire_charts",
     "aspire_cli",
     "aspire_schemas",
 ]

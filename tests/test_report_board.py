@@ -184,7 +184,7 @@ def test_small_reference_groups_are_flagged_next_to_the_figures(
     page: str, core: Registry, hostile: list[Result]
 ) -> None:
     # the hostile Aspire data has 5 councils: every reference group is smaller than 10
-    cells = re.findall(r'<td class="num">([^<]*small reference group[^<]*)</td>', page)
+    cells = re.findall(r'<td class="num caution">([^<]*small reference group[^<]*)</td>', page)
     assert cells and all(re.match(r"-?\d+\.\d+ \(small reference group\)$", c) for c in cells)
     assert "the reference group has only 5 organisations (fewer than 10)" in page
     md = render_markdown(hostile, core)
@@ -204,4 +204,15 @@ def test_print_stylesheet(page: str) -> None:
     assert "@page { size: A4" in css
     printing = css[css.index("@media print") :]
     assert "details::details-content" in printing and "content-visibility: visible" in printing
-    assert ".table-wrap { overflow: visible; }" in printing and "overflow-wrap: anywhere" in printing
+    assert ".table-wrap { overflow: visible; }" in printing and "td { overflow-wrap: break-word; }" in printing
+
+
+def test_the_privacy_notice_is_in_the_report(core: Registry) -> None:
+    # the getting-started example: groups under the default of 5 shown, and the report says so
+    ins = core.instrument("aspire-sop-self-assessment")
+    result = score(core, ins, example_path("aspire-sop-responses.csv"), min_group_size=2)
+    assert result.privacy["notices"]
+    html = render_html(result, core)
+    assert "PRIVACY NOTICE: groups smaller than the default of 5 people are published" in html
+    plain = render_html(score(core, ins, example_path("aspire-sop-responses.csv")), core)
+    assert "PRIVACY NOTICE" not in plain

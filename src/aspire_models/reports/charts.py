@@ -366,7 +366,7 @@ def priority_matrix(
     how = (
         "importance-performance analysis (Martilla and James 1977); dashed lines: the quadrant cut-points"
         if ipa
-        else "the Aspire method (seed 001); dashed line: the median future rating"
+        else "the Aspire commissioning paper's method; dashed line: the median future rating"
     )
     axes_text = ("now", "future") if ipa else ("future", "gap")
     points = "; ".join(

@@ -104,11 +104,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             if args.subject:  # one subject's review only, as `aspire score --subject`
                 rules = [r for r in (rules or ins.scoring) if r.scorer != "review-360-team"]
                 options["params"] = {"review-360": {"subject": args.subject}}
-            results.append(
-                score_with_progress(
-                    reg, ins, args.responses, bar, scorers=rules, min_group_size=args.min_group_size, **options
-                )
-            )
+            results.append(score_with_progress(reg, ins, args.responses, bar, scorers=rules, **options))
         path = write_report(
             results,
             args.output,

@@ -36,9 +36,13 @@ def small_reference(n: Any) -> bool:
     return isinstance(n, int | float) and not isinstance(n, bool) and 0 < n < SMALL_REFERENCE
 
 
+NUMERIC = ("num", "num-caution")
+
+
 @attrs.frozen
 class Cell:
-    """A formatted table cell. ``kind``: ``num`` (right-aligned), ``withheld``, ``none``,
+    """A formatted table cell. ``kind``: ``num`` (right-aligned), ``num-caution`` (a number with
+    a caution beside it, which may wrap), ``withheld``, ``none``,
     ``class-<priority class>`` or ``tag-<classification>`` (a coloured label), or empty."""
 
     text: str
@@ -71,7 +75,7 @@ class TableBlock:
     def numeric(self) -> tuple[bool, ...]:
         cols = list(zip(*[[c.kind for c in r] for r in self.rows], strict=True)) if self.rows else []
         return tuple(
-            any(k == "num" for k in col) and all(k in ("num", "none", "withheld") for k in col) for col in cols
+            any(k in NUMERIC for k in col) and all(k in (*NUMERIC, "none", "withheld") for k in col) for col in cols
         )
 
 
@@ -425,7 +429,7 @@ class _Builder:
             sec.add(Text(f"Tie: {line}", "note"))
         if s.get("paper_words"):
             words = " ".join(f"“{w}”" for w in s["paper_words"])
-            sec.add(Text(f"The paper's words (seed 001, 'Findings', lines 91-95): {words}", "note"))
+            sec.add(Text(f"The paper's words (Aspire commissioning paper, 'Findings', lines 91-95): {words}", "note"))
         charted = [r for r in rows if r.get("class") != "not-measured"]  # no score is not a low score
         if charted:
             sec.add(*self.chart(lambda i: ch.radar(i, charted, self.labels), "radar"))
@@ -515,7 +519,9 @@ class _Builder:
                 )
                 if small_reference(r.get("reference_n")) and r.get("score") is not None:
                     small = True  # the caution stands next to the figures it qualifies
-                    z, pct = (Cell(f"{c.text} ({SMALL_MARK})", c.kind) if c.kind == "num" else c for c in (z, pct))
+                    z, pct = (
+                        Cell(f"{c.text} ({SMALL_MARK})", "num-caution") if c.kind == "num" else c for c in (z, pct)
+                    )
                 cells += [cell("score", r.get("score"), self.labels), z, pct]
             body.append(tuple(cells))
         caution = ""
@@ -826,6 +832,8 @@ class _Builder:
         top.add(Facts(tuple(facts)))
         for w in prov.get("warnings", ()):
             top.add(Text(f"Warning: {w}", "note"))
+        for notice in (prov.get("privacy") or {}).get("notices", ()):  # smaller groups published than usual
+            top.add(Text(str(notice), "note"))
         for f in prov.get("failures", ()):
             top.add(
                 Text(

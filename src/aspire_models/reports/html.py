@@ -65,7 +65,10 @@ table.data th { text-align: left; background: #f0f4f8; color: #334e68; font-weig
 table.data td { padding: 5px 9px; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.data td:first-child { min-width: 9em; }
 table.data tbody tr:nth-child(even) td { background: #fafbfc; }
-table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.data .num { text-align: right; font-variant-numeric: tabular-nums; }
+/* numbers stay whole (no break inside "-0.41"); a range or "(n=3)" may wrap at its spaces in a wide table */
+table.data td.num { overflow-wrap: normal; }
+table.data td.caution { white-space: normal; min-width: 7em; }
 table.data td.withheld { color: var(--faint); font-style: italic; text-align: right; }
 table.data td.none { color: var(--faint); text-align: right; }
 .desc { color: var(--muted); font-size: 13px; margin: 0 0 4px; }
@@ -98,11 +101,14 @@ footer { color: var(--faint); font-size: 12.5px; padding-bottom: 32px; }
   figure, tr, dl { break-inside: avoid; }
   figure.chart svg { max-width: 100% !important; }
   .table-wrap { overflow: visible; }
-  table.data { width: 100%; font-size: 8.5pt; }
+  table.data { width: 100%; font-size: 8pt; }
   table.data thead { display: table-header-group; }
-  table.data th, table.data td { padding: 3px 5px; overflow-wrap: anywhere; }
+  table.data th, table.data td { padding: 3px 3px; }
+  table.data td { overflow-wrap: break-word; }
   table.data td:first-child { min-width: 0; }
   table.data .num { white-space: normal; }
+  table.data td.num { overflow-wrap: normal; }
+  table.data td.caution { white-space: normal; min-width: 0; }
   .tag { white-space: normal; }
   details::details-content { content-visibility: visible; display: contents; }
   details > summary { list-style: none; color: var(--band); }
@@ -116,7 +122,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 def _cell(c: Cell, tag: str = "td") -> str:
     if c.kind.startswith("tag-"):
         return f'<{tag}><span class="tag {esc(c.kind)}">{esc(c.text)}</span></{tag}>'
-    cls = f' class="{esc(c.kind)}"' if c.kind else ""
+    kind = "num caution" if c.kind == "num-caution" else c.kind
+    cls = f' class="{esc(kind)}"' if kind else ""
     return f"<{tag}{cls}>{esc(c.text)}</{tag}>"
 
 
