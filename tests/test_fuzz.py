@@ -105,14 +105,21 @@ def test_valid_response_records_are_all_scored(records: list[dict[str, Any]]) ->
             r.setdefault("organisation", "O")  # and when some records name an organisation, all do
             if not r["organisation"].strip():  # the documented lenient reading: trimmed, white space is blank
                 r["organisation"] = "O"
+    given = {k for r in records for k in r}
+    absent = [c.name for c in SOP.columns() if c.kind != "text" and c.name not in given]
     try:
-        result = score(REG, SOP, records)
+        # a whole answer column no record holds is a set-level error unless allowed (below)
+        result = score(REG, SOP, records, allow_missing_items=True)
     except ResponseError as exc:
-        # the only file-level refusal a schema-valid set can meet: no answer column at all
+        # the only file-level refusal a schema-valid set can then meet: no answer column at all
         assert {p.rule for p in exc.problems} == {"answer-columns"}
         return
     assert result.accounting.rejected == 0 and result.accounting.accepted == len(records)
     assert not result.failures
+    if absent:  # not allowed: each absent answer column is named, nothing is scored
+        with pytest.raises(ResponseError) as missing:
+            score(REG, SOP, records)
+        assert [(p.rule, p.field) for p in missing.value.problems] == [("missing-column", c) for c in absent]
 
 
 @FUZZ
