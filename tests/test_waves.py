@@ -8,6 +8,7 @@ import copy
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -480,3 +481,20 @@ def test_a_single_published_score_is_not_tested(core: Registry) -> None:
     from aspire_models.reports.trends import render_comparison
 
     assert "not tested" in render_comparison(c, core, fmt="md")
+
+
+def test_report_draws_means_with_error_bars_for_published_organisations(core: Registry) -> None:
+    pytest.importorskip("matplotlib")
+    from aspire_models.reports import render_html
+    from aspire_models.reports.document import expected_charts
+    from aspire_models.reports.model import report_data
+
+    r = score(core, INS, example_path(FILES[2025]))
+    html = render_html(r, core)
+    assert "Means with confidence intervals" in html
+    svgs = [x for x in re.findall(r"<svg.*?</svg>", html, re.S) if "Means with confidence intervals" in x]
+    assert len(svgs) == 1 and NORTH in svgs[0] and SMALL not in svgs[0]  # the withheld council is not drawn
+    assert "CI low" in html and "CI high" in html  # the organisation table's interval columns
+    assert expected_charts([report_data(r, core)]) == html.count("<svg")
+    tiny = score(core, INS, example_path("aspire-sop-responses.csv"))  # every council withheld: no chart
+    assert "Means with confidence intervals" not in render_html(tiny, core)
