@@ -498,3 +498,16 @@ def test_report_draws_means_with_error_bars_for_published_organisations(core: Re
     assert expected_charts([report_data(r, core)]) == html.count("<svg")
     tiny = score(core, INS, example_path("aspire-sop-responses.csv"))  # every council withheld: no chart
     assert "Means with confidence intervals" not in render_html(tiny, core)
+
+
+def test_top_box_shares_carry_wilson_intervals(tmp_path: Path) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    f = tmp_path / "t.csv"
+    f.write_text("item,label,1,2,3,total\na,Alpha,0,1,4,5\nb,Beta,5,0,0,5\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["frequencies", str(f), "--json"], out) == 0
+    items = {i["id"]: i for i in json.loads(out.getvalue())["items"]}
+    lo, hi = proportion_confint(4, 5, method="wilson")
+    assert items["a"]["top_box_ci"] == [pytest.approx(lo), pytest.approx(hi)]
+    assert items["b"]["top_box_ci"][0] == 0.0 and items["a"]["top_two_box_ci"][1] == 1.0

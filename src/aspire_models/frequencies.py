@@ -96,12 +96,27 @@ class ScoredFrequencies:
                     "sd": s.sd,
                     "top_box": frac(s.top_box),
                     "top_two_box": frac(s.top_two_box),
+                    # 95% Wilson intervals of the two shares (aspire_models.stats.intervals)
+                    "top_box_ci": _wilson(s.top_box, s.n),
+                    "top_two_box_ci": _wilson(s.top_two_box, s.n),
                     "ranks": {m: self.rankings[m].ranks.get(s.id) for m in MEASURES},
                 }
                 for s in self.stats
             ],
             "ties": {m: [{"items": list(g), "value": tied(m, v)} for g, v in self.rankings[m].ties] for m in MEASURES},
         }
+
+
+def _wilson(share: Fraction | None, n: int) -> list[float] | None:
+    """The 95% Wilson interval of a share of ``n`` answers, as [low, high]; None without answers."""
+    if share is None or n <= 0:
+        return None
+    import numpy as np
+
+    from aspire_models.stats.intervals import wilson_interval
+
+    lo, hi = wilson_interval(np.array([float(share * n)]), np.array([n]))
+    return [float(lo[0]), float(hi[0])]
 
 
 def _problem(source: str, rule: str, message: str, **kw: Any) -> Problem:
