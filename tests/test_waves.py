@@ -511,3 +511,18 @@ def test_top_box_shares_carry_wilson_intervals(tmp_path: Path) -> None:
     lo, hi = proportion_confint(4, 5, method="wilson")
     assert items["a"]["top_box_ci"] == [pytest.approx(lo), pytest.approx(hi)]
     assert items["b"]["top_box_ci"][0] == 0.0 and items["a"]["top_two_box_ci"][1] == 1.0
+
+
+def test_aspire_audit_reads_a_comparison_document(tmp_path: Path, demo: Comparison) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(demo.to_json(), encoding="utf-8")
+    out = io.StringIO()
+    assert main(["audit", str(path)], out) == 0
+    assert out.getvalue().count("no withheld group can be worked out") == 2
+    doc = json.loads(demo.to_json())
+    table = doc["comparison"]["tables"]["changes"]
+    cols = table["columns"]
+    row = next(r for r in table["rows"] if r[cols.index("organisation")] == SMALL)
+    row[cols.index("suppressed")], row[cols.index("change")] = False, 0.4
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["audit", str(path), "--json"], io.StringIO()) == 1

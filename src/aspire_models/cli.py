@@ -351,6 +351,10 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     from aspire_models.privacy import audit
 
     doc = _read_json_file(args.result)
+    if isinstance(doc, dict) and "comparison" in doc and "waves" in doc:  # aspire compare -o x.json
+        from aspire_models.compare_cli import audit_document
+
+        return audit_document(doc, args, out)
     if not isinstance(doc, dict) or "outputs" not in doc:
         raise DocumentError(args.result, [Problem("type", "not a result document (no 'outputs')", "$")])
     from aspire_models import validation

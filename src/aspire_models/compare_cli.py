@@ -11,6 +11,7 @@ comparison) or a report (``.html`` with trend charts, ``.md``).
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -195,6 +196,27 @@ def print_comparison(comparison: Comparison, out: TextIO, *, every: bool = False
                 "finding",
             ]
             render_table(shown, cols, out)
+
+
+def audit_document(doc: dict[str, Any], args: argparse.Namespace, out: TextIO) -> int:
+    """``aspire audit comparison.json``: each wave's published result audited together with the
+    comparison; exit 0 when no withheld group can be worked out from either, 1 otherwise."""
+    from aspire_models import validation
+    from aspire_models.cli import EXIT_INVALID, EXIT_OK
+    from aspire_models.compare import audit_comparison
+
+    for w in doc["waves"]:
+        validation.check(w["result"], "result", source=f"{args.result} (wave {w.get('label')!r})")
+    reports = audit_comparison(doc)
+    if args.json:
+        found = [
+            {"wave": w["label"], **f.to_dict()} for w, r in zip(doc["waves"], reports, strict=True) for f in r.findings
+        ]
+        out.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for w, r in zip(doc["waves"], reports, strict=True):
+            out.write(f"wave {w['label']} with the comparison: {r}\n")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID
 
 
 def demo_waves(registry: Any, out: TextIO) -> None:
