@@ -258,7 +258,8 @@ def test_cli_report_end_to_end(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     text = html.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 3 + 5
+    # gap and priority 3, benchmark 5, means with their confidence intervals 1
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 3 + 5 + 1
     # not a terminal: no progress bar, just the message
     assert "\r" not in r.stderr and "[#" not in r.stderr and f"wrote {html}" in r.stderr
 
