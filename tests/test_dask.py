@@ -27,6 +27,9 @@ def responses_frame(n: int = 1200, seed: int = 7) -> pd.DataFrame:
         "respondent_id": [f"r{i:05d}" for i in range(n)],
         "organisation": [f"Council {k}" for k in rng.integers(0, 9, n)],
     }
+    for c in ins.columns():  # every answer column is there (a missing one is an error): unanswered
+        if c.kind == "multi-select":
+            data[c.name] = [None] * n
     for c in cols:
         v = rng.integers(1, 11, n).astype(float)
         v[rng.random(n) < 0.05] = np.nan
