@@ -33,6 +33,7 @@ extensions = [
     "aspire_catalogue",
     "aspire_charts",
     "aspire_cli",
+    "aspire_math",
     "aspire_schemas",
 ]
 
@@ -45,6 +46,8 @@ html_css_files = ["aspire.css"]
 html_theme_options = {"page_width": "1180px", "sidebar_width": "230px", "fixed_sidebar": True}
 html_title = f"aspire-models {release}"
 html_show_sourcelink = False
+# formulas as HTML text (docs/_ext/aspire_math.py): readable offline, no MathJax from a CDN
+html_math_renderer = "aspire_text"
 
 # -- autodoc -----------------------------------------------------------------------------------
 autodoc_typehints = "description"

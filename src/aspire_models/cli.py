@@ -899,19 +899,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_frameworks)
 
     p = sub.add_parser("instruments", parents=[common], help="list instruments, or show one: instruments show ID")
-    p.add_argument("action", nargs="?", choices=["show"])
-    p.add_argument("id", nargs="?")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("action", nargs="?", choices=["show"], help="show one instrument (default: list them all)")
+    p.add_argument("id", nargs="?", help="instrument id (with show)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (default: text)")
     p.set_defaults(func=cmd_instruments)
 
     p = sub.add_parser("plugins", parents=[common], help="loaded plugins, their distributions and contributions")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output (default: text)")
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser("validate", parents=[common], help="validate a framework, instrument, norms or result document")
     p.add_argument("file", help="a JSON document, or a folder of them (a plugin's documents)")
     p.add_argument(
-        "--kind", choices=["auto", "framework", "instrument", "norms", "result", "reference"], default="auto"
+        "--kind",
+        choices=["auto", "framework", "instrument", "norms", "result", "reference"],
+        default="auto",
+        help="what the document is (default: auto, told from its contents)",
     )
     p.add_argument(
         "--framework",
@@ -963,18 +966,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("reliability", parents=[common], help="Cronbach's alpha and item statistics per dimension")
-    p.add_argument("responses")
-    p.add_argument("--instrument", "-i", required=True)
-    p.add_argument("--missing", choices=["listwise", "pairwise"], default="listwise")
+    p.add_argument("responses", help="the response file: CSV, workbook, survey-platform export or JSON records")
+    p.add_argument("--instrument", "-i", required=True, help="instrument id, or path to an instrument JSON file")
+    p.add_argument(
+        "--missing",
+        choices=["listwise", "pairwise"],
+        default="listwise",
+        help="listwise: only respondents who answered every item of the dimension; pairwise: each covariance "
+        "from the respondents who answered both items (default: listwise)",
+    )
     p.add_argument("--output", "-o", help="write the result JSON here")
     add_min_group_size(p)
     p.set_defaults(func=cmd_reliability)
 
     p = sub.add_parser("benchmark", parents=[common], help="percentile ranks, z-scores, quartiles of organisations")
-    p.add_argument("responses")
-    p.add_argument("--instrument", "-i", required=True)
+    p.add_argument("responses", help="the response file: CSV, workbook, survey-platform export or JSON records")
+    p.add_argument("--instrument", "-i", required=True, help="instrument id, or path to an instrument JSON file")
     p.add_argument("--norms", help="norm table JSON file or registered id (default: the other organisations)")
-    p.add_argument("--organisation", help="benchmark this organisation only")
+    p.add_argument("--organisation", help="benchmark this organisation only (default: every organisation)")
     p.add_argument(
         "--reference",
         help="compare with published results instead: a bundled reference id (aspire-2015-averages) or a file",
@@ -984,13 +993,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_benchmark)
 
     p = sub.add_parser("norms", parents=[common], help="build a norm table (JSON) from scored responses")
-    p.add_argument("responses")
-    p.add_argument("--instrument", "-i", required=True)
+    p.add_argument("responses", help="the response file: CSV, workbook, survey-platform export or JSON records")
+    p.add_argument("--instrument", "-i", required=True, help="instrument id, or path to an instrument JSON file")
     p.add_argument("--id", required=True, help="norm table id")
-    p.add_argument("--version", dest="version_label", default="1", help="norm table version")
-    p.add_argument("--title")
+    p.add_argument("--version", dest="version_label", default="1", help="norm table version (default: 1)")
+    p.add_argument("--title", help="norm table title (default: 'Norms for INSTRUMENT')")
     p.add_argument("--population", help="who the norms describe")
-    p.add_argument("--output", "-o")
+    p.add_argument("--output", "-o", help="write the norm table here (default: print it)")
     add_min_group_size(p)
     p.set_defaults(func=cmd_norms)
 
@@ -998,16 +1007,39 @@ def build_parser() -> argparse.ArgumentParser:
         "frequencies", parents=[common], help="score a frequency table (counts per scale point per item)"
     )
     p.add_argument("file", help="JSON or CSV frequency table, or a bundled id (ies-2015-table-3-1, ies-2015-table-3-2)")
-    p.add_argument("--rank-by", choices=["mean", "top_box", "top_two_box", "sd", "n"], default="mean")
+    p.add_argument(
+        "--rank-by",
+        choices=["mean", "top_box", "top_two_box", "sd", "n"],
+        default="mean",
+        help="the statistic items are ranked by, highest first (default: mean)",
+    )
     p.add_argument("--json", action="store_true", help="print the statistics, ranks and ties as JSON")
     p.set_defaults(func=cmd_frequencies)
 
     p = sub.add_parser("diffusion", parents=[common], help="adopter categories, Bass fit, chasm and forecast")
-    p.add_argument("responses")
-    p.add_argument("--instrument", "-i", default="innovation-adoption-survey")
-    p.add_argument("--method", choices=["sd", "rank"], default="sd")
-    p.add_argument("--censored", choices=["exclude", "laggards"], default="exclude")
-    p.add_argument("--horizon", type=int, default=10)
+    p.add_argument("responses", help="the response file: CSV, workbook, survey-platform export or JSON records")
+    p.add_argument(
+        "--instrument",
+        "-i",
+        default="innovation-adoption-survey",
+        help="instrument id, or path to an instrument JSON file (default: innovation-adoption-survey)",
+    )
+    p.add_argument(
+        "--method",
+        choices=["sd", "rank"],
+        default="sd",
+        help="adopter categories by Rogers' standard-deviation rule, or by rank against the 2.5/13.5/34/34/16 "
+        "shares (default: sd)",
+    )
+    p.add_argument(
+        "--censored",
+        choices=["exclude", "laggards"],
+        default="exclude",
+        help="units that have not adopted: excluded from the shares, or counted as laggards (default: exclude)",
+    )
+    p.add_argument(
+        "--horizon", type=int, default=10, help="periods to forecast after the observation window (default: 10)"
+    )
     p.add_argument(
         "--observed-until",
         type=int,
@@ -1021,12 +1053,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="launch period where the Bass clock starts, for every practice or one (repeatable); "
         "default: each practice's first observed adoption",
     )
-    p.add_argument("--confidence", type=float, default=0.95, help="level of intervals and forecast band")
-    p.add_argument("--output", "-o")
+    p.add_argument(
+        "--confidence", type=float, default=0.95, help="level of intervals and forecast band (default: 0.95)"
+    )
+    p.add_argument("--output", "-o", help="write the result JSON here")
     p.set_defaults(func=cmd_diffusion)
 
     p = sub.add_parser("demo", parents=[common], help="score bundled example data (aspire, 360, diffusion or waves)")
-    p.add_argument("which", nargs="?", choices=["aspire", "360", "diffusion", "waves"], default="aspire")
+    p.add_argument(
+        "which",
+        nargs="?",
+        choices=["aspire", "360", "diffusion", "waves"],
+        default="aspire",
+        help="which example (default: aspire)",
+    )
     p.add_argument("--subject", help="with 360: the subject to show (default HRBP-01)")
     p.set_defaults(func=cmd_demo)
 
