@@ -60,3 +60,37 @@ def test_getting_started_ends_in_a_report(tmp_path: Path, monkeypatch: pytest.Mo
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count('<figure class="chart"') == 3 + 5  # gaps and priorities, five councils
     assert "PRIVACY NOTICE" in html
+
+
+def test_performance_page_is_written_for_users() -> None:
+    page = (DOCS / "performance.rst").read_text(encoding="utf-8")
+    assert not re.search(r"\bcommit [0-9a-f]{7}", page), "commit ids belong in benchmarks/README.md"
+    assert "Tried and not kept" not in page and "What to expect" in page and "How it scales" in page
+    assert ".. aspire-scaling-chart::" in page
+    notes = (DOCS.parent / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    assert "Tried and not kept" in notes and "Maintainers' notes" in notes
+
+
+def test_scaling_chart_states_its_figures(ext: object) -> None:
+    svg, alt = ext.scaling_chart({"CSV file": [(1e5, 0.33), (1e6, 2.14)]})  # type: ignore[attr-defined]
+    assert ET.fromstring(svg.split("?>", 1)[1]).tag.endswith("svg")
+    assert alt.endswith("CSV file: 100,000 respondents 0.33 s, 1,000,000 respondents 2.14 s")
+
+
+def test_api_pages_and_source_citations() -> None:
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import aspire_api
+        import aspire_catalogue
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    page = aspire_api.api_page("aspire_models.engine", [":members:", ":show-inheritance:"])
+    assert page.splitlines()[2:4] == ["``aspire_models.engine``", "=" * len("``aspire_models.engine``")]
+    assert ".. rubric:: On this page" in page and "* :func:`~aspire_models.engine.score`" in page
+    assert ".. automodule:: aspire_models.engine" in page
+    parts = aspire_catalogue.citation("000_77ac12d120e17bdb.txt", "Section 3", (1982, 2025))
+    text = "".join(p if isinstance(p, str) else p.astext() for p in parts)
+    assert text == "Aspire HRBP research booklet, Section 3, lines 1982–2025"
+    assert parts[0]["reftarget"] == "source-000"  # type: ignore[index]
+    # a plugin's own document keeps its name
+    assert aspire_catalogue.citation("README (example)", "Values", None) == ["README (example)", ", Values"]

@@ -111,6 +111,72 @@ class AspireChart(SphinxDirective):
         return [nodes.raw("", markup, format="html")]
 
 
+def scaling_chart(series: dict[str, list[tuple[float, float]]]) -> tuple[str, str]:
+    """Measured time against respondents on log-log axes, drawn with the report charts' style
+    (``aspire_models.reports.charts``); a dotted line of slope one marks proportional growth.
+    Returns the standalone SVG and its alternative text (the figures)."""
+    from aspire_models.reports import charts as ch
+    from aspire_models.reports.markdown import svg_file
+
+    colours = (ch.BLUE, ch.VERMILION, ch.GREEN, ch.PURPLE)
+    markers = ("o", "s", "D", "^")
+    with ch._figure(7.2, 4.2) as fig:
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        for i, (label, points) in enumerate(series.items()):
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            ax.plot(xs, ys, marker=markers[i % 4], color=colours[i % 4], linewidth=2, label=label)
+            for x, y in points:
+                ax.annotate(f"{y:g} s", (x, y), xytext=(6, -10 if i else 4), textcoords="offset points", fontsize=8)
+        first = next(iter(series.values()))
+        x0, y0 = first[0]
+        x1 = max(p[0] for pts in series.values() for p in pts)
+        ax.plot([x0, x1], [y0, y0 * x1 / x0], linestyle=":", color=ch.MUTED, linewidth=1.2, label="proportional growth")
+        ax.set_xlabel("Respondents (72 answers each)")
+        ax.set_ylabel("Seconds, file or table to result")
+        ax.legend(loc="upper left")
+        ax.set_title("Time to score grows in proportion to the data")
+        svg = ch._svg(fig, "scaling")
+    alt = "Line chart, seconds to score by number of respondents: " + "; ".join(
+        f"{label}: " + ", ".join(f"{x:,.0f} respondents {y:g} s" for x, y in points) for label, points in series.items()
+    )
+    return svg_file(svg), alt
+
+
+class ScalingChart(SphinxDirective):
+    """``.. aspire-scaling-chart::`` with one line per series: ``LABEL: N SECONDS, N SECONDS``."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        series: dict[str, list[tuple[float, float]]] = {}
+        for line in self.content:
+            if not line.strip():
+                continue
+            label, _, pairs = line.partition(":")
+            try:
+                series[label.strip()] = [
+                    (float(a), float(b)) for a, b in (p.split() for p in pairs.split(",") if p.strip())
+                ]
+            except ValueError:
+                raise self.error(f"aspire-scaling-chart: not 'LABEL: N SECONDS, ...': {line!r}") from None
+        if not series:
+            raise self.error("aspire-scaling-chart needs at least one series")
+        svg, alt = scaling_chart(series)
+        folder = Path(self.env.app.outdir) / "_charts"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "scaling.svg").write_text(svg, encoding="utf-8")
+        up = "../" * self.env.docname.count("/")
+        markup = (
+            f'<figure class="aspire-chart" id="chart-scaling"><img src="{up}_charts/scaling.svg" '
+            f'alt="{html.escape(alt)}" loading="lazy"><figcaption>Measured scoring time by number of '
+            "respondents (logarithmic axes; fastest of three runs)</figcaption></figure>"
+        )
+        return [nodes.raw("", markup, format="html")]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("aspire-chart", AspireChart)
+    app.add_directive("aspire-scaling-chart", ScalingChart)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}

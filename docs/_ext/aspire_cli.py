@@ -168,8 +168,8 @@ class CliDirective(SphinxDirective):
                     logger.warning("aspire %s has no example in EXAMPLES", name, location=self.get_location())
                 else:
                     sec += nodes.rubric(text="Examples")
-                    text = "\n".join(f"# {what}\n$ {line}" for what, line in examples)
-                    sec += nodes.literal_block(text, text, language="console")
+                    text = "\n".join(f"# {what}\n{line}" for what, line in examples)
+                    sec += nodes.literal_block(text, text, language="bash")
                 sec += output_block(f"$ aspire {name} --help\n" + sub.format_help())
                 out.append(sec)
         return out
