@@ -82,12 +82,12 @@ def test_rendering(to_html: object) -> None:
 def test_unknown_commands_are_refused(to_html: object) -> None:
     sys.path.insert(0, str(DOCS / "_ext"))
     try:
-        from aspire_math import UnknownCommand
+        from aspire_math import UnknownCommandError
     finally:
         sys.path.remove(str(DOCS / "_ext"))
-    with pytest.raises(UnknownCommand):
+    with pytest.raises(UnknownCommandError):
         to_html(r"\notacommand x")  # type: ignore[operator]
-    with pytest.raises(UnknownCommand):
+    with pytest.raises(UnknownCommandError):
         to_html(r"\begin{matrix} 1 \end{matrix}")  # type: ignore[operator]
 
 

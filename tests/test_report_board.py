@@ -99,7 +99,7 @@ def test_report_css_colours_meet_wcag_aa() -> None:
 
 def test_alt_text_states_the_data(page: str) -> None:
     figures = re.findall(r'<svg role="img" aria-label="([^"]*)".*?<figcaption>(.*?)</figcaption>', page, re.S)
-    assert len(figures) == 21
+    assert len(figures) == page.count('<figure class="chart"') >= 21
     for alt, caption in figures:
         alt, caption = unescape(alt), unescape(caption)
         assert alt != caption
@@ -169,7 +169,7 @@ def test_markdown_charts_are_svg_files_beside_it(core: Registry, hostile: list[R
     path = write_report(hostile, tmp_path / "board.md", core)
     text = path.read_text(encoding="utf-8")
     links = re.findall(r"!\[([^\]]*)\]\((board-charts/[^)]+\.svg)\)", text)
-    assert len(links) == 21
+    assert len(links) == render_html(hostile, core).count('<figure class="chart"') >= 21
     for alt, link in links:
         svg = tmp_path / link
         root = ET.parse(svg).getroot()  # a well-formed standalone SVG

@@ -54,10 +54,10 @@ def aspire_result(core: Registry) -> Result:
 
 # -- HTML -------------------------------------------------------------------------------------
 def test_html_has_every_chart(hostile_html: str) -> None:
-    # gap-priority: radar, gap bars, matrix (3); benchmark: 5 organisations; 360: 6 subjects and
-    # 2 teams; diffusion: 5 fitted practices
-    assert hostile_html.count("<svg") == 3 + 5 + 6 + 2 + 5
-    assert hostile_html.count('<figure class="chart"') == 21
+    # aggregate: organisation means with intervals (1); gap-priority: radar, gap bars, matrix (3);
+    # benchmark: 5 organisations; 360: 6 subjects and 2 teams; diffusion: 5 fitted practices
+    assert hostile_html.count("<svg") == 1 + 3 + 5 + 6 + 2 + 5
+    assert hostile_html.count('<figure class="chart"') == 22
     for title in ("Now and future by theme", "Gaps in priority order", "Importance-gap matrix", "360 profile"):
         assert title in hostile_html
     assert "against the benchmark" in hostile_html and "adoption S-curve" in hostile_html
@@ -192,7 +192,7 @@ def test_360_report_withholds_suppressed_groups(core: Registry, tmp_path: Path) 
 def test_markdown_tables_and_escaping(core: Registry, hostile: list[Result]) -> None:
     md = render_markdown(hostile, core)
     assert md.startswith("# aspire-models report\n")
-    assert "| Rank | Element | Now | Future | Gap | Priority | Reason |" in md
+    assert "| Rank | Theme | Now | Future | Gap | Priority | Reason |" in md  # the framework's kind
     assert "Aspire method" in md and "4-way tie at 2.00" in md
     assert "|---:|---|---:|---:|---:|---|---|" in md
     assert "| 1 | Leadership | 7.00 | 9.00 | 2.00 | Key priority | most important for the future (9.00" in md
@@ -214,9 +214,12 @@ def test_excel_one_sheet_per_table(core: Registry, hostile: list[Result], tmp_pa
     assert wb.sheetnames[0] == "About"
     assert len(wb.sheetnames) == 1 + len(expected)
     assert all(len(n) <= 31 for n in wb.sheetnames)
-    for name, (_scorer, table) in zip(wb.sheetnames[1:], expected, strict=True):
+    labels = {id(r): report_data(r, core).labels for r in hostile}
+    expected_labels = [labels[id(r)] for r in hostile for o in r.outputs for t in o.tables if t.level != "respondent"]
+    for name, (_scorer, table), lab in zip(wb.sheetnames[1:], expected, expected_labels, strict=True):
         ws = wb[name]
-        assert [c.value for c in ws[1]] == [header(c) for c in table.column_names]  # words, not snake_case
+        # words, not snake_case; the element column named by the framework's kind
+        assert [c.value for c in ws[1]] == [header(c, lab) for c in table.column_names]
         assert ws.max_row == 1 + len(table)
         assert ws.auto_filter.ref == f"A1:{get_column_letter(len(table.column_names))}{ws.max_row}"
     pr = wb["gap-priority priorities"]

@@ -26,22 +26,92 @@ SYMBOLS = {
     **{
         g: chr(c)
         for g, c in (
-            ("alpha", 0x3B1), ("beta", 0x3B2), ("gamma", 0x3B3), ("delta", 0x3B4), ("epsilon", 0x3F5),
-            ("varepsilon", 0x3B5), ("zeta", 0x3B6), ("eta", 0x3B7), ("theta", 0x3B8), ("kappa", 0x3BA),
-            ("lambda", 0x3BB), ("mu", 0x3BC), ("nu", 0x3BD), ("xi", 0x3BE), ("pi", 0x3C0), ("rho", 0x3C1),
-            ("sigma", 0x3C3), ("tau", 0x3C4), ("phi", 0x3C6), ("chi", 0x3C7), ("psi", 0x3C8), ("omega", 0x3C9),
-            ("Gamma", 0x393), ("Delta", 0x394), ("Theta", 0x398), ("Lambda", 0x39B), ("Pi", 0x3A0),
-            ("Sigma", 0x3A3), ("Phi", 0x3A6), ("Psi", 0x3A8), ("Omega", 0x3A9),
+            ("alpha", 0x3B1),
+            ("beta", 0x3B2),
+            ("gamma", 0x3B3),
+            ("delta", 0x3B4),
+            ("epsilon", 0x3F5),
+            ("varepsilon", 0x3B5),
+            ("zeta", 0x3B6),
+            ("eta", 0x3B7),
+            ("theta", 0x3B8),
+            ("kappa", 0x3BA),
+            ("lambda", 0x3BB),
+            ("mu", 0x3BC),
+            ("nu", 0x3BD),
+            ("xi", 0x3BE),
+            ("pi", 0x3C0),
+            ("rho", 0x3C1),
+            ("sigma", 0x3C3),
+            ("tau", 0x3C4),
+            ("phi", 0x3C6),
+            ("chi", 0x3C7),
+            ("psi", 0x3C8),
+            ("omega", 0x3C9),
+            ("Gamma", 0x393),
+            ("Delta", 0x394),
+            ("Theta", 0x398),
+            ("Lambda", 0x39B),
+            ("Pi", 0x3A0),
+            ("Sigma", 0x3A3),
+            ("Phi", 0x3A6),
+            ("Psi", 0x3A8),
+            ("Omega", 0x3A9),
         )
     },
-    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠", "pm": "±", "mp": "∓",
-    "times": "×", "cdot": "·", "in": "∈", "notin": "∉", "subseteq": "⊆", "subset": "⊂", "infty": "∞",
-    "top": "⊤", "approx": "≈", "sim": "∼", "to": "→", "rightarrow": "→", "leftarrow": "←", "ldots": "…",
-    "cdots": "⋯", "dots": "…", "prime": "′", "partial": "∂", "cup": "∪", "cap": "∩", "mid": "∣",
-    "sum": "∑", "prod": "∏", "int": "∫",
-    "ln": "ln", "log": "log", "exp": "exp", "max": "max", "min": "min", "sup": "sup", "inf": "inf",
-    "#": "#", "{": "{", "}": "}", "%": "%", "&": "&amp;", "_": "_", "$": "$",
-    ",": "\u2009", ";": "\u2005", ":": "\u2005", "!": "", " ": " ", "quad": "\u2003", "qquad": "\u2003\u2003",
+    "le": "≤",
+    "leq": "≤",
+    "ge": "≥",
+    "geq": "≥",
+    "ne": "≠",
+    "neq": "≠",
+    "pm": "±",
+    "mp": "∓",
+    "times": "×",
+    "cdot": "·",
+    "in": "∈",
+    "notin": "∉",
+    "subseteq": "⊆",
+    "subset": "⊂",
+    "infty": "∞",
+    "top": "⊤",
+    "approx": "≈",
+    "sim": "∼",
+    "to": "→",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "ldots": "…",
+    "cdots": "⋯",
+    "dots": "…",
+    "prime": "′",
+    "partial": "∂",
+    "cup": "∪",
+    "cap": "∩",
+    "mid": "∣",
+    "sum": "∑",
+    "prod": "∏",
+    "int": "∫",
+    "ln": "ln",
+    "log": "log",
+    "exp": "exp",
+    "max": "max",
+    "min": "min",
+    "sup": "sup",
+    "inf": "inf",
+    "#": "#",
+    "{": "{",
+    "}": "}",
+    "%": "%",
+    "&": "&amp;",
+    "_": "_",
+    "$": "$",
+    ",": "\u2009",
+    ";": "\u2005",
+    ":": "\u2005",
+    "!": "",
+    " ": " ",
+    "quad": "\u2003",
+    "qquad": "\u2003\u2003",
 }
 OPERATOR_NAMES = {"ln", "log", "exp", "max", "min", "sup", "inf"}
 #: sizing commands that only change the size of the delimiter that follows
@@ -52,7 +122,7 @@ ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|(\s+)|(.)", re.S)
 
 
-class UnknownCommand(ValueError):
+class UnknownCommandError(ValueError):
     pass
 
 
@@ -182,9 +252,9 @@ class _Parser:
         if name == "begin":
             env = self.raw_group()
             if env != "cases":
-                raise UnknownCommand(f"\\begin{{{env}}}")
+                raise UnknownCommandError(f"\\begin{{{env}}}")
             body = []
-            while self.peek() is not None and not (self.peek() == "\\end"):
+            while self.peek() is not None and self.peek() != "\\end":
                 body.append(self.atom())
             self.next()
             self.raw_group()
@@ -193,11 +263,26 @@ class _Parser:
             sym = SYMBOLS[name]
             if name in OPERATOR_NAMES:
                 sym = f"{sym}\u2009"
-            elif name in ("le", "leq", "ge", "geq", "ne", "neq", "pm", "mp", "times", "in", "notin", "subseteq",
-                          "approx", "to", "rightarrow"):
+            elif name in (
+                "le",
+                "leq",
+                "ge",
+                "geq",
+                "ne",
+                "neq",
+                "pm",
+                "mp",
+                "times",
+                "in",
+                "notin",
+                "subseteq",
+                "approx",
+                "to",
+                "rightarrow",
+            ):
                 sym = f" {sym} "
             return self.scripts(sym)
-        raise UnknownCommand(tok)
+        raise UnknownCommandError(tok)
 
 
 def to_html(tex: str) -> str:
@@ -213,7 +298,7 @@ def _render(self: Any, node: nodes.Element, block: bool) -> None:
     tex = node.astext()
     try:
         body = to_html(tex)
-    except (UnknownCommand, IndexError) as exc:
+    except (UnknownCommandError, IndexError) as exc:
         logger.warning("formula not rendered (%s): %s", exc, tex, location=node)
         body = html.escape(tex)
     if block:

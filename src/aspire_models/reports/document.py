@@ -210,7 +210,11 @@ def not_measured_modes(summary: Mapping[str, Any]) -> set[tuple[str, str]]:
     return {(str(d["element"]), str(d.get("mode") or "")) for d in found if isinstance(d, Mapping)}
 
 
-def header(column: str) -> str:
+def header(column: str, labels: Labels | None = None) -> str:
+    """A column's heading in words; with ``labels``, the element column is named by the
+    framework's own kind of element ("Theme", "Behaviour", "Practice")."""
+    if labels is not None and column in ("element", "behaviour"):
+        return labels.kind
     return HEADERS.get(column, column.replace("_", " ").capitalize())
 
 
@@ -292,7 +296,7 @@ def table_block(
                 cells.append(cell(c, r[c], labels))
         rows.append(tuple(cells))
     return TableBlock(
-        title or _title(table.name), tuple(header(c) for c in cols), tuple(rows), table.description, collapsed
+        title or _title(table.name), tuple(header(c, labels) for c in cols), tuple(rows), table.description, collapsed
     )
 
 
@@ -441,7 +445,7 @@ class _Builder:
         ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
         cols = ("rank", "element", "now", "future", "gap", "class", "reason")
         body = tuple(tuple(cell(c, r[c], self.labels) for c in cols) for r in ordered)
-        sec.add(TableBlock("Priorities", tuple(header(c) for c in cols), body, pr.description))
+        sec.add(TableBlock("Priorities", tuple(header(c, self.labels) for c in cols), body, pr.description))
 
     def multi_select(self, out: OutputView, sec: Section) -> None:
         fr = self.use(out, "frequencies")
@@ -600,7 +604,7 @@ class _Builder:
             sub.add(
                 TableBlock(
                     "Mean rating by rater group",
-                    ("Behaviour", *(self.labels.role(g) for g in group_ids)),
+                    (self.labels.kind, *(self.labels.role(g) for g in group_ids)),
                     tuple(body),
                     "n is the number of raters who scored the behaviour.",
                 )
@@ -616,7 +620,7 @@ class _Builder:
             sub.add(
                 TableBlock(
                     "Self versus others",
-                    tuple(header(c) for c in cols),
+                    tuple(header(c, self.labels) for c in cols),
                     tuple(tuple(cell(c, r[c], self.labels) for c in cols) for r in s_rows),
                     "Gap: self minus all others. Rank: by all others' mean (1 = highest).",
                 )
@@ -670,7 +674,7 @@ class _Builder:
             sec.add(
                 TableBlock(
                     f"{team} ({n_subjects} subjects)",
-                    ("Behaviour", *(self.labels.role(g) for g in group_ids)),
+                    (self.labels.kind, *(self.labels.role(g) for g in group_ids)),
                     tuple(body),
                     "Mean rating pooled over the team's subjects (n = rater forms).",
                 )

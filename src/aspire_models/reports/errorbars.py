@@ -105,5 +105,25 @@ def means_with_intervals(
         chart_id,
         "Means with confidence intervals: organisations and the sector",
         svg,
-        f"Per dimension, {what}, and the sector mean of organisation means with its interval (band).",
+        f"Per dimension, {what}, and the sector mean of organisation means with its interval (band). "
+        + _sector_text(sec, elements, modes, labels),
     )
+
+
+def _sector_text(
+    sec: Mapping[tuple[Any, str], Mapping[str, Any]], elements: Sequence[Any], modes: Sequence[str], labels: Labels
+) -> str:
+    """The sector figures the chart shows, for its alternative text (the data, not the caption)."""
+    parts = []
+    for e in elements:
+        for m in modes:
+            s = sec.get((e, m))
+            if s is None:
+                continue
+            ci = (
+                f" ({s['ci_low']:.2f} to {s['ci_high']:.2f})"
+                if s.get("ci_low") is not None and s.get("ci_high") is not None
+                else ""
+            )
+            parts.append(f"{labels.element(e)}{f' ({m})' if m else ''}: {s['mean']:.2f}{ci}")
+    return "Sector means: " + "; ".join(parts) + "." if parts else ""

@@ -144,7 +144,7 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                 about_rows.append((title, out.scorer, name, table.description))
                 ws = wb.create_sheet(title)
                 cols = list(table.column_names)
-                ws.append([clean(header(c)) for c in cols])
+                ws.append([clean(header(c, data.labels)) for c in cols])
                 for c in ws[1]:
                     c.font = bold
                     c.fill = head_fill
@@ -175,7 +175,7 @@ def write_workbook(results: Sequence[ReportData], path: str | Path) -> None:
                     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{ws.max_row}"
                 for j, c in enumerate(cols, start=1):
                     shown = [str(_named(c, r[c], data.labels)) for r in table.rows()[:200] if r[c] is not None]
-                    width = max([len(header(c))] + [len(x) for x in shown])
+                    width = max([len(header(c, data.labels))] + [len(x) for x in shown])
                     ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width * 0.9 + 2))
         about_rows.append(())
     about_rows = [tuple(clean(str(v)) for v in line) for line in about_rows]
