@@ -324,9 +324,7 @@ def designs_staff(draw: st.DrawFn) -> tuple[list[dict[str, Any]], str]:
                 rec["team"] = team
             rec["rater_role"] = draw(st.sampled_from(["hr", "manager"]))
             for c in ("leadership.now", "leadership.future"):
-                v = draw(st.one_of(st.none(), st.integers(1, 10)))
-                if v is not None:
-                    rec[c] = v
+                rec[c] = draw(st.one_of(st.none(), st.integers(1, 10)))
             rows.append(rec)
             i += 1
     rows[0].setdefault("team", "t1")

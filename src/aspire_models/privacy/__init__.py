@@ -63,7 +63,12 @@ def _view(scorer: str, t: Table) -> TableView:
     c = t.cells
     assert c is not None
     wanted = {*c.by, *c.statistic, *(x for x in (c.count, c.people, c.flag) if x), *c.exempt, *c.values}
-    return TableView(scorer, t.name, c, {n: _as_list(t.columns[n]) for n in wanted if n in t.columns})
+    return TableView(
+        scorer,
+        t.name,
+        c,
+        {n: col if isinstance(col := t.columns[n], np.ndarray) else _as_list(col) for n in wanted if n in t.columns},
+    )
 
 
 def _withhold(t: Table, rows: Mapping[int, str]) -> Table:
@@ -75,12 +80,17 @@ def _withhold(t: Table, rows: Mapping[int, str]) -> Table:
     assert c is not None
     n = len(t)
     mask = np.zeros(n, dtype=bool)
-    if rows:
-        mask[list(rows)] = True
+    whole = [r for r in rows if r >= 0]
+    if whole:
+        mask[whole] = True
+    counts_only = np.zeros(n, dtype=bool)
+    counts_only[[-1 - r for r in rows if r < 0]] = True
     cols: dict[str, Any] = dict(t.columns)
     for name in withheld_columns(c):
         if name in cols and mask.any():
             cols[name] = _blank(cols[name], mask)
+    if c.people and c.people in cols and counts_only.any():
+        cols[c.people] = _blank(cols[c.people], counts_only)
     if c.kind == "aggregate":
         for name in c.extremes:
             if name in cols:
@@ -137,7 +147,7 @@ def protect(
             where.append((oi, ti))
     withheld, _ = analyse(views, population, fix=True)
     per_table: dict[tuple[int, int], dict[int, str]] = {}
-    for (vi, row), reason in withheld.items():
+    for (vi, row), reason in withheld.items():  # row -1 - r: only r's people count
         per_table.setdefault(where[vi], {})[row] = reason
     out = []
     for oi, o in enumerate(outputs):

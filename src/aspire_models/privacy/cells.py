@@ -65,7 +65,8 @@ class Cells:
       an optional column counting the group's people whatever they answered.
     * ``"derived"``: figures computed from other published cells (priorities,
       self-versus-others): a row is published only when every aggregate cell with the same
-      coverage (and statistic, if given) is published; otherwise its ``values`` are
+      coverage (and statistic, if given; a statistic that names only an element covers each
+      of its modes) is published; otherwise its ``values`` are
       withheld. A row whose coverage no table counts (aggregate cells, or the derived
       table's own ``people`` column) is withheld.
     * ``"text"``: free text of a group (comments): a row is kept only when an aggregate cell

@@ -32,6 +32,7 @@ from typing import Any, cast
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from aspire_models.privacy.cells import ALL, DIMENSIONS, Cells
 from aspire_models.privacy.linear import Span
@@ -61,8 +62,8 @@ class Population:
         labels = {}
         for d in used:  # labels of the scored rows only (a rejected row's label is not published)
             codes = np.asarray(columns[d].codes)
-            present = np.unique(codes[codes >= 0]).tolist()
-            labels[d] = tuple(str(columns[d].labels[c]) for c in present)
+            seen = np.bincount(codes[codes >= 0], minlength=len(columns[d].labels)) > 0
+            labels[d] = tuple(str(columns[d].labels[c]) for c in np.flatnonzero(seen).tolist())
         if not used:
             return cls((), {}, ((),))
         if len(used) == 1:
@@ -109,14 +110,19 @@ class TableView:
     scorer: str
     name: str
     cells: Cells
-    columns: Mapping[str, Sequence[Any]]
+    columns: Mapping[str, Any]  # Python sequences or numpy arrays
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
     def get(self, column: str, i: int) -> Any:
         col = self.columns.get(column)
-        return None if col is None else col[i]
+        if col is None:
+            return None
+        v = col[i]
+        if isinstance(v, np.generic):
+            v = v.item()
+        return None if isinstance(v, float) and v != v else v
 
 
 @attrs.frozen
@@ -153,16 +159,6 @@ class Finding:
         }
 
 
-@attrs.define
-class _Cell:
-    cov: frozenset[int]
-    entries: list[tuple[int, int]]  # (view index, row)
-    count: int | None
-    k: int
-    exempt: bool
-    withheld: str | None  # reason, or None when published
-
-
 def _coverage(
     population: Population, index: Mapping[str, Mapping[str, frozenset[int]]]
 ) -> Callable[[Mapping[str, frozenset[str]], Sequence[Mapping[str, str]]], frozenset[int]]:
@@ -186,6 +182,28 @@ def _coverage(
     return cover
 
 
+def _pylist(column: Sequence[Any] | None, n: int) -> Sequence[Any]:
+    if column is None:
+        return [None] * n
+    return column.tolist() if isinstance(column, np.ndarray) else column
+
+
+def _flags(column: Sequence[Any] | None, n: int) -> NDArray[np.bool_]:
+    if column is None:
+        return np.zeros(n, dtype=bool)
+    if isinstance(column, np.ndarray) and column.dtype == bool:
+        return column
+    return np.array([_truthy(x) for x in column], dtype=bool)
+
+
+def _numbers(column: Sequence[Any] | None, n: int) -> NDArray[np.float64]:
+    if column is None:
+        return np.full(n, np.nan)
+    if isinstance(column, np.ndarray) and column.dtype.kind in "fiub":
+        return column.astype(np.float64)
+    return np.array([np.nan if x is None else x for x in column], dtype=np.float64)
+
+
 def _int(v: Any) -> int | None:
     if v is None:
         return None
@@ -205,7 +223,12 @@ def analyse(
 ) -> tuple[dict[tuple[int, int], str], list[Finding]]:
     """The disclosure analysis shared by :func:`protect` (``fix=True``: withhold until no
     finding is left, return what to withhold) and :func:`audit` (``fix=False``: report
-    every finding). Returns ``({(view, row): reason}, findings)``."""
+    every finding). Returns ``({(view, row): reason}, findings)``; a row ``-1 - r`` means only
+    row ``r``'s people count is withheld.
+
+    Rows are gathered column by column: each row gets the id of the group it covers and of
+    its statistic, and cells are the (statistic, group) pairs, found by sorting, so the cost
+    grows with the number of distinct groups and statistic patterns, not with rows."""
     dims = population.dims
     index: dict[str, dict[str, frozenset[int]]] = {}
     for j, dim in enumerate(dims):
@@ -221,82 +244,177 @@ def analyse(
             for label in labels:
                 exempt_atoms |= by_label.get(label, frozenset())
 
-    def row_cov(v: TableView, i: int, extra: Mapping[str, str] | None = None) -> frozenset[int]:
-        row = {c: v.get(c, i) for c in v.cells.by}
-        if extra:
-            row.update(extra)
-        return cover(v.cells.condition(row, population.labels), v.cells.exclude)
+    covs: list[frozenset[int]] = []
+    cov_ids: dict[frozenset[int], int] = {}
+    stats: list[tuple[str, ...]] = []
+    stat_ids: dict[tuple[str, ...], int] = {}
 
-    systems: dict[tuple[str, ...], dict[frozenset[int], _Cell]] = {}
+    def keys_of(v: TableView, columns: Iterable[str]) -> list[tuple[Any, ...]]:
+        n = len(v)
+        cols = [_pylist(v.columns.get(c), n) for c in columns]
+        return list(zip(*cols, strict=True)) if cols else [()] * n
+
+    def row_covs(v: TableView) -> NDArray[np.int64]:
+        """Each row's group, as an id into ``covs`` (a table repeats each group per statistic)."""
+        keys = keys_of(v, v.cells.by)
+        local: dict[tuple[Any, ...], int] = {}
+        for key in dict.fromkeys(keys):
+            row = dict(zip(v.cells.by, key, strict=True))
+            cov = cover(v.cells.condition(row, population.labels), v.cells.exclude)
+            cid = local[key] = cov_ids.setdefault(cov, len(covs))
+            if cid == len(covs):
+                covs.append(cov)
+        return np.array([local[k] for k in keys], dtype=np.int64)
+
+    def row_stats(v: TableView) -> NDArray[np.int64]:
+        keys = keys_of(v, v.cells.statistic)
+        local: dict[tuple[Any, ...], int] = {}
+        for key in dict.fromkeys(keys):
+            full = (v.cells.topic, *("" if x is None else str(x) for x in key))
+            sid = local[key] = stat_ids.setdefault(full, len(stats))
+            if sid == len(stats):
+                stats.append(full)
+        return np.array([local[k] for k in keys], dtype=np.int64)
+
+    people_id = stat_ids.setdefault(PEOPLE, 0)
+    stats.append(PEOPLE)
+    parts: list[tuple[NDArray[Any], ...]] = []
+    cov_of: dict[int, NDArray[np.int64]] = {}
+    stat_of: dict[int, NDArray[np.int64]] = {}
+    for vi, v in enumerate(views):
+        c = v.cells
+        n = len(v)
+        if not n or c.kind not in ("aggregate", "derived", "text"):
+            continue
+        cov_of[vi] = row_covs(v)
+        if c.statistic and c.kind != "text":
+            stat_of[vi] = row_stats(v)
+        if c.kind == "text" or (c.kind == "derived" and not c.people):
+            continue
+        flagged = _flags(v.columns.get(c.flag) if c.flag else None, n)
+        exempt = np.zeros(n, dtype=bool)
+        for column, labels in c.exempt.items():
+            if column in v.columns:
+                wanted = set(labels)
+                exempt |= np.array([str(x) in wanted for x in _pylist(v.columns[column], n)], dtype=bool)
+        pairs: list[tuple[NDArray[np.int64], str]] = []
+        if c.kind == "aggregate" and c.count:
+            pairs.append((stat_of[vi] if vi in stat_of else row_stats(v), c.count))
+        if c.people:
+            pairs.append((np.full(n, people_id, dtype=np.int64), c.people))
+        for sid, column in pairs:
+            counts = _numbers(v.columns.get(column), n)
+            parts.append(
+                (
+                    np.full(n, vi, dtype=np.int64),
+                    np.arange(n, dtype=np.int64),
+                    cov_of[vi],
+                    sid,
+                    counts,
+                    (flagged if column == c.count else False) | np.isnan(counts),
+                    exempt,
+                    np.full(n, c.k, dtype=np.int64),
+                )
+            )
     withheld: dict[tuple[int, int], str] = {}
-    for vi, v in enumerate(views):
-        c = v.cells
-        if c.kind not in ("aggregate", "derived") or (c.kind == "derived" and not c.people):
-            continue
-        for i in range(len(v)):
-            cov = row_cov(v, i)
-            flagged = c.flag is not None and _truthy(v.get(c.flag, i))
-            exempt = c.is_exempt({col: v.get(col, i) for col in c.exempt})
-            stat = (c.topic, *("" if v.get(s, i) is None else str(v.get(s, i)) for s in c.statistic))
-            pairs = [(stat, c.count)] if c.kind == "aggregate" else []
-            pairs += [(PEOPLE, c.people)] if c.people else []
-            for key, col in pairs:
-                if col is None:
-                    continue
-                n = _int(v.get(col, i))
-                system = systems.setdefault(key, {})
-                cell = system.get(cov)
-                reason = "withheld by its scorer" if flagged or n is None else None
-                if cell is None:
-                    system[cov] = _Cell(cov, [(vi, i)], n, c.k, exempt, reason)
-                    continue
-                cell.entries.append((vi, i))
-                cell.k = max(cell.k, c.k)
-                cell.exempt = cell.exempt or exempt  # the same people as a group shown by design
-                if fix and not cell.exempt:  # withheld in one table: withheld in every table
-                    cell.withheld = cell.withheld or reason
-                    cell.count = n if cell.count is None else cell.count
-                elif reason is None:  # published in one table: an attacker reads it there
-                    cell.withheld, cell.count = None, n
     findings: list[Finding] = []
-    for key, system in systems.items():
-        findings += _solve(key, list(system.values()), views, population, exempt_atoms, fix=fix)
-        for cell in system.values():
-            if cell.withheld and fix:
-                for e in cell.entries:
-                    withheld.setdefault(e, cell.withheld)
+    published: dict[tuple[int, int], bool] = {}  # (statistic, group) -> published
+    if parts:
+        view_i, row_i, cov_i, stat_i, count_i, hidden_i, exempt_i, k_i = (
+            np.concatenate(x) for x in zip(*parts, strict=True)
+        )
+        key = stat_i * (len(covs) + 1) + cov_i
+        order = np.argsort(key, kind="stable")
+        ukeys, first, inverse = np.unique(key[order], return_index=True, return_inverse=True)
+        cell_stat = stat_i[order][first]
+        cell_cov = cov_i[order][first]
+        # merge the entries of a cell: shown by design if any says so; the largest k; the
+        # count where published; withheld everywhere (protect) or published anywhere (audit)
+        ex = np.zeros(len(ukeys), dtype=bool)
+        np.logical_or.at(ex, inverse, exempt_i[order])
+        kk = np.zeros(len(ukeys), dtype=np.int64)
+        np.maximum.at(kk, inverse, k_i[order])
+        hid = np.zeros(len(ukeys), dtype=bool)
+        shown = np.zeros(len(ukeys), dtype=bool)
+        np.logical_or.at(hid, inverse, hidden_i[order])
+        np.logical_or.at(shown, inverse, ~hidden_i[order])
+        cnt = np.full(len(ukeys), np.nan)
+        valid = ~np.isnan(count_i[order])
+        cnt[inverse[valid][::-1]] = count_i[order][valid][::-1]  # the first count given
+        cell_hidden = (hid & ~ex) if fix else ~shown
+        cell_hidden &= ~(ex & shown)
+        reasons: list[str | None] = ["withheld by its scorer" if h else None for h in cell_hidden.tolist()]
+        bounds = np.flatnonzero(np.diff(cell_stat)) + 1
+        structures: dict[Any, list[_Candidate]] = {}
+        cov_lists: dict[bytes, list[frozenset[int]]] = {}
+        for lo, hi in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(ukeys)].tolist(), strict=True):
+            ids = cell_cov[lo:hi]
+            pattern = ids.tobytes()
+            if pattern not in cov_lists:
+                cov_lists[pattern] = [covs[j] for j in ids.tolist()]
+            system = _System(
+                cov_lists[pattern],
+                [None if x != x else int(x) for x in cnt[lo:hi].tolist()],
+                reasons[lo:hi],
+                ex[lo:hi].tolist(),
+                int(kk[lo:hi].max()),
+                range(lo, hi),
+                pattern,
+            )
+            found = _solve(system, structures, exempt_atoms, fix=fix)
+            reasons[lo:hi] = system.withheld
+            for what, cov, comb, people, cell in found:
+                findings.append(
+                    _finding(
+                        what,
+                        stats[int(cell_stat[lo])],
+                        cov,
+                        comb,
+                        people,
+                        cell,
+                        system,
+                        first,
+                        order,
+                        view_i,
+                        row_i,
+                        views,
+                        population,
+                    )
+                )
+        hidden_cells = np.array([r is not None for r in reasons], dtype=bool)
+        if any(v.cells.kind in ("derived", "text") for v in views):
+            for j in range(len(reasons)):
+                published[(int(cell_stat[j]), int(cell_cov[j]))] = not hidden_cells[j]
+        if fix:
+            entries = np.flatnonzero(hidden_cells[inverse])  # positions in sorted order
+            sorted_view, sorted_row = view_i[order], row_i[order]
+            is_people = stat_i[order] == people_id
+            for e in entries.tolist():
+                r = reasons[int(inverse[e])]
+                assert r is not None
+                row = int(sorted_row[e])  # a people count withheld alone keeps the row's other figures
+                withheld.setdefault((int(sorted_view[e]), -1 - row if is_people[e] else row), r)
     # derived figures and comments follow the cells they are built on
-    published: dict[frozenset[int], list[tuple[tuple[str, ...], bool]]] = {}
-    for key, system in systems.items():
-        for cov, cell in system.items():
-            published.setdefault(cov, []).append((key, cell.withheld is None))
+    by_cov: dict[int, list[tuple[int, bool]]] = {}
+    for (stat_id, cov_id), ok in published.items():
+        by_cov.setdefault(cov_id, []).append((stat_id, ok))
     for vi, v in enumerate(views):
         c = v.cells
-        if c.kind not in ("derived", "text"):
+        if c.kind not in ("derived", "text") or vi not in cov_of:
             continue
-        for i in range(len(v)):
-            cov = row_cov(v, i)
-            found = published.get(cov, [])
-            if c.kind == "derived" and c.statistic:
-                stat = (c.topic, *("" if v.get(s, i) is None else str(v.get(s, i)) for s in c.statistic))
-                found = [f for f in found if f[0] == stat] or found
-            ok = bool(found) and all(p for _, p in found)
-            if not ok:
-                if fix:
-                    withheld[(vi, i)] = REASON_DERIVED
-                elif c.kind == "text" or any(v.get(col, i) is not None for col in c.values):
-                    findings.append(
-                        Finding(
-                            "unprotected " + ("comment" if c.kind == "text" else "derived figure"),
-                            v.scorer,
-                            v.name,
-                            i,
-                            (),
-                            _group_of(cov, population),
-                            None,
-                            (),
-                        )
-                    )
+        row_stat = stat_of.get(vi)
+        for i, cid in enumerate(cov_of[vi].tolist()):
+            status = by_cov.get(cid, [])
+            if row_stat is not None:  # the cells of its statistic (or of those it names the start of)
+                own = stats[int(row_stat[i])]
+                status = [f for f in status if stats[f[0]][: len(own)] == own] or status
+            if status and all(ok for _, ok in status):
+                continue
+            if fix:
+                withheld[(vi, i)] = REASON_DERIVED
+            elif c.kind == "text" or any(v.get(col, i) is not None for col in c.values):
+                what = "unprotected " + ("comment" if c.kind == "text" else "derived figure")
+                findings.append(Finding(what, v.scorer, v.name, i, (), _group_of(covs[cid], population), None, ()))
     return withheld, findings
 
 
@@ -310,120 +428,147 @@ def _group_of(cov: Iterable[int], population: Population) -> dict[str, tuple[str
     return out
 
 
+#: (what, atoms, combination of cells, the withheld cell's index or None)
+_Candidate = tuple[str, frozenset[int], dict[Any, Fraction], int | None]
+_Found = tuple[str, frozenset[int], dict[Any, Fraction], Fraction | None, int | None]
+
+
+@attrs.define
+class _System:
+    """The cells of one statistic: the groups they cover, their counts, and which are withheld."""
+
+    cov: list[frozenset[int]]
+    count: list[int | None]
+    withheld: list[str | None]
+    exempt: list[bool]
+    k: int
+    cells: range  # their places among all cells
+    pattern: bytes = b""  # which groups, as bytes (systems of the same groups share it)
+
+
 def _solve(
-    key: tuple[str, ...],
-    cells: list[_Cell],
-    views: Sequence[TableView],
-    population: Population,
-    exempt_atoms: set[int],
-    *,
-    fix: bool,
-) -> list[Finding]:
-    k = max((c.k for c in cells), default=1)
+    system: _System, structures: dict[Any, list[_Candidate]], exempt_atoms: set[int], *, fix: bool
+) -> list[_Found]:
+    """Protect (``fix``: withhold until nothing discloses) or audit (report what discloses)."""
+    k = system.k
     if fix:
-        for c in cells:
-            if c.withheld is None and not c.exempt and c.count is not None and 0 < c.count < k:
-                c.withheld = REASON_SMALL.format(k=k)
-    findings: list[Finding] = []
+        for i, n in enumerate(system.count):
+            if system.withheld[i] is None and not system.exempt[i] and n is not None and 0 < n < k:
+                system.withheld[i] = REASON_SMALL.format(k=k)
     while True:
-        pub = [i for i, c in enumerate(cells) if c.withheld is None]
-        span = Span()
-        for i in pub:
-            span.add(dict.fromkeys(cells[i].cov, 1), i)
-        found = _first_disclosure(cells, pub, span, k, exempt_atoms, collect=not fix)
-        if not found:
-            return findings
-        if not fix:
-            for what, cov, comb, people, row_cell in found:
-                findings.append(_finding(what, key, cov, comb, people, row_cell, cells, views, population))
-            return findings
+        found = _disclosures(system, _candidates(system, exempt_atoms, structures), collect=not fix)
+        if not found or not fix:
+            return found
         comb = found[0][2]
-        support = [cast(int, i) for i in comb if not cells[cast(int, i)].exempt]
+        support = [cast(int, i) for i in comb if not system.exempt[cast(int, i)]]
         if not support:  # only groups shown by design are involved: nothing to withhold
-            return findings
-        victim = min(support, key=lambda i: (cells[i].count or 0, -len(cells[i].cov), i))
-        cells[victim].withheld = REASON_DIFFERENCING
+            return []
+        victim = min(support, key=lambda i: (system.count[i] or 0, -len(system.cov[i]), i))
+        system.withheld[victim] = REASON_DIFFERENCING
 
 
-def _first_disclosure(
-    cells: list[_Cell], pub: list[int], span: Span, k: int, exempt_atoms: set[int], *, collect: bool
-) -> list[tuple[str, frozenset[int], dict[Any, Fraction], Fraction | None, int | None]]:
-    out: list[tuple[str, frozenset[int], dict[Any, Fraction], Fraction | None, int | None]] = []
+def _candidates(system: _System, exempt_atoms: set[int], structures: dict[Any, list[_Candidate]]) -> list[_Candidate]:
+    """What the published cells let a reader solve for: withheld cells, atoms, and residuals
+    (a published cell less the published cells inside it), each with its combination. This
+    depends only on which groups are published, not on the figures, so statistics with the
+    same pattern (the usual case) share one computation."""
+    sig = (system.pattern or tuple(system.cov), tuple(w is None for w in system.withheld), tuple(system.exempt))
+    hit = structures.get(sig)
+    if hit is not None:
+        return hit
+    cov = system.cov
+    pub = [i for i, w in enumerate(system.withheld) if w is None]
+    span = Span()
+    for i in pub:
+        span.add(dict.fromkeys(cov[i], 1), i)
+    out: list[_Candidate] = []
+    for i, w in enumerate(system.withheld):
+        if w is not None and cov[i] and not system.exempt[i] and not cov[i] <= exempt_atoms:
+            comb = span.express(dict.fromkeys(cov[i], 1))
+            if comb is not None:
+                out.append(("withheld cell", cov[i], comb, i))
+    singles = {a for i in pub if len(cov[i]) == 1 for a in cov[i]}
+    for a in sorted({a for i in pub for a in cov[i]} - exempt_atoms - singles):
+        comb = span.express({a: 1})
+        if comb is not None and len(comb) > 1:
+            out.append(("group", frozenset({a}), comb, None))
+    for i in pub:
+        if len(cov[i]) < 2:
+            continue
+        inside = [cov[j] for j in pub if j != i and len(cov[j]) < len(cov[i]) and cov[j] < cov[i]]
+        if not inside:
+            continue
+        rest = cov[i] - frozenset().union(*inside)
+        if not rest or rest == cov[i] or rest <= exempt_atoms:
+            continue
+        comb = span.express(dict.fromkeys(rest, 1))
+        if comb is not None:
+            out.append(("residual", rest, comb, None))
+    structures[sig] = out
+    return out
+
+
+def _disclosures(system: _System, candidates: list[_Candidate], *, collect: bool) -> list[_Found]:
+    """The candidates that disclose: any withheld cell that can be solved for, and any atom or
+    residual of 1 to k-1 people (its size worked out from the published counts)."""
+    out: list[_Found] = []
 
     def people(comb: Mapping[Any, Fraction]) -> Fraction | None:
         total = Fraction(0)
         for i, coef in comb.items():
-            n = cells[cast(int, i)].count
+            n = system.count[cast(int, i)]
             if n is None:
                 return None
             total += coef * n
         return total
 
-    def small(p: Fraction | None) -> bool:
-        return p is None or 0 < p < k
-
-    for i, c in enumerate(cells):
-        if c.withheld is not None and c.cov and not c.exempt and not c.cov <= exempt_atoms:
-            comb = span.express(dict.fromkeys(c.cov, 1))
-            if comb is not None:
-                out.append(("withheld cell", c.cov, comb, people(comb), i))
-                if not collect:
-                    return out
-    atoms = sorted({a for i in pub for a in cells[i].cov} - exempt_atoms)
-    for a in atoms:
-        comb = span.express({a: 1})
-        if comb is not None and len(comb) > 1:
-            p = people(comb)
-            if small(p):
-                out.append(("group", frozenset({a}), comb, p, None))
-                if not collect:
-                    return out
-    for i in pub:
-        cov = cells[i].cov
-        inside = [cells[j].cov for j in pub if j != i and cells[j].cov < cov]
-        if not inside:
-            continue
-        rest = cov - frozenset().union(*inside)
-        if not rest or rest == cov or rest <= exempt_atoms:
-            continue
-        comb = span.express(dict.fromkeys(rest, 1))
-        if comb is not None:
-            p = people(comb)
-            if small(p) and p != 0:
-                out.append(("residual", rest, comb, p, None))
-                if not collect:
-                    return out
+    for what, cov, comb, cell in candidates:
+        p = people(comb)
+        if what == "withheld cell" or (p is None or 0 < p < system.k):
+            out.append((what, cov, comb, p, cell))
+            if not collect:
+                return out
     return out
 
 
 def _finding(
     what: str,
-    key: tuple[str, ...],
+    statistic: tuple[str, ...],
     cov: frozenset[int],
     comb: Mapping[Any, Fraction],
     people: Fraction | None,
-    row_cell: int | None,
-    cells: list[_Cell],
+    cell: int | None,
+    system: _System,
+    first: NDArray[np.int64],
+    order: NDArray[np.int64],
+    view_i: NDArray[np.int64],
+    row_i: NDArray[np.int64],
     views: Sequence[TableView],
     population: Population,
 ) -> Finding:
+    def place(local: int) -> tuple[TableView, int]:
+        e = int(order[first[system.cells[local]]])
+        return views[int(view_i[e])], int(row_i[e])
+
     terms = []
     for i, coef in sorted(comb.items(), key=lambda x: cast(int, x[0])):
-        vi, r = cells[cast(int, i)].entries[0]
-        terms.append((views[vi].scorer, views[vi].name, r, coef))
-    if row_cell is not None:
-        vi, r = cells[row_cell].entries[0]
-        scorer, table, row = views[vi].scorer, views[vi].name, r
+        v, r = place(cast(int, i))
+        terms.append((v.scorer, v.name, r, coef))
+    if cell is not None:
+        v, row = place(cell)
+        scorer, table, at = v.scorer, v.name, row
     else:
-        scorer, table, row = terms[0][0], terms[0][1], None
-    return Finding(what, scorer, table, row, key, _group_of(cov, population), people, tuple(terms))
+        scorer, table, at = terms[0][0], terms[0][1], None
+    stat = statistic[1:] if statistic and statistic != PEOPLE else ("#people",)
+    return Finding(what, scorer, table, at, stat, _group_of(cov, population), people, tuple(terms))
 
 
 def withheld_columns(cells: Cells) -> tuple[str, ...]:
-    """The columns a withheld row loses."""
+    """The columns a row withheld for its statistic loses (its people count is a cell of its
+    own, withheld only when that cell is)."""
     cols = [*cells.values]
-    if cells.kind == "aggregate":
-        cols += [c for c in (cells.count, cells.people) if c]
+    if cells.kind == "aggregate" and cells.count:
+        cols.append(cells.count)
     return tuple(dict.fromkeys(cols))
 
 

@@ -21,12 +21,13 @@ True
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Hashable, Mapping
 from fractions import Fraction
 
 __all__ = ["Span"]
 
-Vector = dict[int, Fraction]
+Vector = dict[int, Fraction | int]
 
 
 class Span:
@@ -34,24 +35,28 @@ class Span:
 
     def __init__(self) -> None:
         # pivot atom -> (row scaled so its pivot is 1, the row as a combination of sources)
-        self._rows: dict[int, tuple[Vector, dict[Hashable, Fraction]]] = {}
+        self._rows: dict[int, tuple[Vector, dict[Hashable, Fraction | int]]] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def _reduce(self, v: Vector, c: dict[Hashable, Fraction]) -> None:
+    def _reduce(self, v: Vector, c: dict[Hashable, Fraction | int]) -> None:
         rows = self._rows
-        while v:
-            pivots = [a for a in v if a in rows]
-            if not pivots:
-                return
-            p = min(pivots)
-            f = v[p]
+        heap = [a for a in v if a in rows]
+        heapq.heapify(heap)
+        while heap:
+            p = heapq.heappop(heap)
+            f = v.get(p)
+            if not f:
+                continue
             row, comb = rows[p]
             for a, x in row.items():
-                nv = v.get(a, 0) - f * x
+                old = v.get(a)
+                nv = (old or 0) - f * x
                 if nv:
                     v[a] = nv
+                    if old is None and a != p and a in rows:
+                        heapq.heappush(heap, a)
                 else:
                     v.pop(a, None)
             for s, x in comb.items():
@@ -63,21 +68,24 @@ class Span:
 
     def add(self, vector: Mapping[int, int], source: Hashable) -> bool:
         """Add a vector; False when it was already in the span (it adds nothing)."""
-        v: Vector = {a: Fraction(x) for a, x in vector.items() if x}
-        c: dict[Hashable, Fraction] = {source: Fraction(1)}
+        v: Vector = {a: x for a, x in vector.items() if x}  # integers until a division needs more
+        c: dict[Hashable, Fraction | int] = {source: 1}
         self._reduce(v, c)
         if not v:
             return False
         p = min(v)
         pv = v[p]
-        self._rows[p] = ({a: x / pv for a, x in v.items()}, {s: x / pv for s, x in c.items()})
+        if pv != 1:
+            v = {a: Fraction(x) / pv for a, x in v.items()}
+            c = {s: Fraction(x) / pv for s, x in c.items()}
+        self._rows[p] = (v, c)
         return True
 
     def express(self, vector: Mapping[int, int]) -> dict[Hashable, Fraction] | None:
         """The vector as a combination of the added sources, or None when it is not in the span."""
-        v: Vector = {a: Fraction(x) for a, x in vector.items() if x}
-        c: dict[Hashable, Fraction] = {}
+        v: Vector = {a: x for a, x in vector.items() if x}
+        c: dict[Hashable, Fraction | int] = {}
         self._reduce(v, c)
         if v:
             return None
-        return {s: -x for s, x in c.items() if x}
+        return {s: Fraction(-x) for s, x in c.items() if x}

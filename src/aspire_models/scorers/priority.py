@@ -215,7 +215,7 @@ class PriorityScorer:
             table.level,
             {**table.columns, "respondents": np.full(len(table), people, dtype=np.int64)},
             table.description,
-            cells=Cells("derived", within=within, values=derived, people="respondents", k=k),
+            cells=Cells("derived", within=within, values=derived, statistic=("element",), people="respondents", k=k),
         )
         tables = [table]
         if params["level"] == "organisation":
@@ -245,6 +245,7 @@ class PriorityScorer:
                         "derived",
                         {"organisation": "organisation"},
                         values=(*derived[:4], "rank"),
+                        statistic=("element",),
                         people="respondents",
                         k=k,
                     ),
