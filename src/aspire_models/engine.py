@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from types import MappingProxyType
@@ -256,14 +256,32 @@ def _read_only(responses: ResponseSet) -> ResponseSet:
 
 
 def _call(scorer: Scorer, ctx: ScoringContext, params: Mapping[str, Any], timeout: float | None) -> Any:
+    """Run a scorer in a daemon thread for at most ``timeout`` seconds. A scorer that never
+    returns is abandoned (its thread cannot keep the program from exiting); ``SystemExit`` and
+    other ``BaseException``s from its code become a :class:`ScoringError` naming them."""
     if timeout is None:
         return scorer.score(ctx, params)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scorer-{scorer.id}")
-    try:
-        future = pool.submit(scorer.score, ctx, params)
-        return future.result(timeout=timeout)
-    finally:
-        pool.shutdown(wait=False)  # a timed-out scorer's thread is abandoned, its result ignored
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = scorer.score(ctx, params)
+        except BaseException as exc:  # contained: reported by scorer and plugin
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"scorer-{scorer.id}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise FuturesTimeout()
+    error = box.get("error")
+    if isinstance(error, Exception):
+        raise error
+    if error is not None:
+        from aspire_models._guard import describe
+
+        raise ScoringError(f"scorer {scorer.id!r}: {describe(error)}")
+    return box.get("value")
 
 
 def score_responses(
