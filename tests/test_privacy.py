@@ -385,3 +385,35 @@ def test_rejections_quote_a_short_excerpt_and_no_rater_id(core: Registry, tmp_pa
     r = score(core, R360, path)
     assert r.accounting.rejected == 1
     assert data.iloc[3]["respondent_id"] not in r.to_json()
+
+
+def test_reports_show_nothing_the_result_withholds(core: Registry, tmp_path: Any) -> None:
+    """A directorate of two with a tell-tale mean (9.5 on every theme): no report format shows it."""
+    import pandas as pd
+
+    from aspire_models.reports import render_html, render_markdown, write_excel
+
+    base = pd.read_csv(example_path("aspire-sop-responses.csv"), dtype=str, keep_default_na=False)
+    rows = pd.concat([base.iloc[[0] * 12], base.iloc[[0, 0]]], ignore_index=True)
+    answers = [c for c in rows.columns if c.endswith((".now", ".future"))]
+    rows[answers] = "3"
+    rows.loc[12, answers] = "9"
+    rows.loc[13, answers] = "10"
+    rows["organisation"] = ["Big Council"] * 12 + ["Directorate X"] * 2
+    rows["respondent_id"] = [f"p{i}" for i in range(len(rows))]
+    path = tmp_path / "staff.csv"
+    rows.to_csv(path, index=False)
+    r = score(core, SOP, path)
+    assert audit(r).ok
+    import re
+
+    tell = re.compile(r"(?<![\d.])9\.50?(?![\dp])")  # the directorate's mean (not "9.5px" in a chart)
+    html = render_html(r, core)
+    md = render_markdown(r, core)
+    for text in (html, md, r.to_json()):
+        assert not tell.search(text), tell.search(text)
+    from openpyxl import load_workbook
+
+    xlsx = write_excel(r, tmp_path / "r.xlsx", core)
+    cells = [c.value for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows() for c in row]
+    assert 9.5 not in cells and "9.5" not in cells and "9.50" not in cells
