@@ -10,12 +10,12 @@ Python.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeGuard, runtime_checkable
 
 import attrs
 import numpy as np
-import pyarrow as pa
 from numpy.typing import NDArray
 
 from aspire_models.errors import DocumentError, Problem, ScoringError
@@ -23,6 +23,7 @@ from aspire_models.privacy.cells import Cells
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from aspire_models.framework import Framework
     from aspire_models.instrument import Instrument
@@ -68,6 +69,17 @@ def json_value(v: Any) -> Any:
     return v
 
 
+def _pyarrow() -> Any:
+    """pyarrow if something has loaded it (only then can a column be an Arrow array): listing
+    frameworks or reading a small JSON file never pays for importing it."""
+    return sys.modules.get("pyarrow")
+
+
+def _is_arrow(v: Any) -> TypeGuard[pa.Array]:
+    pa = _pyarrow()
+    return pa is not None and isinstance(v, pa.Array)
+
+
 def _freeze_columns(value: Mapping[str, Any]) -> Mapping[str, ColumnData]:
     out: dict[str, ColumnData] = {}
     for k, v in value.items():
@@ -75,9 +87,9 @@ def _freeze_columns(value: Mapping[str, Any]) -> Mapping[str, ColumnData]:
             v = v.copy() if v.flags.writeable else v
             v.flags.writeable = False
             out[k] = v
-        elif isinstance(v, pa.ChunkedArray):
+        elif (pa := _pyarrow()) is not None and isinstance(v, pa.ChunkedArray):
             out[k] = v.combine_chunks()
-        elif isinstance(v, pa.Array):  # immutable
+        elif pa is not None and isinstance(v, pa.Array):  # immutable
             out[k] = v
         else:
             out[k] = tuple(v)
@@ -146,7 +158,7 @@ class Table:
                 k: v
                 if isinstance(v, np.ndarray)
                 else v.to_numpy(zero_copy_only=False)
-                if isinstance(v, pa.Array)
+                if _is_arrow(v)
                 else list(v)
                 for k, v in self.columns.items()
             }
@@ -156,7 +168,7 @@ class Table:
 def _as_list(column: ColumnData) -> list[Any]:
     if isinstance(column, np.ndarray):
         return list(column.tolist())
-    if isinstance(column, pa.Array):
+    if _is_arrow(column):
         return list(column.to_pylist())
     return list(column)
 

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from aspire_models.errors import Problem, ResponseError
-from aspire_models.formats.base import Provenance, Reader, ReadOptions, Source
 from aspire_models.limits import DEFAULT_LIMITS, Limits
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (base imports pyarrow: loaded when a file is read, not when the CLI starts)
     import pyarrow as pa
 
+    from aspire_models.formats.base import Provenance, Reader, ReadOptions, Source
     from aspire_models.formats.mapping import Mapping as MappingDoc
     from aspire_models.instrument import Instrument
     from aspire_models.responses import ResponseSet
@@ -127,6 +127,8 @@ def read_export(
     from aspire_models.safeio import read_input_bytes
 
     data = read_input_bytes(path, limits=limits, what="response file")
+    from aspire_models.formats.base import Source
+
     source = Source(data, str(path), options)
     reader = choose_reader(source, list(readers) if readers is not None else builtin_readers(), format)
     table, prov = reader.read(source)
@@ -195,6 +197,7 @@ def load_export(
     """
     import pyarrow as pa
 
+    from aspire_models.formats.base import ReadOptions
     from aspire_models.formats.mapping import Mapping as MappingModel
     from aspire_models.formats.mapping import apply_mapping, load_mapping
     from aspire_models.responses import read_arrow
