@@ -28,6 +28,10 @@ from aspire_models.framework import Framework, SourceRef
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+#: A group label (organisation, team, subject) holds no control or bidirectional-override
+#: character: they would let two labels print alike or rewrite a terminal.
+LABEL_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$(?!\\n)"
+
 __all__ = [
     "META_COLUMNS",
     "Column",
@@ -282,9 +286,9 @@ class Instrument:
         """JSON Schema (2020-12) of one flat response record for this instrument."""
         props: dict[str, Any] = {
             "respondent_id": {"type": "string", "minLength": 1, "maxLength": 200},
-            "organisation": {"type": "string", "minLength": 1, "maxLength": 200},
-            "subject_id": {"type": "string", "minLength": 1, "maxLength": 200},
-            "team": {"type": "string", "minLength": 1, "maxLength": 200},
+            "organisation": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LABEL_PATTERN},
+            "subject_id": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LABEL_PATTERN},
+            "team": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LABEL_PATTERN},
             "instrument_version": {"const": self.version},
         }
         required = ["respondent_id"]
