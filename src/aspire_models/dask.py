@@ -43,7 +43,8 @@ from aspire_models.instrument import Instrument, ScoringRule
 from aspire_models.registry import Registry
 from aspire_models.responses import Rejection
 from aspire_models.result import Accounting, Provenance, Result
-from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, organisation_table, sector_table
+from aspire_models.privacy import Population, protect
+from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, only, organisation_table, sector_table
 from aspire_models.scorers.dimensions import dimension_scores
 from aspire_models.scoring import ScorerOutput, Table, resolve_params
 from aspire_models.stats.moments import Moments
@@ -140,10 +141,27 @@ def score_dask(
         summary = {"respondents": n_accepted, "dimensions": score_cols, "missing_scores": missing}
         outputs.append(ScorerOutput("dimension-scores", dim_params, (table,), summary))
     confidence = agg_params.get("confidence", 0.95)  # intervals from the merged moments
-    org_t = organisation_table(total, tuple(labels), elements, modes, confidence=confidence)
-    sec_t = sector_table(total, elements, modes, confidence=confidence)
-    summary = {"organisations": int((total.n.sum(axis=1) > 0).sum()), "respondents": n_accepted}
+    # the same disclosure rules as the engine: small organisations withheld and, when together
+    # too few, left out of the sector; then the result-wide disclosure step
+    k = int(agg_params["min_group_size"])
+    counts = np.zeros(len(labels), dtype=np.int64)
+    for o in outs:
+        np.add.at(counts, [where[lab] for lab in o["labels"]], o["counts"])
+    small = (counts > 0) & (counts < k)
+    members = (counts > 0) & ~(small if 0 < int(counts[small].sum()) < k else np.zeros_like(small))
+    org_t = organisation_table(only(total, ~small), tuple(labels), elements, modes, small, k, confidence=confidence)
+    member_labels = tuple(lab for lab, m in zip(labels, members.tolist(), strict=True) if m)
+    sec_t = sector_table(only(total, members), elements, modes, k, member_labels, confidence=confidence)
+    summary = {
+        "organisations": int((total.n.sum(axis=1) > 0).sum()),
+        "respondents": n_accepted,
+        "withheld_organisations": int(small.sum()),
+    }
     outputs.append(ScorerOutput("aggregate", agg_params, (org_t, sec_t), summary))
+    population = Population(("organisation",), {"organisation": tuple(labels)}, tuple((lab,) for lab in labels))
+    protected, notes = protect(outputs, population)
+    outputs = list(protected)
+    warnings = [*warnings, *notes]
 
     from aspire_models import __version__
 
@@ -171,6 +189,10 @@ def _params(
         scorer = registry.scorer(scorer_id)
         rule = rules.get(scorer_id, ScoringRule(scorer_id))
         merged = {**rule.params, **(overrides or {}).get(scorer_id, {})}
+        if "min_group_size" in scorer.params_schema.get("properties", {}) and merged.get("min_group_size") is None:
+            from aspire_models.engine import DEFAULT_MIN_GROUP_SIZE
+
+            merged["min_group_size"] = DEFAULT_MIN_GROUP_SIZE.get(ins.design, 5)
         out.append(resolve_params(scorer, merged, where=f"instrument {ins.id!r}"))
     return out[0], out[1]
 
@@ -237,6 +259,7 @@ def _score_partition(
     moments = moments_with_gaps(agg_dims, pairs, orgs.codes, len(orgs.labels))
     out: dict[str, Any] = {
         "labels": list(orgs.labels),
+        "counts": np.bincount(orgs.codes[orgs.codes >= 0], minlength=len(orgs.labels)),
         "moments": moments,
         "elements": elements,
         "modes": modes,
