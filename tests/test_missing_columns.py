@@ -176,7 +176,7 @@ def test_the_report_says_not_measured(allowed: Any) -> None:
     report = build_report([data], charts=False)
     text = render_markdown(allowed, REG)
     sector = next(ln for ln in text.splitlines() if ln.startswith("| Shared purpose |"))
-    assert sector.count("not measured") == 4  # future mean and range, gap mean and range
+    assert sector.count("not measured") == 6  # future mean, interval and range; gap mean, interval and range
     assert "| Not measured |" in text and "so not charted or ranked: Shared purpose" in text
     tables: dict[str, Any] = {}
 
@@ -190,7 +190,7 @@ def test_the_report_says_not_measured(allowed: Any) -> None:
     walk(report.sections)
     sector = tables["Themes across all organisations"]
     row = next(r for r in sector.rows if r[0].text == "Shared purpose")
-    assert [c.text for c in row].count("not measured") == 4
+    assert [c.text for c in row].count("not measured") == 6
     prio = tables["Priorities"]
     row = next(r for r in prio.rows if r[1].text == "Shared purpose")
     assert "Not measured" in [c.text for c in row] and row[0].text == "–"

@@ -35,7 +35,7 @@ class NetAgreementScorer:
     description: str = (
         "Per value, for the whole council and for each team: the percentage of respondents whose "
         "value score is favourable (at least `favourable`) minus the percentage whose score is "
-        "unfavourable (at most `unfavourable`). Teams with fewer than `min_group` respondents are "
+        "unfavourable (at most `unfavourable`). Teams with fewer than `min_group_size` respondents are "
         "withheld, and so is the next smallest team while the withheld ones could be recovered "
         "from the council total, so that no answer can be traced to a person."
     )
@@ -47,7 +47,7 @@ class NetAgreementScorer:
             "properties": {
                 "favourable": {"type": "number", "default": 4, "description": "Lowest favourable score."},
                 "unfavourable": {"type": "number", "default": 2, "description": "Highest unfavourable score."},
-                "min_group": {
+                "min_group_size": {
                     "type": "integer",
                     "minimum": 1,
                     "default": 5,
@@ -76,7 +76,7 @@ class NetAgreementScorer:
         # small teams are withheld, and so is the next smallest while the withheld ones could be
         # recovered by subtracting the published teams from the council total
         sizes = [int(rows.sum()) for _, rows in groups]
-        withhold = suppress_cells([sizes], k=params["min_group"], hidden=[no_team])[0]
+        withhold = suppress_cells([sizes], k=params["min_group_size"], hidden=[no_team])[0]
 
         columns: dict[str, list[Any]] = {
             k: [] for k in ("team", "element", "respondents", "n", "favourable", "unfavourable", "net", "suppressed")
@@ -88,7 +88,7 @@ class NetAgreementScorer:
                 unfav = 100 * unfavourable[rows, j].sum() / n if n else float("nan")
                 columns["team"].append(team)
                 columns["element"].append(element)
-                columns["respondents"].append(size)
+                columns["respondents"].append(None if hide else size)
                 columns["n"].append(None if hide else n)
                 columns["favourable"].append(None if hide else fav)
                 columns["unfavourable"].append(None if hide else unfav)
@@ -101,7 +101,7 @@ class NetAgreementScorer:
             columns,
             "Per team (and '(all)') and value: respondents in the team, respondents with a value score "
             "(n), % favourable, % unfavourable and net agreement (favourable minus unfavourable, in "
-            "percentage points). Withheld teams show only their size.",
+            "percentage points). Withheld teams show only their name.",
             # which people each row describes, for the engine's disclosure check: the team's
             # respondents ('(all)': every team), n of them behind the figures
             cells=Cells(
@@ -111,7 +111,7 @@ class NetAgreementScorer:
                 values=("favourable", "unfavourable", "net"),
                 statistic=("element",),
                 unions={"team": {"(all)": ALL}},
-                k=params["min_group"],
+                k=params["min_group_size"],
             ),
         )
         council_net = columns["net"][: len(dims.elements)]  # the '(all)' rows come first

@@ -27,7 +27,8 @@ def main() -> None:
             print(f"  row {rejection.row}, column {problem.field}: {problem.message} [{problem.rule}]")
 
     table = result.frame("net-agreement", "net-agreement")
-    print(table.round(1).to_string(index=False, na_rep="-"))
+    count = {c: (lambda v: "-" if v != v else f"{v:.0f}") for c in ("respondents", "n")}  # counts as integers
+    print(table.round(1).to_string(index=False, na_rep="-", formatters=count))
     print(result.output("net-agreement").summary)
 
 

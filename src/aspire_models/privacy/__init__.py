@@ -110,8 +110,8 @@ def _withhold(t: Table, rows: Mapping[int, str]) -> Table:
 def _blank(column: Any, mask: np.ndarray[Any, Any]) -> Any:
     from aspire_models.scoring import _as_list
 
-    if isinstance(column, np.ndarray) and column.dtype.kind in "fiub":
-        out = column.astype(np.float64)
+    if isinstance(column, np.ndarray) and column.dtype.kind == "f":
+        out = column.copy()
         out[mask] = np.nan
         return out
     values = _as_list(column)
