@@ -184,3 +184,20 @@ def test_reliability_on_360_data(core: Registry) -> None:
     scales = r.frame("reliability", "scales")
     assert len(scales) == 6 and scales.alpha.between(0, 1).all()
     assert np.all(scales.n_used <= r.accounting.accepted)
+
+
+def test_group_means_carry_t_intervals(core: Registry) -> None:
+    from scipy import stats as sps
+
+    r = score(core, "hrbp360-review", example_path("hrbp360-responses.csv"))
+    for table in (r.table("review-360", "groups"), r.table("review-360-team", "teams")):
+        rows = [x for x in table.rows() if x["n"] is not None and x["n"] > 1 and x["sd"] is not None]
+        assert rows
+        for x in rows:
+            if x["sd"] == 0:  # no spread: the interval is the mean (scipy gives NaN for scale 0)
+                assert x["ci_low"] == x["ci_high"] == pytest.approx(x["mean"])
+                continue
+            lo, hi = sps.t.interval(0.95, x["n"] - 1, loc=x["mean"], scale=x["sd"] / x["n"] ** 0.5)
+            assert x["ci_low"] == pytest.approx(lo, abs=1e-12) and x["ci_high"] == pytest.approx(hi, abs=1e-12)
+        withheld = [x for x in table.rows() if x["suppressed"]]
+        assert all(x["ci_low"] is None and x["ci_high"] is None for x in withheld)

@@ -40,6 +40,30 @@ def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, li
     return {n: [r.get(n) for r in rows] for n in names}
 
 
+def _with_intervals(cols: dict[str, list[Any]], confidence: float) -> dict[str, list[Any]]:
+    """``ci_low`` / ``ci_high``: the t-interval of each group mean from its n, mean and sd."""
+    from aspire_models.stats.intervals import t_interval
+
+    def num(xs: list[Any]) -> NDArray[np.float64]:
+        return np.array([np.nan if x is None else x for x in xs], dtype=np.float64)
+
+    n, mean, sd = num(cols["n"]), num(cols["mean"]), num(cols["sd"])
+    lo, hi = t_interval(n, mean, np.where(n > 1, sd**2 * (n - 1), np.nan), confidence)
+    out = dict(cols)
+    out["ci_low"] = [None if x != x else float(x) for x in lo.tolist()]
+    out["ci_high"] = [None if x != x else float(x) for x in hi.tolist()]
+    return out
+
+
+_CONFIDENCE_SCHEMA: dict[str, Any] = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "exclusiveMaximum": 1,
+    "default": 0.95,
+    "description": "Level of the t-intervals of group means (ci_low, ci_high).",
+}
+
+
 def _cells(ins: Instrument, k: int, **extra: Any) -> Cells:
     """The disclosure declaration of a table by subject (or team) and rater group."""
     self_group, unprotected = _roles(ins)
@@ -111,6 +135,7 @@ class Review360Scorer:
             "additionalProperties": False,
             "properties": {
                 "min_group_size": MIN_GROUP_SIZE_SCHEMA,
+                "confidence": _CONFIDENCE_SCHEMA,
                 "subject": {"type": ["string", "null"], "default": None, "description": "Report one subject only."},
                 "blind_spot": {
                     "type": "number",
@@ -164,7 +189,7 @@ class Review360Scorer:
             development_level=params["development_level"],
             resolution=_resolution(ctx.instrument, behaviours),  # exact ties when ranking behaviours
         )
-        groups = _columns(res.rows(), ("subject", *_GROUP_COLUMNS))
+        groups = _with_intervals(_columns(res.rows(), ("subject", *_GROUP_COLUMNS)), params["confidence"])
         summary = _columns(
             res.summary_rows(),
             ("subject", "behaviour", "self_mean", "others_mean", "others_n", "gap", "classification", "rank"),
@@ -181,7 +206,7 @@ class Review360Scorer:
                     k,
                     count="n",
                     people="n_raters",
-                    values=("mean", "sd"),
+                    values=("mean", "sd", "ci_low", "ci_high"),
                     extremes=("min", "max"),
                     statistic=("behaviour",),
                     reason="reason",
@@ -266,6 +291,7 @@ class TeamViewScorer:
             "additionalProperties": False,
             "properties": {
                 "min_group_size": MIN_GROUP_SIZE_SCHEMA,
+                "confidence": _CONFIDENCE_SCHEMA,
                 "by": {
                     "enum": ["team", "organisation", "all"],
                     "default": "team",
@@ -299,7 +325,7 @@ class TeamViewScorer:
             unprotected_groups=unprotected,
             k=k,
         )
-        rows = _columns(res.rows(), ("team", "n_subjects", *_GROUP_COLUMNS))
+        rows = _with_intervals(_columns(res.rows(), ("team", "n_subjects", *_GROUP_COLUMNS)), params["confidence"])
         note = (f"Pooled by {by}.",) if by == params["by"] else ("No team column: pooled over all subjects.",)
         return ScorerOutput(
             self.id,
@@ -317,7 +343,7 @@ class TeamViewScorer:
                         by={"group": "rater_role"} | ({"team": by} if by != "all" else {}),
                         count="n",
                         people="n_raters",
-                        values=("mean", "sd"),
+                        values=("mean", "sd", "ci_low", "ci_high"),
                         extremes=("min", "max"),
                         statistic=("behaviour",),
                         reason="reason",
