@@ -417,3 +417,21 @@ def test_reports_show_nothing_the_result_withholds(core: Registry, tmp_path: Any
     xlsx = write_excel(r, tmp_path / "r.xlsx", core)
     cells = [c.value for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows() for c in row]
     assert 9.5 not in cells and "9.5" not in cells and "9.50" not in cells
+
+
+def test_sector_over_withheld_organisations_publishes_only_their_mean(core: Registry) -> None:
+    """Two directorates of 2 and 3 (together 5): the sector may include them, but the range,
+    sd and interval of organisation means would single one out, so only the mean is shown."""
+    rows = _staff({"Big Council": 12, "Directorate X": 2, "Directorate Y": 3})
+    r = score(core, SOP, rows, scorers=["aggregate"], allow_missing_items=True)
+    sector = r.frame("aggregate", "sector")
+    lead = sector[(sector.element == "leadership") & (sector["mode"] == "now")].iloc[0]
+    assert lead["respondents"] == 17 and lead["organisations"] == 3
+    for c in ("min", "max", "sd", "ci_low", "ci_high"):
+        assert lead[c] is None or lead[c] != lead[c], c
+    assert audit(r).ok
+    # all three published: the spread of organisation means is shown
+    r = score(core, SOP, _staff({"A": 6, "B": 7, "C": 8}), scorers=["aggregate"], allow_missing_items=True)
+    sector = r.frame("aggregate", "sector")
+    lead = sector[(sector.element == "leadership") & (sector["mode"] == "now")].iloc[0]
+    assert lead["min"] == lead["min"] and lead["max"] == lead["max"]

@@ -66,6 +66,13 @@ def _fmt(v: Any, integer: bool = False) -> str:
     return fmt_value(v, integer=integer)
 
 
+def _range(row: dict[str, Any]) -> str:
+    """A range of organisation means, or 'withheld' when its ends are withheld."""
+    if row.get("min") is None or row.get("max") is None:
+        return "withheld"
+    return f"{_fmt(row['min'])}-{_fmt(row['max'])}"
+
+
 def render_table(
     rows: Sequence[dict[str, Any]], columns: Sequence[str], out: TextIO, headers: Sequence[str] | None = None
 ) -> None:
@@ -817,15 +824,20 @@ def _demo_aspire(args: argparse.Namespace, out: TextIO) -> int:
             {
                 "theme": e.name,
                 "now": now["mean"],
-                "now range": f"{_fmt(now['min'])}-{_fmt(now['max'])}",
+                "now range": _range(now),
                 "future": fut["mean"],
-                "future range": f"{_fmt(fut['min'])}-{_fmt(fut['max'])}",
+                "future range": _range(fut),
                 "gap": prio[e.id]["gap"],
                 "priority": prio[e.id]["class"],
                 "rank": prio[e.id]["rank"],
             }
         )
     out.write("Theme scores: mean of council means (range of council means), 1-10 attainment scale\n")
+    if any(r["now range"] == "withheld" for r in rows):
+        out.write(
+            "(Councils with fewer respondents than min_group_size are not shown, and the range of council "
+            "means, whose ends would be their own means, is withheld.)\n"
+        )
     render_table(rows, ["theme", "now", "now range", "future", "future range", "gap", "priority", "rank"], out)
     s = result.output("gap-priority").summary
     _print_priority_findings(s, out)

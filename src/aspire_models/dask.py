@@ -151,7 +151,9 @@ def score_dask(
     members = (counts > 0) & ~(small if 0 < int(counts[small].sum()) < k else np.zeros_like(small))
     org_t = organisation_table(only(total, ~small), tuple(labels), elements, modes, small, k, confidence=confidence)
     member_labels = tuple(lab for lab, m in zip(labels, members.tolist(), strict=True) if m)
-    sec_t = sector_table(only(total, members), elements, modes, k, member_labels, confidence=confidence)
+    sec_t = sector_table(
+        only(total, members), elements, modes, k, member_labels, confidence, bool((members & small).any())
+    )
     summary = {
         "organisations": int((total.n.sum(axis=1) > 0).sum()),
         "respondents": n_accepted,

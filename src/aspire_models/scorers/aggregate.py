@@ -227,14 +227,21 @@ def organisation_cells(k: int, *, derived: bool = False, values: tuple[str, ...]
     )
 
 
-def sector_cells(k: int, organisations: tuple[str, ...] | None) -> Cells:
+#: statistics of the organisation means that single out an organisation (its own mean as the
+#: minimum or maximum; two means from a mean and sd): withheld when withheld organisations
+#: are among those the sector is built from
+_SPREAD_OF_MEANS = ("sd", "min", "max", "ci_low", "ci_high")
+
+
+def sector_cells(k: int, organisations: tuple[str, ...] | None, withheld_members: bool = False) -> Cells:
     """The disclosure declaration of a sector table built from ``organisations`` only
-    (``None``: from every organisation)."""
+    (``None``: from every organisation); ``withheld_members``: some of them are withheld."""
+    spread = _SPREAD_OF_MEANS if withheld_members else ()
     return Cells(
         by={},
         count="respondents",
-        values=("organisations", "mean", "sd", "min", "max", "ci_low", "ci_high"),
-        extremes=("respondent_min", "respondent_max"),
+        values=("organisations", "mean", *(c for c in _SPREAD_OF_MEANS if c not in spread)),
+        extremes=("respondent_min", "respondent_max", *spread),
         statistic=("element", "mode"),
         within={} if organisations is None else {"organisation": organisations},
         flag=None,
@@ -306,9 +313,12 @@ def sector_table(
     k: int = 5,
     organisations: tuple[str, ...] | None = None,
     confidence: float = 0.95,
+    withheld_members: bool = False,
 ) -> Table:
     """Sector statistics: mean of organisation means (organisations with n > 0), with the
-    ``confidence`` t-interval of that mean over the organisations (each one observation)."""
+    ``confidence`` t-interval of that mean over the organisations (each one observation).
+    ``withheld_members``: some of those organisations are withheld (small, but together at
+    least ``k``): the sd, range and interval of the organisation means are then withheld too."""
     org_means = np.where(m.n > 0, m.mean, np.nan)
     over_orgs = Moments.grouped(org_means, np.zeros(org_means.shape[0], dtype=np.int64), 1)
     pooled_n = m.n.sum(axis=0)
@@ -333,8 +343,10 @@ def sector_table(
         "Per dimension: mean, sd, min and max of the organisation means (each organisation weighs "
         f"the same), the number of organisations and respondents, and the {confidence:.0%} confidence "
         "interval of the mean over organisations (ci_low, ci_high). Organisations too small to "
-        "publish take no part. The range of respondent scores is one person's score and is withheld.",
-        cells=sector_cells(k, organisations),
+        "publish take part only when together they number at least min_group_size, and then the sd, "
+        "range and interval of the organisation means are withheld (they would single one out). The "
+        "range of respondent scores is one person's score and is withheld.",
+        cells=sector_cells(k, organisations, withheld_members),
     )
 
 
@@ -379,7 +391,9 @@ class AggregateScorer:
             values, _, _ = with_gaps(dims, params["now_mode"], params["future_mode"])
             interval = bootstrap_interval(values, orgs.codes, len(orgs.labels), confidence)
         org_t = organisation_table(only(m, ~withheld), orgs.labels, elements, modes, withheld, k, confidence, interval)
-        sec_t = sector_table(only(m, members), elements, modes, k, labels_of(ctx, members), confidence)
+        sec_t = sector_table(
+            only(m, members), elements, modes, k, labels_of(ctx, members), confidence, bool((members & withheld).any())
+        )
         return ScorerOutput(
             self.id,
             params,
