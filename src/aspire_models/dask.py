@@ -40,10 +40,10 @@ import pyarrow.compute as pc
 from aspire_models import _columnar, responses
 from aspire_models.errors import Problem, ResponseError
 from aspire_models.instrument import Instrument, ScoringRule
+from aspire_models.privacy import Population, protect
 from aspire_models.registry import Registry
 from aspire_models.responses import Rejection
 from aspire_models.result import Accounting, Provenance, Result
-from aspire_models.privacy import Population, protect
 from aspire_models.scorers.aggregate import gap_pairs, moments_with_gaps, only, organisation_table, sector_table
 from aspire_models.scorers.dimensions import dimension_scores
 from aspire_models.scoring import ScorerOutput, Table, resolve_params
