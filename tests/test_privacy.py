@@ -435,3 +435,25 @@ def test_sector_over_withheld_organisations_publishes_only_their_mean(core: Regi
     sector = r.frame("aggregate", "sector")
     lead = sector[(sector.element == "leadership") & (sector["mode"] == "now")].iloc[0]
     assert lead["min"] == lead["min"] and lead["max"] == lead["max"]
+
+
+def test_terminal_output_escapes_what_data_and_plugins_say(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """A plugin framework whose title holds ANSI escapes and a right-to-left override prints
+    them escaped, never raw, in every command's output."""
+    from importlib.resources import files
+
+    doc = json.loads((files("aspire_models") / "builtins" / "frameworks" / "ulrich-hr-competencies.json").read_text())
+    doc["id"] = "evil-framework"
+    doc["name"] = "Evil\x1b[2J\x1b[31m name\u202e"
+    (tmp_path / "evil.json").write_text(json.dumps(doc))
+    plugin = tmp_path / "evil_plugin.py"
+    plugin.write_text(
+        "from pathlib import Path\nfrom aspire_models import hookimpl\n\n"
+        "@hookimpl\ndef aspire_frameworks():\n"
+        f"    return [Path({str(tmp_path / 'evil.json')!r})]\n"
+    )
+    for argv in (["frameworks"], ["frameworks", "show", "evil-framework"], ["frameworks", "--json"]):
+        assert main(["--no-plugins", "-p", str(plugin), *argv]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\u202e" not in out
+        assert "\\u001b[2J" in out or "\\u001b" in json.dumps(out)

@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from aspire_models import __version__
 from aspire_models.errors import (
@@ -120,7 +121,7 @@ def _registry(args: argparse.Namespace, *, frameworks_only: bool = False) -> Reg
     reported.update(new)
     if new and not reg.strict and getattr(args, "command", None) != "plugins":  # `plugins` lists them itself
         for paragraph in reg.problem_report(new):
-            print(f"warning: {paragraph}", file=sys.stderr)
+            print(f"warning: {terminal_safe(paragraph)}", file=sys.stderr)
     return reg
 
 
@@ -1129,10 +1130,38 @@ def _bug(exc: BaseException, *, debug: bool) -> int:
     return EXIT_BUG
 
 
+#: characters that could act on a terminal (controls other than tab and newline, bidirectional
+#: overrides, lone surrogates): written as ``\uXXXX`` (valid inside JSON strings too)
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with every character that could act on a terminal escaped.
+
+    >>> terminal_safe("Council\x1b[2J\u202e")
+    'Council\\u001b[2J\\u202e'
+    """
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _TerminalSafe:
+    """What a command writes, made safe for a terminal: names, labels and messages come from
+    data and plugins (:func:`terminal_safe`)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(terminal_safe(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the ``aspire`` command; return its exit code (see the module docstring)."""
     try:
-        return _main(argv, out or sys.stdout)
+        return _main(argv, cast(TextIO, _TerminalSafe(out or sys.stdout)))
     except KeyboardInterrupt:
         print("aspire: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
