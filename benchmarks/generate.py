@@ -38,6 +38,10 @@ import pyarrow.csv as pacsv
 
 HERE = Path(__file__).resolve().parent
 INSTRUMENT = HERE / "bench-instrument.json"
+#: the same instrument with 25 open questions (free-text comment columns), for the text-heavy file
+TEXT_INSTRUMENT = HERE / "bench-instrument-text.json"
+#: the comment columns of TEXT_INSTRUMENT, written after the answer columns
+TEXT_COLUMNS = [f"comment-{i:02d}" for i in range(1, 26)]
 BLOCK = 100_000
 KINDS = ("range", "fraction", "text", "duplicate", "blank-organisation", "blank-id")
 TEXT = ("seven", "n/a", "nan", "7 1/2")
@@ -213,6 +217,111 @@ def _int_strings(v: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
     return pc.if_else(
         pa.array(whole == np.floor(whole)), pc.cast(pa.array(whole.astype(np.int64), mask=nan), pa.string()), out
     )
+
+
+WORDS = (
+    "team", "manager", "support", "training", "staff", "change", "budget", "service", "council", "workload",
+    "communication", "leadership", "pay", "recognition", "career", "values", "trust", "culture", "digital",
+    "systems", "policy", "review", "process", "wellbeing", "flexible", "hybrid", "office", "colleagues",
+    "customers", "residents", "partners", "plan",
+)  # fmt: skip
+#: spellings that make a comment need quoting in CSV, or be more than ASCII
+SPECIAL = (", and also ", "\nsecond line: ", ' "quoted" ', " caf\u00e9 ", " \u00a3100 ", " don\u2019t ")
+
+
+def comment_pool(size: int = 4096, seed: int = 7) -> list[str]:
+    """Comments of about 50 characters made of common words; about one in five holds a comma,
+    an embedded newline, a double quote or a non-ASCII character (so needs quoting in CSV or
+    is more than ASCII)."""
+    rng = np.random.default_rng(seed)
+    out: list[str] = []
+    for i in range(size):
+        words: list[str] = []
+        while sum(len(w) + 1 for w in words) < 46:
+            words.append(WORDS[int(rng.integers(len(WORDS)))])
+        text = " ".join(words)
+        if i % 5 == 0:
+            cut = int(rng.integers(5, 40))
+            text = text[:cut] + SPECIAL[(i // 5) % len(SPECIAL)] + text[cut:]
+        out.append(text.capitalize() + ".")
+    return out
+
+
+def comments(spec: Spec, start: int, n: int, pool: pa.Array) -> list[pa.Array]:
+    """The 25 comment columns of one block (2% blank), from a stream of their own, so the
+    answers and ids are those of the file without comments."""
+    rng = np.random.default_rng([spec.seed, 2, start])
+    pick = rng.integers(len(pool), size=(len(TEXT_COLUMNS), n))
+    blank = rng.random((len(TEXT_COLUMNS), n)) < spec.missing
+    return [pool.take(pa.array(pick[j], mask=blank[j])) for j in range(len(TEXT_COLUMNS))]
+
+
+def _csv_field(arr: pa.Array) -> pa.Array:
+    """Text as a CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or a
+    line break; null stays null (an empty field)."""
+    needs = pc.match_substring_regex(arr, '[,"\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, arr)
+
+
+def write_text_csv(path: str | Path, spec: Spec = Spec()) -> Expected:
+    """The responses with 25 comment columns after the answers (:data:`TEXT_INSTRUMENT`),
+    as a CSV file; comments that hold a comma, a quote or a newline are quoted."""
+    pool = pa.array(comment_pool(), type=pa.string())
+    names = [*NAMES, *TEXT_COLUMNS]
+    with open(path, "wb") as fh:
+        fh.write((",".join(names) + "\n").encode())
+        for b in blocks(spec):
+            texts = [_csv_field(c) for c in comments(spec, b.start, len(b.ids), pool)]
+            cols = [b.ids, b.organisations, *_answer_strings(b), *texts]
+            lines = pc.binary_join_element_wise(*cols, ",", null_handling="replace")
+            fh.write(("\n".join(lines.to_pylist()) + "\n").encode())
+    return expected(spec)
+
+
+def text_table(spec: Spec = Spec()) -> pa.Table:
+    """The text-heavy responses as an Arrow table of strings, as a workbook reader gives them
+    (answers as text, the CSV form's spellings included)."""
+    pool = pa.array(comment_pool(), type=pa.string())
+    parts = []
+    for b in blocks(spec):
+        cols = [b.ids, b.organisations, *_answer_strings(b), *comments(spec, b.start, len(b.ids), pool)]
+        parts.append(pa.Table.from_arrays(cols, names=[*NAMES, *TEXT_COLUMNS]))
+    return pa.concat_tables(parts).combine_chunks()
+
+
+def write_text_xlsx(path: str | Path, spec: Spec) -> Expected:
+    """The text-heavy responses as an .xlsx workbook (one sheet, header row first; answers
+    as numbers, the lenient and invalid spellings as text; blank cells left empty)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Responses")
+    ws.append([*NAMES, *TEXT_COLUMNS])
+    for row in text_table(spec).to_pylist():
+        out: list[Any] = []
+        for v in row.values():
+            if isinstance(v, str) and v.isdigit() and len(v) <= 2:
+                out.append(int(v))
+            else:
+                out.append(v)
+        ws.append(out)
+    wb.save(str(path))
+    return expected(spec)
+
+
+def _answer_strings(b: Block) -> list[pa.Array]:
+    cols: list[pa.Array] = []
+    for j in range(len(COLUMNS)):
+        arr = _int_strings(b.values[:, j])
+        if j in b.text:
+            rows, strs = b.text[j]
+            mask = np.zeros(len(arr), dtype=bool)
+            mask[rows] = True
+            order = np.argsort(rows, kind="stable")
+            arr = pc.replace_with_mask(arr, pa.array(mask), pa.array([strs[i] for i in order]))
+        cols.append(arr)
+    return cols
 
 
 def write_csv(path: str | Path, spec: Spec = Spec()) -> Expected:

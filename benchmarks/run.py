@@ -45,6 +45,12 @@ TARGET_A = 50.0
 TARGET_B = 3.0
 #: comparing two waves of DEFAULT_SIZE respondents each, in memory (aspire_models.compare)
 TARGET_WAVES_S = 2.0
+#: the text-heavy file (72 answer columns + 25 comment columns), DEFAULT_SIZE respondents
+TARGET_TEXT_S = 3.0
+TARGET_TEXT_MB = 1536.0
+#: the text-heavy workbook (.xlsx) of XLSX_ROWS respondents
+XLSX_ROWS = 100_000
+TARGET_XLSX_S = 10.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -80,6 +86,8 @@ def child(kind: str, path: str, respondents: int, seed: int) -> dict[str, Any]:
         result = score_responses(registry, responses)
         wall = time.perf_counter() - start
         out["summary"] = baselines.summary(result)
+    elif kind in ("text-csv", "text-xlsx"):
+        return text_child(kind, path, respondents, seed)
     elif kind == "waves":
         return waves_child(path, respondents, seed)
     elif kind == "jsonschema":
@@ -99,6 +107,33 @@ def child(kind: str, path: str, respondents: int, seed: int) -> dict[str, Any]:
     out["wall"] = wall
     out["peak_mb"] = peak_mb()
     return out
+
+
+def text_child(kind: str, path: str, respondents: int, seed: int) -> dict[str, Any]:
+    """The text-heavy file (CSV or .xlsx) read as a user's ``score()`` reads it
+    (:func:`aspire_models.engine.load_responses`: the reader, validation, the text length
+    limit), then scored. The warm-up scores a 1,000-row file of the same shape."""
+    import baselines
+
+    from aspire_models import Registry, score_responses
+    from aspire_models.engine import load_responses
+
+    registry = Registry(entry_points=False)
+    instrument = registry.load_instrument(generate.TEXT_INSTRUMENT)
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / ("warm.csv" if kind == "text-csv" else "warm.xlsx")
+        write = generate.write_text_csv if kind == "text-csv" else generate.write_text_xlsx
+        write(small, generate.Spec(respondents=WARM_UP_ROWS, seed=seed))
+        score_responses(registry, load_responses(instrument, small))
+    start = time.perf_counter()
+    result = score_responses(registry, load_responses(instrument, path))
+    wall = time.perf_counter() - start
+    summary = baselines.summary(result)
+    exp = generate.expected(generate.Spec(respondents=respondents, seed=seed))
+    assert summary["accounting"] == [exp.input, exp.accepted, exp.rejected], (
+        f"{kind}: accounting {summary['accounting']} != expected {exp}"
+    )
+    return {"wall": wall, "peak_mb": peak_mb(), "summary": summary}
 
 
 def waves_child(paths: str, respondents: int, seed: int) -> dict[str, Any]:
@@ -292,6 +327,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "aspire-bench")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--waves-only", action="store_true", help="only the two-wave comparison benchmark")
+    ap.add_argument("--no-text", action="store_true", help="without the text-heavy CSV and workbook")
+    ap.add_argument("--text-only", action="store_true", help="only the text-heavy CSV and workbook")
+    ap.add_argument("--xlsx-rows", type=int, default=XLSX_ROWS, help="rows of the text-heavy workbook (0: none)")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.path, args.n, args.seed)))
@@ -312,6 +350,13 @@ def main() -> None:
     rows: list[list[str]] = []
     figures: dict[str, Any] = {"machine": info, "runs": {}}
     csv_runs: dict[int, dict[str, Any]] = {}
+    if args.text_only:
+        text_verdicts = text_benchmark(args, rows, figures, csv_runs)
+        print()
+        print(table(rows))
+        print()
+        print("\n".join(text_verdicts))
+        return
     waves_verdict = waves_benchmark(args, rows, figures)
     if args.waves_only:
         print()
@@ -335,6 +380,7 @@ def main() -> None:
                 rows.append(row(label, n, mm, f"best of {args.repeat}; peak includes the input"))
                 figures["runs"][f"{kind}-{n}"] = {k: v for k, v in mm.items() if k != "summary"}
                 baselines.compare(m["summary"], mm["summary"], f"{kind} vs CSV")  # same respondents scored
+    text_verdicts = [] if args.no_text else text_benchmark(args, rows, figures, csv_runs)
     verdicts: list[str] = []
     if not args.no_baselines and DEFAULT_SIZE in csv_runs:
         engine = csv_runs[DEFAULT_SIZE]
@@ -403,6 +449,7 @@ def main() -> None:
             )
         )
     verdicts.append(waves_verdict)
+    verdicts += text_verdicts
     print("\n".join(verdicts))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
@@ -420,6 +467,73 @@ def waves_benchmark(args: argparse.Namespace, rows: list[list[str]], figures: di
     figures["runs"][f"waves-{n}"] = m
     ok = m["wall"] <= TARGET_WAVES_S
     return _verdict(f"compare 2 waves of {n:,}: {m['wall']:.2f} s", ok, f"<= {TARGET_WAVES_S:g} s")
+
+
+def text_files(directory: Path, respondents: int, seed: int, xlsx: bool) -> Path:
+    """The text-heavy file of ``respondents`` (CSV, or .xlsx with ``xlsx``), made once."""
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if xlsx else ".csv"
+    path = directory / f"responses-text-{respondents}-{seed}{suffix}"
+    if not path.exists():
+        t = time.perf_counter()
+        tmp = path.with_name(path.name + ".tmp")
+        (generate.write_text_xlsx if xlsx else generate.write_text_csv)(
+            tmp, generate.Spec(respondents=respondents, seed=seed)
+        )
+        tmp.rename(path)
+        print(f"  generated {path.name} ({path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.0f} s")
+    return path
+
+
+def text_benchmark(
+    args: argparse.Namespace, rows: list[list[str]], figures: dict[str, Any], csv_runs: dict[int, dict[str, Any]]
+) -> list[str]:
+    """The text-heavy file: DEFAULT_SIZE respondents x 72 answer columns + 25 comment columns
+    as CSV, and XLSX_ROWS of the same shape as a workbook; each asserted to give the same
+    accounting (and, where the plain CSV of that size was run, the same figures) as the file
+    without comments."""
+    verdicts: list[str] = []
+    n = DEFAULT_SIZE
+    path = text_files(args.data, n, args.seed, xlsx=False)
+    m = best("text-csv", path, n, args.seed, args.repeat)
+    if n in csv_runs:
+        baselines_compare(csv_runs[n]["summary"], m["summary"], "text-heavy CSV vs CSV")
+    rows.append(row("engine: text-heavy CSV file -> result", n, m, f"best of {args.repeat}; +25 comment columns"))
+    figures["runs"][f"text-csv-{n}"] = {k: v for k, v in m.items() if k != "summary"}
+    verdicts.append(
+        _verdict(
+            f"text-heavy CSV -> result, {n:,}: {m['wall']:.2f} s", m["wall"] <= TARGET_TEXT_S, f"<= {TARGET_TEXT_S:g} s"
+        )
+    )
+    verdicts.append(
+        _verdict(
+            f"text-heavy CSV -> result, {n:,}: peak {m['peak_mb']:,.0f} MB",
+            m["peak_mb"] <= TARGET_TEXT_MB,
+            f"<= {TARGET_TEXT_MB:,.0f} MB",
+        )
+    )
+    if args.xlsx_rows:
+        k = args.xlsx_rows
+        path = text_files(args.data, k, args.seed, xlsx=True)
+        mx = best("text-xlsx", path, k, args.seed, args.repeat)
+        rows.append(
+            row("engine: text-heavy .xlsx workbook -> result", k, mx, f"best of {args.repeat}; +25 comment columns")
+        )
+        figures["runs"][f"text-xlsx-{k}"] = {kk: v for kk, v in mx.items() if kk != "summary"}
+        verdicts.append(
+            _verdict(
+                f"text-heavy .xlsx -> result, {k:,}: {mx['wall']:.2f} s",
+                mx["wall"] <= TARGET_XLSX_S,
+                f"<= {TARGET_XLSX_S:g} s",
+            )
+        )
+    return verdicts
+
+
+def baselines_compare(a: dict[str, Any], b: dict[str, Any], what: str) -> None:
+    import baselines
+
+    baselines.compare(a, b, what)
 
 
 def csv_path_for(directory: Path, respondents: int, seed: int) -> Path:

@@ -25,7 +25,16 @@ from aspire_models.errors import AspireError, PluginError, Problem, ResponseErro
 from aspire_models.instrument import Instrument, ScoringRule
 from aspire_models.limits import DEFAULT_LIMITS, Limits
 from aspire_models.registry import Registry
-from aspire_models.responses import Rejection, ResponseSet, read_arrow, read_csv, read_frame, read_records
+from aspire_models.responses import (
+    Rejection,
+    ResponseSet,
+    TextColumns,
+    read_arrow,
+    read_csv,
+    read_frame,
+    read_records,
+    text_lengths,
+)
 from aspire_models.result import Accounting, Provenance, Result, ScorerFailure
 from aspire_models.safeio import (
     escape_lone_surrogates,
@@ -67,8 +76,8 @@ def _limit_text(rs: ResponseSet, limit: int) -> ResponseSet:
     """Reject accepted rows holding a text longer than ``limit`` characters (rule ``max-text-length``)."""
     too_long = np.zeros(rs.n_accepted, dtype=bool)
     hits: dict[int, list[Problem]] = {}
-    for name, texts in rs.text.items():
-        lengths = np.fromiter((len(t) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
+    for name in rs.text:
+        lengths = text_lengths(rs.text, name)  # from Arrow text: no Python strings made
         for i in np.flatnonzero(lengths > limit).tolist():
             too_long[i] = True
             row = int(rs.rows[i])
@@ -247,12 +256,14 @@ def _read_only(responses: ResponseSet) -> ResponseSet:
         responses.organisation.codes,
     ]
     arrays += [c.codes for c in (responses.rater_role, responses.subject, responses.team) if c is not None]
-    arrays += list(responses.multi.values()) + list(responses.text.values())
+    arrays += list(responses.multi.values())
+    text = responses.text
+    if not isinstance(text, TextColumns):  # (a TextColumns is read-only, and its strings made lazily)
+        arrays += list(text.values())
+        text = MappingProxyType(dict(text))
     for arr in arrays:
         arr.flags.writeable = False
-    return attrs.evolve(
-        responses, multi=MappingProxyType(dict(responses.multi)), text=MappingProxyType(dict(responses.text))
-    )
+    return attrs.evolve(responses, multi=MappingProxyType(dict(responses.multi)), text=text)
 
 
 def _call(scorer: Scorer, ctx: ScoringContext, params: Mapping[str, Any], timeout: float | None) -> Any:
