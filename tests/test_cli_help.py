@@ -54,10 +54,10 @@ def test_every_default_is_stated() -> None:
 def examples() -> dict[str, list[tuple[str, str]]]:
     sys.path.insert(0, str(DOCS / "_ext"))
     try:
-        import aspire_cli
+        import aspire_cli_examples
     finally:
         sys.path.remove(str(DOCS / "_ext"))
-    found: dict[str, list[tuple[str, str]]] = aspire_cli.EXAMPLES
+    found: dict[str, list[tuple[str, str]]] = aspire_cli_examples.EXAMPLES
     return found
 
 
