@@ -63,8 +63,12 @@ aspire_schema_dir = "../schemas"
 aspire_api_options = {
     "aspire_models": [],
     "aspire_models.hookspecs": [
-        ":members: PROJECT, hookimpl, aspire_frameworks, aspire_instruments, aspire_scorers, aspire_norms"
+        ":members: PROJECT, hookimpl, aspire_frameworks, aspire_instruments, aspire_scorers, aspire_norms, "
+        "aspire_readers, aspire_report_charts"
     ],
+    # the package's own functions; Cells, Population, Finding and the pseudonyms are documented
+    # where they are defined (aspire_models.privacy.cells, .control, .pseudonyms)
+    "aspire_models.privacy": [":members: AuditReport, audit, dimensions_used, protect", ":show-inheritance:"],
 }
 
 # -- optional pages ----------------------------------------------------------------------------
