@@ -33,7 +33,7 @@ from aspire_models.responses import (
     read_csv,
     read_frame,
     read_records,
-    text_lengths,
+    text_longer_than,
 )
 from aspire_models.result import Accounting, Provenance, Result, ScorerFailure
 from aspire_models.safeio import (
@@ -77,14 +77,14 @@ def _limit_text(rs: ResponseSet, limit: int) -> ResponseSet:
     too_long = np.zeros(rs.n_accepted, dtype=bool)
     hits: dict[int, list[Problem]] = {}
     for name in rs.text:
-        lengths = text_lengths(rs.text, name)  # from Arrow text: no Python strings made
-        for i in np.flatnonzero(lengths > limit).tolist():
+        at, lengths = text_longer_than(rs.text, name, limit)  # from Arrow text: no Python strings made
+        for i, length in zip(at.tolist(), lengths.tolist(), strict=True):
             too_long[i] = True
             row = int(rs.rows[i])
             hits.setdefault(row, []).append(
                 Problem(
                     "max-text-length",
-                    f"the text is {lengths[i]:,} characters, over the limit of {limit:,} (Limits.max_text_length)",
+                    f"the text is {length:,} characters, over the limit of {limit:,} (Limits.max_text_length)",
                     file=rs.source,
                     record=row,
                     field=name,
@@ -133,6 +133,7 @@ def _reject_rows(rs: ResponseSet, hits: Mapping[int, list[Problem]]) -> Response
 
 
 def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options: Any) -> ResponseSet:
+    progress = options.pop("progress", None)  # (bytes read, bytes in all), from the CSV reader
     if isinstance(data, ResponseSet):
         return data
     if isinstance(data, str | Path):
@@ -155,7 +156,7 @@ def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options:
 
         if not formats.fast_path(path, options):  # workbooks, survey exports, other encodings
             return formats.load_export(path, instrument, limits=limits, readers=readers, **options)
-        rs = read_csv(path, instrument, limits=limits, **options)
+        rs = read_csv(path, instrument, limits=limits, progress=progress, **options)
         limits.check_rows(rs.n_input, str(path))
         return rs
     import pandas as pd

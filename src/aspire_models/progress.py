@@ -53,6 +53,7 @@ class Progress:
         self.label = label
         self.enabled = not quiet and _is_tty(self.stream)
         self._last = 0
+        self._shown = ""
 
     def add(self, steps: int) -> None:
         """Announce more steps (e.g. once the number of charts is known)."""
@@ -61,16 +62,32 @@ class Progress:
     def step(self, label: str) -> None:
         """Start the next step: the bar shows the steps finished so far and this label."""
         self.label = label
+        self._shown = ""
         self._draw(self.count)
         self.count += 1
         self.total = max(self.total, self.count)
 
-    def _draw(self, done: int) -> None:
+    def advance(self, done: int, total: int) -> None:
+        """Progress within the current step (e.g. bytes of a file read, as
+        :func:`aspire_models.responses.read_csv` reports them): the bar moves on by the share
+        ``done / total`` of one step, and the label shows the amount. Redrawn only when the
+        shown figure changes."""
+        if not self.enabled or total <= 0 or self.count == 0:
+            return
+        share = min(max(done, 0), total) / total
+        shown = f"{done / 1e6:,.0f} of {total / 1e6:,.0f} MB" if total >= 10**6 else f"{share:.0%}"
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self._draw(self.count - 1, share, f"{self.label}: {shown}")
+
+    def _draw(self, done: int, share: float = 0.0, label: str | None = None) -> None:
         if not self.enabled:
             return
         total = max(self.total, 1)
-        filled = round(self.width * min(done, total) / total)
-        text = f"[{'#' * filled}{'.' * (self.width - filled)}] {done:>{len(str(total))}}/{total}  {self.label}"
+        filled = round(self.width * min(done + share, total) / total)
+        label = self.label if label is None else label
+        text = f"[{'#' * filled}{'.' * (self.width - filled)}] {done:>{len(str(total))}}/{total}  {label}"
         text = text[: max(20, shutil.get_terminal_size((80, 24)).columns - 1)]  # one line, or \r cannot redraw it
         pad = max(0, self._last - len(text))
         self.stream.write("\r" + text + " " * pad)
@@ -144,6 +161,8 @@ def score_with_progress(
     rules = list(instrument.scoring) if scorers is None else list(scorers)
     bar.add(1 + len(rules))
     bar.step("reading and validating responses")
+    if bar.enabled:  # the bar moves as a CSV file is read
+        read_options = {**read_options, "progress": bar.advance}
     responses = load_responses(instrument, data, **read_options)
     if pseudonymise_key is not None:
         from aspire_models.privacy import pseudonymise

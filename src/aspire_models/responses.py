@@ -63,6 +63,9 @@ _ID_MAX_LENGTH = 200
 _CSV_BLOCK = 4 << 20
 #: bytes of a plain CSV file per block split with numpy (:mod:`._csvsplit`)
 _SPLIT_BLOCK = 4 << 20
+#: rows a block should hold at least: a file of long lines (comment columns) gets blocks of a
+#: whole multiple of _SPLIT_BLOCK, as each block's answer columns cost the same per call
+_SPLIT_ROWS = 20_000
 
 
 @attrs.frozen
@@ -178,11 +181,15 @@ class TextColumns(Mapping[str, NDArray[np.object_]]):
         arr = self._arrays[name]
         return arr if self._rows is None else arr.take(pa.array(self._rows))
 
-    def lengths(self, name: str) -> NDArray[np.int64]:
-        """Column ``name``'s lengths in characters (code points; 0 for a blank)."""
-        arr = self._arrays[name]
-        out = np.asarray(pc.fill_null(pc.utf8_length(arr), 0).to_numpy(), dtype=np.int64)
-        return out if self._rows is None else out[self._rows]
+    def longer_than(self, name: str, limit: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The accepted rows (positions) whose text in column ``name`` is longer than ``limit``
+        characters (code points), and those lengths."""
+        at, lengths = _longer_than(self._arrays[name], limit)
+        if self._rows is None:
+            return at, lengths
+        pos = np.searchsorted(self._rows, at)
+        kept = (pos < len(self._rows)) & (self._rows[np.minimum(pos, len(self._rows) - 1)] == at)
+        return pos[kept].astype(np.int64), lengths[kept]
 
     def take(self, mask: NDArray[np.bool_]) -> TextColumns:
         """The rows selected by a boolean mask over the accepted rows."""
@@ -210,13 +217,43 @@ class TextColumns(Mapping[str, NDArray[np.object_]]):
         return name in self._arrays
 
 
-def text_lengths(text: Mapping[str, NDArray[np.object_]], name: str) -> NDArray[np.int64]:
-    """Lengths in characters of the free-text column ``name`` of ``text`` (0 for a blank), from
-    its Arrow array when it has one (:class:`TextColumns`), without making Python strings."""
+def text_longer_than(
+    text: Mapping[str, NDArray[np.object_]], name: str, limit: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows (positions) of the free-text column ``name`` of ``text`` longer than ``limit``
+    characters, and their lengths; from the Arrow array when there is one
+    (:class:`TextColumns`), without making Python strings."""
     if isinstance(text, TextColumns):
-        return text.lengths(name)
+        return text.longer_than(name, limit)
     texts = text[name]
-    return np.fromiter((len(t) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
+    lengths = np.fromiter((len(t) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
+    at = np.flatnonzero(lengths > limit).astype(np.int64)
+    return at, lengths[at]
+
+
+def _longer_than(arr: pa.Array | pa.ChunkedArray, limit: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows of a string array longer than ``limit`` characters, and their lengths. A character
+    is at least one byte, so only cells of more than ``limit`` bytes (read from the offsets)
+    are measured in characters."""
+    rows: list[NDArray[np.int64]] = []
+    lengths: list[NDArray[np.int64]] = []
+    base = 0
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        if _is_text_type(chunk.type) and len(chunk):
+            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+            candidates = np.flatnonzero(np.diff(offsets) > limit)
+        else:
+            candidates = np.arange(len(chunk))
+        if len(candidates):
+            chars = pc.fill_null(pc.utf8_length(chunk.take(pa.array(candidates))), 0)
+            n = np.asarray(chars.to_numpy(), dtype=np.int64)
+            rows.append(candidates[n > limit].astype(np.int64) + base)
+            lengths.append(n[n > limit])
+        base += len(chunk)
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(lengths)
 
 
 @attrs.frozen(eq=False)
@@ -458,6 +495,7 @@ def read_csv(
     encoding: str | None = None,
     allow_missing_items: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ResponseSet:
     """Read and validate a CSV file of responses (header row first).
 
@@ -476,6 +514,9 @@ def read_csv(
         whose columns is present is then reported as not measured.
     :param limits: the file must be a regular file of at most ``limits.max_file_bytes``
         (read by :func:`aspire_models.safeio.read_input_bytes`).
+    :param progress: called as the file is read, with ``(bytes read, bytes in all)`` of its
+        text (as UTF-8), from the calling thread, the bytes read never decreasing; the last
+        call has both equal. A progress bar moves with it (:meth:`aspire_models.progress.Progress.advance`).
     """
     p = Path(path)
     source = str(p)
@@ -507,7 +548,7 @@ def read_csv(
         ThreadPoolExecutor(max_workers=_columnar.threads()) as pool,
     ):
         hashing = hasher.submit(lambda: hashlib.sha256(data).hexdigest())  # alongside the parse
-        plain = _read_plain(data, names, delimiter, answers, set(kept), pool)
+        plain = _read_plain(data, names, delimiter, answers, set(kept), pool, progress)
         if plain is not None:
             n, found, parts = plain
             for name in kept:
@@ -546,9 +587,14 @@ def read_csv(
                         kept[name].append(batch.column(i))
                 n += batch.num_rows
             del table
-            for part in pool.map(answers.convert, starts, blocks):
+            for k, part in enumerate(pool.map(answers.convert, starts, blocks)):
                 found += part
+                if progress is not None:  # the parse is done; rows converted, as a share of the bytes
+                    done = starts[k + 1] if k + 1 < len(starts) else n
+                    progress(len(data) * done // max(n, 1), len(data))
         digest = hashing.result()
+    if progress is not None:
+        progress(len(data), len(data))
     if n == 0 and not ragged:
         raise ResponseError([Problem("not-empty", "the file has a header but no data rows", file=source)])
     columns: dict[str, Column_] = {
@@ -569,7 +615,13 @@ def read_csv(
 
 
 def _read_plain(
-    data: bytes, names: list[str], delimiter: str, answers: _Answers, kept: set[str], pool: ThreadPoolExecutor
+    data: bytes,
+    names: list[str],
+    delimiter: str,
+    answers: _Answers,
+    kept: set[str],
+    pool: ThreadPoolExecutor,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, list[Found], list[dict[str, pa.Array]]] | None:
     """Read a CSV file without quote characters by splitting its bytes (:mod:`._csvsplit`),
     blocks of lines in parallel: (rows, cells that break a rule, the other columns' text per
@@ -577,24 +629,41 @@ def _read_plain(
     number of fields, a blank line)."""
     if len(delimiter.encode()) != 1:
         return None
-    plan = _csvsplit.blocks(data, data.find(b"\n") + 1, _SPLIT_BLOCK)
-    if plan is None or not plan:
+    head = data.find(b"\n") + 1
+    sample = data[head : head + (1 << 20)]
+    line = len(sample) // max(1, sample.count(b"\n"))  # bytes per line, about
+    size = _SPLIT_BLOCK * max(1, _SPLIT_ROWS * line // (4 << 20))
+    plan = _csvsplit.blocks(data, head, size)
+    quoted = plan is None
+    if plan is None:  # quote characters: records found by the parity of quotes
+        planned = _csvsplit.quoted_blocks(data, head, size, pool)
+        if planned is None:
+            return None
+        plan, counts = planned
+    else:
+        counts = [data.count(b"\n", a, b) for a, b in plan]
+        if data[-1:] != b"\n" and counts:
+            counts[-1] += 1
+    if not plan:
         return None
-    counts = [data.count(b"\n", a, b) for a, b in plan]
-    if data[-1:] != b"\n":
-        counts[-1] += 1
     first = np.cumsum([0, *counts])
     raw = np.frombuffer(data, dtype=np.uint8)
     sep = delimiter.encode()[0]
 
     def task(k: int) -> tuple[list[Found], dict[str, pa.Array]] | None:
-        fields = _csvsplit.split(raw[plan[k][0] : plan[k][1]], len(names), sep)
+        fields = _csvsplit.split(raw[plan[k][0] : plan[k][1]], len(names), sep, quoted)
         if fields is None or fields.rows != counts[k]:
             return None
         found = answers.convert(int(first[k]), {n: (fields, i) for i, n in enumerate(names) if n in answers.index})
-        return found, {n: fields.strings(i) for i, n in enumerate(names) if n in kept}
+        wanted = [(i, n) for i, n in enumerate(names) if n in kept]
+        strings = fields.gather([(i, None) for i, _ in wanted])  # one copy of all their bytes
+        return found, {n: strings.slice(c * fields.rows, fields.rows) for c, (_, n) in enumerate(wanted)}
 
-    results = list(pool.map(task, range(len(plan))))
+    results: list[tuple[list[Found], dict[str, pa.Array]] | None] = []
+    for k, r in enumerate(pool.map(task, range(len(plan)))):  # in order, as blocks finish
+        results.append(r)
+        if progress is not None and r is not None:
+            progress(plan[k][1], len(data))
     if any(r is None for r in results):
         return None
     found: list[Found] = []
@@ -631,7 +700,7 @@ def _utf8(data: bytes, encoding: str | None, source: str) -> bytes:
         except UnicodeDecodeError as exc:
             raise ResponseError([Problem("encoding", f"not valid UTF-16: {exc}", file=source)]) from None
     data = data.removeprefix(b"\xef\xbb\xbf")
-    if data.isascii():  # a fast test that needs no decoding
+    if data.isascii() or _valid_utf8(data):  # fast tests that make no string
         return data
     try:
         data.decode("utf-8")
@@ -650,6 +719,18 @@ def _utf8(data: bytes, encoding: str | None, source: str) -> bytes:
             ]
         ) from None
     return data
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked by Arrow's validator (as strict as Python's
+    decoder) without making a string: decoding a large file would make a copy up to four
+    times its size."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)]).cast(pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
 def _with_ragged(result: ResponseSet, ragged: list[tuple[int, int, str]], data: bytes, source: str) -> ResponseSet:
@@ -1662,8 +1743,8 @@ def _validate(
                 arr = _as_text(arr)
             limit = next((q.max_length for q in instrument.open_questions if q.id == col.name), None)
             if limit is not None:
-                lengths = np.asarray(pc.fill_null(pc.utf8_length(arr), 0).to_numpy())
-                flag(lengths > limit, "maxLength", f"the answer is longer than {limit} characters", col.name)
+                message = f"the answer is longer than {limit} characters"
+                flag(_longer_than(arr, limit)[0], "maxLength", message, col.name)
             text[col.name] = arr
 
     ids, organisation, rater_role, subject, team = meta_done.result()

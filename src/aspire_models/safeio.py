@@ -84,7 +84,9 @@ def _bounded_read(fh: BinaryIO | io.RawIOBase, limit: int, source: str, what: st
     parts: list[bytes] = []
     left = limit + 1
     while left > 0:
-        chunk = fh.read(min(left, 1 << 30))
+        # one read for a file up to 2 GB (the most one read() returns on Linux): joining parts
+        # would copy the whole file again
+        chunk = fh.read(min(left, 0x7FFFF000))
         if not chunk:
             break
         parts.append(chunk)
