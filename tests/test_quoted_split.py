@@ -79,7 +79,7 @@ def test_quoted_split_reads_as_arrow_does(core: Registry, text: str, block: int)
         mp.setattr(responses, "_SPLIT_BLOCK", block)  # records split across raw blocks, too
         try:
             fast = read_csv(p, sop)
-        except Exception as exc:  # noqa: BLE001 - both readers must refuse alike
+        except Exception as exc:  # both readers must refuse alike
             mp.setattr(responses, "_read_plain", lambda *a, **k: None)
             with pytest.raises(type(exc)):
                 read_csv(p, sop)
@@ -184,3 +184,26 @@ def test_no_progress_is_drawn_off_a_terminal(core: Registry, tmp_path: Path) -> 
     with Progress(0, stream=screen) as bar:
         score_with_progress(core, sop, _many_rows(tmp_path, quoted=False), bar, allow_missing_items=True)
     assert screen.getvalue() == ""
+
+
+# ---------------------------------------------------------------------------------------
+# free text kept as Arrow arrays
+# ---------------------------------------------------------------------------------------
+def test_text_columns_give_the_strings_and_lengths_of_accepted_rows() -> None:
+    import pyarrow as pa
+
+    from aspire_models.responses import TextColumns, text_longer_than
+
+    arr = pa.chunked_array([["ab", None, "\u00e9" * 4], ["abcdef", "\u2019" * 5]])  # 8 and 15 bytes, 4 and 5 chars
+    every = TextColumns({"c": arr})
+    assert every["c"].tolist() == ["ab", None, "\u00e9" * 4, "abcdef", "\u2019" * 5]
+    assert not every["c"].flags.writeable
+    at, n = text_longer_than(every, "c", 4)  # bytes over the limit, characters not
+    assert at.tolist() == [3, 4] and n.tolist() == [6, 5]
+    some = every.take(np.array([True, False, True, False, True]))
+    assert some["c"].tolist() == ["ab", "\u00e9" * 4, "\u2019" * 5]
+    assert some.arrow("c").to_pylist() == some["c"].tolist()
+    at, n = text_longer_than(some, "c", 4)
+    assert at.tolist() == [2] and n.tolist() == [5]
+    plain = {"c": np.array(["ab", None, "abcdef"], dtype=object)}
+    assert [x.tolist() for x in text_longer_than(plain, "c", 4)] == [[2], [6]]

@@ -127,12 +127,14 @@ class Fields:
 
     def starts(self, j: int) -> NDArray[np.intp]:
         if self._cstart is not None:
-            return self._cstart[j]
+            first: NDArray[np.intp] = self._cstart[j]
+            return first
         return self.line_starts if j == 0 else self.ends[j - 1] + 1
 
     def end(self, j: int) -> NDArray[np.intp]:
         """Per row, the offset just after field ``j``'s content."""
-        return self.ends[j] if self._cend is None else self._cend[j]
+        last: NDArray[np.intp] = self.ends[j] if self._cend is None else self._cend[j]
+        return last
 
     def keys(self, j: int) -> NDArray[np.intp]:
         """Per row, the key of field ``j``: its length (0, 1, 2 or 3 for more) times 65536
