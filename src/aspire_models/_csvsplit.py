@@ -50,10 +50,10 @@ class Fields:
         "_cstart",
         "_doubled",
         "_escaped",
-        "_span_array",
         "data",
         "ends",
         "line_starts",
+        "pairs",
         "rows",
         "valid",
     )
@@ -68,10 +68,13 @@ class Fields:
         cr = np.take(data, np.maximum(ends[-1] - 1, 0)) == RETURN
         cr &= ends[-1] > (ends[-2] + 1 if len(ends) > 1 else self.line_starts)
         self.ends[-1] -= cr  # the newline itself is found again as line_starts - 1
+        # every byte with the next one, as a little-endian 16-bit number (one look-up per cell)
+        padded = np.zeros(len(data) + 1, dtype=np.uint16)
+        padded[:-1] = data
+        self.pairs = padded[:-1] | (padded[1:] << 8)
         self._cstart: NDArray[np.intp] | None = None  # content bounds of quoted fields
         self._cend: NDArray[np.intp] | None = None
         self._escaped: NDArray[np.bool_] | None = None
-        self._span_array: pa.Array | None = None
         self._doubled: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
         self.valid = quotes is None or len(quotes) == 0 or self._unquote(quotes)
 
@@ -104,26 +107,20 @@ class Fields:
             self._doubled = (interior[1::2], f[inner][1::2])  # the second quote of each pair, its field
         return True
 
-    def _spans(self) -> pa.Array:
-        """The block as one binary array whose elements are, in file order, each field's
-        content and the bytes between it and the next (separators, quotes): field ``j`` of
-        row ``r`` is element ``2 * (r * fields + j)``. Made once per block, without copying."""
-        if self._span_array is None:
-            if self._cstart is not None:
-                starts = self._cstart
-            else:
-                starts = np.empty_like(self.ends)
-                starts[0] = self.line_starts
-                starts[1:] = self.ends[:-1] + 1
-            ends = self.ends if self._cend is None else self._cend
-            bounds = np.empty(2 * starts.size + 1, dtype=np.int64)
-            bounds[0:-1:2] = starts.T.ravel()
-            bounds[1::2] = ends.T.ravel()
-            bounds[-1] = bounds[-2]
-            self._span_array = pa.Array.from_buffers(
-                pa.large_binary(), 2 * starts.size, [None, pa.py_buffer(bounds), pa.py_buffer(self.data)]
-            )
-        return self._span_array
+    def _spans(self, columns: list[int]) -> pa.Array:
+        """The block's fields ``columns`` (ascending) as one binary array whose elements are,
+        in file order, each field's content and the bytes between it and the next: field
+        ``columns[k]`` of row ``r`` is element ``2 * (r * len(columns) + k)``. No bytes are
+        copied."""
+        starts = np.stack([self.starts(j) for j in columns])
+        ends = np.stack([self.end(j) for j in columns])
+        bounds = np.empty(2 * starts.size + 1, dtype=np.int64)
+        bounds[0:-1:2] = starts.T.ravel()
+        bounds[1::2] = ends.T.ravel()
+        bounds[-1] = bounds[-2]
+        return pa.Array.from_buffers(
+            pa.large_binary(), 2 * starts.size, [None, pa.py_buffer(bounds), pa.py_buffer(self.data)]
+        )
 
     def starts(self, j: int) -> NDArray[np.intp]:
         if self._cstart is not None:
@@ -143,10 +140,7 @@ class Fields:
         key: NDArray[np.intp] = self.end(j) - s
         np.minimum(key, 3, out=key)
         key <<= 16
-        # the field's first two bytes as a little-endian 16-bit number (a byte past the end of
-        # the block reads as 0: only the length-0 and length-1 keys of the last field reach it)
-        key += np.take(self.data, s, mode="clip") * (s < len(self.data))
-        key += np.take(self.data, s + 1, mode="clip").astype(np.intp) * (s + 1 < len(self.data)) << 8
+        key += np.take(self.pairs, s, mode="clip")
         return key
 
     def digit_codes(self, j: int) -> NDArray[np.int16]:
@@ -165,16 +159,25 @@ class Fields:
         e = np.concatenate([self.end(j) if r is None else self.end(j)[r] for j, r in parts])
         ln = e - s
         n_fields = self.ends.shape[0]
-        every = np.arange(self.rows, dtype=np.int64)
-        picked = np.concatenate([(every if r is None else r) * n_fields + j for j, r in parts]) * 2
-        taken = self._spans().take(pa.array(picked))  # Arrow copies each field's bytes
+        columns = [j for j, r in parts if r is None]
+        whole = len(columns) == len(parts) and len(set(columns)) == len(columns)  # whole columns, each once
+        if whole:  # Arrow copies each field's bytes
+            wanted = sorted(columns)
+            slot = {j: k for k, j in enumerate(wanted)}
+            every = np.arange(self.rows, dtype=np.int64)
+            picked = np.concatenate([every * len(wanted) + slot[j] for j, _ in parts]) * 2
+            buffers = self._spans(wanted).take(pa.array(picked)).buffers()
+            offsets, values = buffers[1], buffers[2]
+        else:  # a few cells of many columns: their bytes picked one by one
+            off = np.zeros(len(ln) + 1, dtype=np.int64)
+            np.cumsum(ln, out=off[1:])
+            total = int(off[-1])
+            idx = np.repeat(s - off[:-1], ln) + np.arange(total, dtype=np.int64)
+            offsets = pa.py_buffer(off)
+            values = pa.py_buffer(np.take(self.data, idx) if total else np.zeros(0, dtype=np.uint8))
         empty = ln == 0
         nulls = int(empty.sum())
         validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
-        buffers = taken.buffers()
-        offsets, values = buffers[1], buffers[2]
-        columns = [j for j, r in parts if r is None]
-        whole = len(columns) == len(parts) and len(set(columns)) == len(columns)  # whole columns, each once
         if self._doubled is not None and whole:
             # doubled quotes within quoted fields made single: the second of each pair dropped
             at, field = self._doubled
