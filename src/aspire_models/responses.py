@@ -1788,7 +1788,7 @@ def _validate(
         numeric_columns=numeric_cols,
         answers=AnswerMatrix(_compact_rows(values.data, keep), values.lows),
         multi={k: v[keep] for k, v in multi.items()},
-        text=TextColumns(text, None if n_keep == n else np.flatnonzero(keep).astype(np.int64)),
+        text=TextColumns(text, None if n_keep == n or not text else np.flatnonzero(keep).astype(np.int64)),
         rejected=tuple(rejected),
         digest=digest,
         warnings=tuple(warnings),
