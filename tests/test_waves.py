@@ -116,8 +116,10 @@ def test_changes_equal_scipy_and_statsmodels(demo: Comparison) -> None:
         assert r["p"] == pytest.approx(s.pvalue, rel=1e-7, abs=1e-300)
         assert r["df"] == pytest.approx(s.df, rel=1e-9)
         assert (r["ci_low"], r["ci_high"]) == (pytest.approx(ci.low, rel=1e-9), pytest.approx(ci.high, rel=1e-9))
-    want = multipletests(p_all, method="holm")[1]
-    got = [r["p_adjusted"] for r in rows if not r["suppressed"]]
+    sector = [r for r in demo.table("sector-changes").rows() if not r["suppressed"]]
+    assert len(sector) == 16  # one family: the organisation rows and the sector rows
+    want = multipletests(p_all + [r["p"] for r in sector], method="holm")[1]
+    got = [r["p_adjusted"] for r in rows if not r["suppressed"]] + [r["p_adjusted"] for r in sector]
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
@@ -129,8 +131,11 @@ def test_benjamini_hochberg_by_parameter(core: Registry, demo: Comparison) -> No
         labels=["2024", "2025"],
         adjust="bh",
     )
-    p = [r["p"] for r in compared(bh)]
-    np.testing.assert_allclose([r["p_adjusted"] for r in compared(bh)], multipletests(p, method="fdr_bh")[1])
+    sector = [r for r in bh.table("sector-changes").rows() if not r["suppressed"]]
+    p = [r["p"] for r in compared(bh) + sector]
+    np.testing.assert_allclose(
+        [r["p_adjusted"] for r in compared(bh) + sector], multipletests(p, method="fdr_bh")[1], rtol=1e-12
+    )
     assert [r["p"] for r in compared(bh)] == [r["p"] for r in compared(demo)]
 
 
@@ -231,7 +236,10 @@ def test_pairing_only_when_the_same_people_answered(core: Registry) -> None:
         }
     )
     rows = {(r["organisation"], r["element"]): r for r in compared(run(core, a, b))}
-    assert rows[("A", "leadership")]["test"] == "paired" and rows[("B", "leadership")]["test"] == "welch"
+    # B: 6 of its 8 people answered both waves (at least min_group_size): partially overlapping
+    assert rows[("A", "leadership")]["test"] == "paired" and rows[("B", "leadership")]["test"] == "partial-overlap"
+    fewer = {(r["organisation"], r["element"]): r for r in compared(run(core, a, b, min_group_size=7))}
+    assert fewer[("B", "leadership")]["test"] == "welch"  # 6 people in both waves, under 7: Welch
     never = {(r["organisation"], r["element"]): r for r in compared(run(core, a, b, paired="never"))}
     assert never[("A", "leadership")]["test"] == "welch"
     assert never[("A", "leadership")]["change"] == pytest.approx(rows[("A", "leadership")]["change"])
@@ -274,8 +282,9 @@ def test_three_waves_compare_consecutive_and_first_to_last(core: Registry) -> No
         ("y2", "y3"),
         ("y1", "y3"),
     ]
-    p = [r["p"] for r in compared(c)]
-    np.testing.assert_allclose([r["p_adjusted"] for r in compared(c)], multipletests(p, method="holm")[1])
+    tested = compared(c) + [r for r in c.table("sector-changes").rows() if r["p"] is not None]
+    p = [r["p"] for r in tested]
+    np.testing.assert_allclose([r["p_adjusted"] for r in tested], multipletests(p, method="holm")[1])
 
 
 # -- privacy across waves --------------------------------------------------------------------

@@ -25,6 +25,7 @@ documentation's *Survey waves* page.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,12 +44,13 @@ from aspire_models.result import Result
 from aspire_models.scoring import ScorerOutput, Table, _as_list, json_value
 from aspire_models.stats import intervals as iv
 from aspire_models.stats.moments import Discrete, Moments
+from aspire_models.stats.overlap import partial_overlap
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from aspire_models.engine import Responses
-    from aspire_models.privacy import AuditReport
+    from aspire_models.privacy import AuditReport, Finding
 
 __all__ = ["COMPARISON_SCHEMA_ID", "Comparison", "audit_comparison", "compare", "instrument_changes"]
 
@@ -72,6 +74,11 @@ VALUES = (
     "label",
 )
 COLUMNS = ("from", "to", "organisation", "element", "mode", *VALUES[:12], "test", "label", "suppressed", "reason")
+#: the sector-changes table: per pair of waves and dimension, the change of the mean of the
+#: organisation means; n_from and n_to count organisations
+SECTOR_COLUMNS = ("from", "to", "element", "mode", *VALUES[:12], "test", "label", "left_out", "suppressed", "reason")
+#: the tests a row may name
+PAIRED, PARTIAL, WELCH = "paired", "partial-overlap", "welch"
 
 Test = Literal["welch", "permutation"]
 Pairing = Literal["auto", "never"]
@@ -104,6 +111,13 @@ class _Wave:
         if isinstance(col, Discrete):
             return np.take(col.values, col.levels)
         return col
+
+    def values_at(self, j: int, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The scores of column ``j`` of ``rows`` only."""
+        col = self.columns[j]
+        if isinstance(col, Discrete):
+            return np.take(col.values, col.levels[rows])
+        return col[rows]
 
 
 def _split_name(name: str, modes: Sequence[str]) -> tuple[str, str]:
@@ -314,7 +328,12 @@ class Comparison:
 def audit_comparison(document: Mapping[str, Any]) -> list[AuditReport]:
     """For each wave, audit that wave's published result together with the comparison's
     tables (as one document: the wave's population, every published table of both). A
-    comparison row that gives figures of a group the wave withholds is found."""
+    comparison row that gives figures of a group the wave withholds is found.
+
+    The ``sector-changes`` rows are checked apart: each is recomputed from the organisation
+    means the two waves publish (nothing else), and a row that differs (for instance one that
+    counted an organisation a wave withholds) is reported with both waves, naming the
+    organisations of the dimension that the waves do not publish."""
     from aspire_models.privacy import audit
 
     reports = []
@@ -323,7 +342,77 @@ def audit_comparison(document: Mapping[str, Any]) -> list[AuditReport]:
         doc = dict(w["result"])
         doc["outputs"] = [*doc["outputs"], comparison]
         reports.append(audit(doc))
-    return reports
+    extra = _audit_sector(document)
+    return [
+        attrs.evolve(r, findings=(*r.findings, *extra.get(w["label"], ())))
+        for w, r in zip(document["waves"], reports, strict=True)
+    ]
+
+
+def _published_means(result: Mapping[str, Any]) -> tuple[dict[tuple[str, str], dict[str, float]], set[str]]:
+    """From a wave's result document: per dimension (element, mode), organisation -> the mean
+    it publishes; and the organisations with respondents."""
+    means: dict[tuple[str, str], dict[str, float]] = {}
+    present: set[str] = set()
+    for o in result["outputs"]:
+        table = o["tables"].get("organisations") if o["scorer"] == "aggregate" else None
+        if table is None:
+            continue
+        col = {c: i for i, c in enumerate(table["columns"])}
+        for r in table["rows"]:
+            org, e, m = str(r[col["organisation"]]), str(r[col["element"]]), str(r[col["mode"]] or "")
+            present.add(org)
+            if m != "gap" and not r[col["suppressed"]] and r[col["mean"]] is not None:
+                means.setdefault((e, m), {})[org] = float(r[col["mean"]])
+    return means, present
+
+
+def _audit_sector(document: Mapping[str, Any]) -> dict[str, list[Finding]]:
+    from aspire_models.privacy import Finding
+
+    table = document["comparison"]["tables"].get("sector-changes")
+    if not table:
+        return {}
+    params = document["comparison"]["params"]
+    waves = {w["label"]: _published_means(w["result"]) for w in document["waves"]}
+    cols = table["columns"]
+    out: dict[str, list[Finding]] = {}
+    for i, values in enumerate(table["rows"]):
+        r = dict(zip(cols, values, strict=True))
+        if r["suppressed"] and all(r[c] is None for c in VALUES):
+            continue
+        a, b = waves.get(r["from"]), waves.get(r["to"])
+        dim = (str(r["element"]), str(r["mode"] or ""))
+        want = (
+            sector_row(
+                (r["from"], r["to"]),
+                dim,
+                (a[0].get(dim, {}), b[0].get(dim, {})),
+                (a[1], b[1]),
+                confidence=params["confidence"],
+                test=params["test"],
+                paired=params["paired"],
+                permutations=params["permutations"],
+                seed=params["seed"],
+            )
+            if a is not None and b is not None
+            else None
+        )
+        if want is not None and all(_same(r[c], want[c]) for c in (*VALUES[:10], "hedges_g", "test", "left_out")):
+            continue
+        for label, w in ((r["from"], a), (r["to"], b)):
+            hidden = tuple(sorted(w[1] - set(w[0].get(dim, {})))) if w is not None else ()
+            group = {"organisation": hidden} if hidden else {}
+            out.setdefault(label, []).append(
+                Finding("unprotected derived figure", SCORER, "sector-changes", i, dim, group, None, ())
+            )
+    return out
+
+
+def _same(x: Any, y: Any) -> bool:
+    if isinstance(x, float | int) and isinstance(y, float | int) and not isinstance(x, bool):
+        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(x == y)
 
 
 def _pairs(n: int) -> list[tuple[int, int]]:
@@ -411,9 +500,11 @@ def compare(
         scored = list(pool.map(one, zip(inss, waves, names, strict=True)))
     k = max(max(w.result.privacy.get("min_group_size", {}).values(), default=5) for w in scored)
     rows: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    sector: dict[str, list[Any]] = {c: [] for c in SECTOR_COLUMNS}
     changes: dict[str, list[Any]] = {c: [] for c in ("from", "to", "element", "mode", "item", "change")}
     warnings: list[str] = []
     pvals: list[float] = []
+    sector_p: list[float] = []
     for a, b in _pairs(len(scored)):
         wa, wb = scored[a], scored[b]
         changed = instrument_changes(wa.instrument, wb.instrument)
@@ -436,25 +527,24 @@ def compare(
             skip,
             rows,
             pvals,
+            sector,
+            sector_p,
             confidence=confidence,
             test=test,
             paired=paired,
             permutations=permutations,
             seed=seed,
+            k=k,
         )
-    adjusted = iv.adjust(np.array(pvals, dtype=np.float64), adjust)
-    rows["p_adjusted"] = [None if np.isnan(x) else float(x) for x in adjusted]
-    labels_out: list[str | None] = []
-    for ch, q, sup in zip(rows["change"], rows["p_adjusted"], rows["suppressed"], strict=True):
-        if sup or q is None:
-            labels_out.append(None)
-        elif q < alpha and ch > 0:
-            labels_out.append(IMPROVED)
-        elif q < alpha and ch < 0:
-            labels_out.append(DECLINED)
-        else:
-            labels_out.append(NO_CHANGE)
-    rows["label"] = labels_out
+    # one family: every organisation row and every sector row of every pair of waves
+    adjusted = iv.adjust(np.array([*pvals, *sector_p], dtype=np.float64), adjust)
+    q_all = [None if np.isnan(x) else float(x) for x in adjusted]
+    rows["p_adjusted"], sector["p_adjusted"] = q_all[: len(pvals)], q_all[len(pvals) :]
+    for table_rows in (rows, sector):
+        table_rows["label"] = [
+            _label(ch, q, sup, alpha)
+            for ch, q, sup in zip(table_rows["change"], table_rows["p_adjusted"], table_rows["suppressed"], strict=True)
+        ]
     params = {
         "confidence": confidence,
         "alpha": alpha,
@@ -484,6 +574,19 @@ def compare(
         f"label at alpha {alpha:g}. Published only for groups both waves publish.",
         cells=cells,
     )
+    sector_table = Table(
+        "sector-changes",
+        "sector",
+        {c: tuple(v) for c, v in sector.items()},
+        "Per pair of waves and dimension: the change of the sector, the mean of the organisation means each "
+        "wave publishes (n_from and n_to count organisations), with its interval, test, Hedges' g and label; "
+        "paired over the organisations published in both waves when there are at least two, otherwise "
+        "Welch's t over each wave's published organisations. Adjusted together with the organisation rows. "
+        "left_out: organisations with respondents in a wave that the row does not use.",
+        # built from published organisation means only: checked by audit_comparison, which
+        # recomputes every row from the waves' published organisation tables
+        cells=Cells("none"),
+    )
     item_table = Table(
         "instrument-changes",
         "instrument",
@@ -494,10 +597,20 @@ def compare(
     # Rule 5 of the disclosure step (a derived figure only where every cell it is built on is
     # published) was applied above with each wave's protected result: a row has figures only
     # when both waves publish its group. The declaration lets protect() and audit() check it.
-    output = ScorerOutput(SCORER, params, (table, item_table), {}, ())
+    output = ScorerOutput(SCORER, params, (table, sector_table, item_table), {}, ())
     summary = _summary(output.table("changes"), [w.label for w in scored])
     output = attrs.evolve(output, summary=summary, notes=tuple(warnings))
     return Comparison(tuple(names), tuple(w.result for w in scored), output, tuple(warnings))
+
+
+def _label(change: float | None, q: float | None, suppressed: bool, alpha: float) -> str | None:
+    if suppressed or q is None or change is None:
+        return None
+    if q < alpha and change > 0:
+        return IMPROVED
+    if q < alpha and change < 0:
+        return DECLINED
+    return NO_CHANGE
 
 
 def _compare_pair(
@@ -506,12 +619,15 @@ def _compare_pair(
     skip: set[tuple[str, str]],
     rows: dict[str, list[Any]],
     pvals: list[float],
+    sector: dict[str, list[Any]],
+    sector_p: list[float],
     *,
     confidence: float,
     test: Test,
     paired: Pairing,
     permutations: int,
     seed: int,
+    k: int,
 ) -> None:
     dims = [(e, m) for e, m in wa.names if (e, m) in set(wb.names) and (e, m) not in skip]
     ja = [wa.names.index(d) for d in dims]
@@ -526,30 +642,48 @@ def _compare_pair(
     welch = iv.welch(*fa, *fb, confidence)
     hedges = iv.hedges_g(*fa, *fb)
     stats = {f: getattr(welch, f).copy() for f in ("change", "df", "t", "p", "ci_low", "ci_high")}
-    is_paired = np.zeros((g, len(dims)), dtype=bool)
+    # the test of each organisation and dimension: 0 Welch, 1 paired, 2 partially overlapping
+    method = np.zeros((g, len(dims)), dtype=np.int8)
     match: NDArray[np.int64] | None = None
     if paired == "auto":
-        # an organisation can be paired only when it has as many respondents in both waves and
-        # every respondent of the second is one of its respondents in the first
-        rows_a, rows_b = np.bincount(ua, minlength=g), np.bincount(ub, minlength=g)
-        candidate = (rows_a == rows_b) & (rows_b > 1)
+        # respondents of the second wave who answered the first in the same organisation
+        candidate = (np.bincount(ua, minlength=g) > 1) & (np.bincount(ub, minlength=g) > 1)
         match, same = _matches(wa, wb, ua, ub, candidate) if candidate.any() else (None, None)
-        if match is not None and same is not None:
-            panel = (np.bincount(ub[same], minlength=g) == rows_b) & candidate
-            picked = np.flatnonzero(same & panel[ub])
-            for j in range(len(dims) if len(picked) else 0):
-                va, vb = wa.values(ja[j]), wb.values(jb[j])
-                partner = match[picked]
-                ok = ~np.isnan(vb[picked]) & ~np.isnan(va[partner])
-                d = vb[picked[ok]] - va[partner[ok]]
-                md = Moments.grouped(d, ub[picked[ok]], g)
-                full = (md.n[:, 0] == fa[0][:, j]) & (md.n[:, 0] == fb[0][:, j]) & (md.n[:, 0] > 1)
-                if not full.any():
+        picked = np.flatnonzero(same) if same is not None else np.zeros(0, dtype=np.int64)
+        if match is not None and len(picked):
+            partner, codes = match[picked], ub[picked]
+            for j in range(len(dims)):
+                xa, xb = wa.values_at(ja[j], partner), wb.values_at(jb[j], picked)
+                ok = ~np.isnan(xa) & ~np.isnan(xb)
+                xa, xb, c = xa[ok], xb[ok], codes[ok]
+                n12 = np.bincount(c, minlength=g).astype(np.float64)
+                if not (n12 > 1).any():
                     continue
-                pt = iv.paired(md.n[:, 0], md.mean[:, 0], md.m2[:, 0], confidence)
-                for f in stats:
-                    stats[f][:, j] = np.where(full, getattr(pt, f), stats[f][:, j])
-                is_paired[:, j] = full
+                n1, n2 = fa[0][:, j], fb[0][:, j]
+                # everyone scored in either wave scored in both: the paired t
+                full = (n12 == n1) & (n12 == n2) & (n12 > 1)
+                if full.any():
+                    md = Moments.grouped(xb - xa, c, g)
+                    pt = iv.paired(md.n[:, 0], md.mean[:, 0], md.m2[:, 0], confidence)
+                    for f in stats:
+                        stats[f][:, j] = np.where(full, getattr(pt, f), stats[f][:, j])
+                    method[:, j] = np.where(full, 1, method[:, j])
+                # some people in both waves, at least min_group_size of them: the partially
+                # overlapping samples t-test (Derrick, Toher and White 2017); not with the
+                # permutation test, whose resampling is for independent or fully paired samples
+                partial = ~full & (n12 >= max(k, 2)) & (n1 > 1) & (n2 > 1)
+                if test == "welch" and partial.any():
+                    ma, mb = Moments.grouped(xa, c, g), Moments.grouped(xb, c, g)
+                    cross = np.bincount(c, weights=(xa - ma.mean[c, 0]) * (xb - mb.mean[c, 0]), minlength=g)
+                    spread = (ma.m2[:, 0] > 0) & (mb.m2[:, 0] > 0)  # a correlation needs spread in both
+                    partial &= spread
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        r = np.where(spread, cross / np.sqrt(np.where(spread, ma.m2[:, 0] * mb.m2[:, 0], 1.0)), 0.0)
+                    po = partial_overlap(n1, fa[1][:, j], fa[2][:, j], n2, fb[1][:, j], fb[2][:, j], n12, r, confidence)
+                    for f in stats:
+                        stats[f][:, j] = np.where(partial, getattr(po, f), stats[f][:, j])
+                    method[:, j] = np.where(partial, 2, method[:, j])
+    is_paired = method == 1
     if test == "permutation":  # each organisation's rows, for its respondents' values
         order_a, order_b = np.argsort(ua, kind="stable"), np.argsort(ub, kind="stable")
         bounds_a = np.searchsorted(ua[order_a], np.arange(g + 1))
@@ -562,7 +696,7 @@ def _compare_pair(
     figs = {c: listed(stats[c]) for c in ("change", "ci_low", "ci_high", "t", "df", "p")}
     figs["hedges_g"] = listed(hedges)
     n_from, mean_from, n_to, mean_to = (listed(x) for x in (fa[0], fa[1], fb[0], fb[1]))
-    kinds = np.where(is_paired, "paired", "welch").tolist()
+    kinds = np.array([WELCH, PAIRED, PARTIAL], dtype=object)[method].tolist()
     for gi, org in enumerate(orgs):
         if org not in present:
             continue
@@ -619,6 +753,111 @@ def _compare_pair(
             rows["suppressed"].append(False)
             rows["reason"].append("not tested: fewer than two scores in a wave" if untested else None)
             pvals.append(p)
+    _sector_rows(wa, wb, dims, orgs, fa, fb, sector, sector_p, confidence, test, paired, permutations, seed)
+
+
+def _sector_rows(
+    wa: _Wave,
+    wb: _Wave,
+    dims: Sequence[tuple[str, str]],
+    orgs: Sequence[str],
+    fa: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    fb: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    sector: dict[str, list[Any]],
+    sector_p: list[float],
+    confidence: float,
+    test: Test,
+    paired: Pairing,
+    permutations: int,
+    seed: int,
+) -> None:
+    """The sector rows of a pair of waves, one per dimension, from the organisation means the
+    waves publish (``fa``, ``fb``: zero n where a wave publishes none)."""
+    for j, (e, m) in enumerate(dims):
+        means = [{o: float(f[1][i, j]) for i, o in enumerate(orgs) if f[0][i, j] > 0} for f in (fa, fb)]
+        row = sector_row(
+            (wa.label, wb.label),
+            (e, m),
+            (means[0], means[1]),
+            (set(wa.organisations), set(wb.organisations)),
+            confidence=confidence,
+            test=test,
+            paired=paired,
+            permutations=permutations,
+            seed=seed,
+        )
+        for c in SECTOR_COLUMNS:
+            sector[c].append(row[c])
+        sector_p.append(np.nan if row["p"] is None else row["p"])
+
+
+def sector_row(
+    labels: tuple[str, str],
+    dimension: tuple[str, str],
+    means: tuple[Mapping[str, float], Mapping[str, float]],
+    present: tuple[set[str], set[str]],
+    *,
+    confidence: float = 0.95,
+    test: Test = "welch",
+    paired: Pairing = "auto",
+    permutations: int = 9999,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """One row of the ``sector-changes`` table (``p_adjusted`` and ``label`` still empty): the
+    change of the mean of organisation means between two waves on one dimension, from
+    ``means`` (per wave: organisation -> the mean the wave publishes) alone; ``present``: per
+    wave, the organisations with respondents. Paired over the organisations published in both
+    waves when there are at least two (and ``paired`` is ``"auto"``); otherwise Welch's t over
+    each wave's published organisation means."""
+    both = sorted(set(means[0]) & set(means[1]))
+    is_paired = paired == "auto" and len(both) >= 2
+    used = (both, both) if is_paired else (sorted(means[0]), sorted(means[1]))
+    left_out = sorted((present[0] - set(used[0])) | (present[1] - set(used[1])))
+    row: dict[str, Any] = {"from": labels[0], "to": labels[1], "element": dimension[0], "mode": dimension[1]}
+    row["left_out"] = left_out
+    xa = np.array([means[0][o] for o in used[0]], dtype=np.float64)
+    xb = np.array([means[1][o] for o in used[1]], dtype=np.float64)
+    row.update({c: None for c in (*VALUES, "test")})
+    if not len(xa) or not len(xb):
+        empty = [lab for lab, x in zip(labels, (xa, xb), strict=True) if not len(x)]
+        row.update(suppressed=True, reason=f"not compared: no organisation published in {' and '.join(empty)}")
+        return row
+    if is_paired:
+        d = xb - xa
+        st = iv.paired(np.array([len(d)]), np.array([d.mean()]), np.array([_m2(d)]), confidence)
+    else:
+        st = iv.welch(*_moments(xa), *_moments(xb), confidence)
+    kind = PAIRED if is_paired else WELCH
+    p = float(st.p[0])
+    if test == "permutation" and p == p:
+        p = iv.permutation_p(xa, xb, paired=is_paired, resamples=permutations, seed=seed)
+        kind += "+permutation"
+    untested = p != p  # one organisation in a wave: no spread to test
+    row.update(
+        n_from=len(xa),
+        mean_from=float(xa.mean()),
+        n_to=len(xb),
+        mean_to=float(xb.mean()),
+        change=float(xb.mean() - xa.mean()) if untested else json_value(float(st.change[0])),
+        ci_low=json_value(float(st.ci_low[0])),
+        ci_high=json_value(float(st.ci_high[0])),
+        t=json_value(float(st.t[0])),
+        df=json_value(float(st.df[0])),
+        p=None if untested else p,
+        hedges_g=json_value(float(iv.hedges_g(*_moments(xa), *_moments(xb))[0])),
+        test=None if untested else kind,
+        suppressed=False,
+        reason="not tested: fewer than two organisations in a wave" if untested else None,
+    )
+    return row
+
+
+def _m2(x: NDArray[np.float64]) -> float:
+    return float(((x - x.mean()) ** 2).sum()) if len(x) else 0.0
+
+
+def _moments(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    return np.array([float(len(x))]), np.array([float(x.mean())]), np.array([_m2(x)])
 
 
 def _published_moments(
@@ -648,9 +887,17 @@ def _matches(
 
     ids_a = wa.ids if isinstance(wa.ids, pa.Array) else pa.array(wa.ids)
     ids_b = wb.ids if isinstance(wb.ids, pa.Array) else pa.array(wb.ids)
-    rows_a = np.flatnonzero(candidate[ua])
-    rows_b = np.flatnonzero(candidate[ub])
-    found = pc.index_in(ids_b.take(pa.array(rows_b)), value_set=ids_a.take(pa.array(rows_a)))
+    if len(ids_a) == len(ids_b) and ids_a.equals(ids_b):  # the same ids in the same order (one panel file)
+        match = np.arange(len(ids_b), dtype=np.int64)
+        same = candidate[ub] & (ua == ub)
+        return (match, same) if same.any() else (None, None)
+    in_a, in_b = candidate[ua], candidate[ub]
+    rows_a = np.flatnonzero(in_a)
+    rows_b = np.flatnonzero(in_b)
+    found = pc.index_in(
+        ids_b if len(rows_b) == len(ids_b) else ids_b.take(pa.array(rows_b)),
+        value_set=ids_a if len(rows_a) == len(ids_a) else ids_a.take(pa.array(rows_a)),
+    )
     if found.null_count == len(found):
         return None, None
     local = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
