@@ -1,6 +1,6 @@
 """The fast paths give the same answers as the general ones.
 
-* A plain CSV file (no quote characters) is split with numpy (:mod:`aspire_models._csvsplit`);
+* A plain CSV file (no quote characters) is split with numpy (:mod:`aspire_models.formats._csvsplit`);
   every file is read exactly as Arrow's CSV reader reads it.
 * Answers on whole-number scales are stored as one-byte codes
   (:class:`~aspire_models.responses.AnswerMatrix`); scores are the same as from float64.
@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 
 from aspire_models import Registry, responses
 from aspire_models.examples import example_path
+from aspire_models.formats import _csvsplit
+from aspire_models.formats import csv as csv_reader
 from aspire_models.responses import AnswerMatrix, ResponseSet
 from aspire_models.scorers.aggregate import gap_levels, gap_pairs, moments_with_gaps
 from aspire_models.scorers.dimensions import dimension_scores
@@ -34,7 +36,7 @@ ANSWERS = st.sampled_from(["", "1", "7", "10", "11", "0", "00", "07", " 7 ", "7.
 
 # the inputs here hold a few answer columns only: the readers are told that is allowed
 def read_csv(path: Path, instrument: Any, **options: Any) -> ResponseSet:
-    return responses.read_csv(path, instrument, allow_missing_items=True, **options)
+    return csv_reader.read_csv(path, instrument, allow_missing_items=True, **options)
 
 
 def read_arrow(table: pa.Table, instrument: Any, **options: Any) -> ResponseSet:
@@ -42,7 +44,7 @@ def read_arrow(table: pa.Table, instrument: Any, **options: Any) -> ResponseSet:
 
 
 def arrow_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(responses, "_read_plain", lambda *a, **k: None)
+    monkeypatch.setattr(csv_reader, "_read_plain", lambda *a, **k: None)
 
 
 def same(a: ResponseSet, b: ResponseSet) -> None:
@@ -98,12 +100,12 @@ def test_the_numpy_split_is_taken_for_plain_files_only(core: Registry, tmp_path:
     blank = tmp_path / "blank.csv"
     blank.write_text(",".join(names) + "\na,C1,7,9,1,\n\nb,C1,7,9,1,\n")
     data = plain.read_bytes()
-    assert responses._csvsplit.blocks(data, data.find(b"\n") + 1, 1 << 20) is not None
-    assert responses._csvsplit.blocks(quoted.read_bytes(), 0, 1 << 20) is None
+    assert _csvsplit.blocks(data, data.find(b"\n") + 1, 1 << 20) is not None
+    assert _csvsplit.blocks(quoted.read_bytes(), 0, 1 << 20) is None
     raw = np.frombuffer(ragged.read_bytes(), dtype=np.uint8)
-    assert responses._csvsplit.split(raw[raw.tolist().index(10) + 1 :], len(names), ord(",")) is None
+    assert _csvsplit.split(raw[raw.tolist().index(10) + 1 :], len(names), ord(",")) is None
     raw = np.frombuffer(blank.read_bytes(), dtype=np.uint8)
-    assert responses._csvsplit.split(raw[raw.tolist().index(10) + 1 :], len(names), ord(",")) is None
+    assert _csvsplit.split(raw[raw.tolist().index(10) + 1 :], len(names), ord(",")) is None
     # and each is still read, by Arrow's reader, with nothing lost
     assert read_csv(ragged, sop).n_input == 2 and read_csv(ragged, sop).n_rejected == 1
     assert read_csv(blank, sop).n_accepted == 2
@@ -114,7 +116,7 @@ def test_blocks_of_a_large_file_are_cut_at_line_ends(
     core: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sop = core.instrument("aspire-sop-self-assessment")
-    monkeypatch.setattr(responses, "_SPLIT_BLOCK", 64)  # many small blocks
+    monkeypatch.setattr(csv_reader, "_SPLIT_BLOCK", 64)  # many small blocks
     lines = [",".join(HEADER)] + [
         f"r{i},C{i % 3},{i % 10 + 1},{(i * 7) % 12},{i % 11},employee-relations" for i in range(500)
     ]

@@ -1,5 +1,5 @@
 """CSV files with quoted fields (commas, quotes and line breaks in comments) are split with
-numpy (:func:`aspire_models._csvsplit.quoted_blocks`, :func:`~aspire_models._csvsplit.split`
+numpy (:func:`aspire_models.formats._csvsplit.quoted_blocks`, :func:`~aspire_models.formats._csvsplit.split`
 with ``quoted``) and read exactly as Arrow's CSV reader reads them; a quote where RFC 4180
 puts none sends the file to Arrow's reader. The CSV reader reports its progress in bytes."""
 
@@ -15,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aspire_models import Registry, responses
+from aspire_models import Registry
+from aspire_models.formats import _csvsplit
+from aspire_models.formats import csv as csv_reader
 from aspire_models.progress import Progress, score_with_progress
 from aspire_models.responses import ResponseSet
 
@@ -40,7 +42,7 @@ STRAY = st.sampled_from(['a"b', '"a"b', '"', '"""', ' "a"'])
 
 
 def read_csv(path: Path, instrument: Any) -> ResponseSet:
-    return responses.read_csv(path, instrument, allow_missing_items=True)
+    return csv_reader.read_csv(path, instrument, allow_missing_items=True)
 
 
 def same(a: ResponseSet, b: ResponseSet) -> None:
@@ -76,15 +78,15 @@ def test_quoted_split_reads_as_arrow_does(core: Registry, text: str, block: int)
     with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
         p = Path(d) / "r.csv"
         p.write_bytes(text.encode())
-        mp.setattr(responses, "_SPLIT_BLOCK", block)  # records split across raw blocks, too
+        mp.setattr(csv_reader, "_SPLIT_BLOCK", block)  # records split across raw blocks, too
         try:
             fast = read_csv(p, sop)
         except Exception as exc:  # both readers must refuse alike
-            mp.setattr(responses, "_read_plain", lambda *a, **k: None)
+            mp.setattr(csv_reader, "_read_plain", lambda *a, **k: None)
             with pytest.raises(type(exc)):
                 read_csv(p, sop)
             return
-        mp.setattr(responses, "_read_plain", lambda *a, **k: None)
+        mp.setattr(csv_reader, "_read_plain", lambda *a, **k: None)
         slow = read_csv(p, sop)
     same(fast, slow)
 
@@ -92,7 +94,7 @@ def test_quoted_split_reads_as_arrow_does(core: Registry, text: str, block: int)
 def split(text: str, quoted: bool = True) -> Any:
     data = text.encode()
     raw = np.frombuffer(data, dtype=np.uint8)
-    return responses._csvsplit.split(raw[data.find(b"\n") + 1 :], len(HEADER), ord(","), quoted)
+    return _csvsplit.split(raw[data.find(b"\n") + 1 :], len(HEADER), ord(","), quoted)
 
 
 def test_quoted_files_take_the_numpy_split() -> None:
@@ -115,8 +117,8 @@ def test_records_are_found_across_blocks() -> None:
     body = "".join(f'r{i},C1,1,2,"line {i}\nmore, ""text"""\n' for i in range(40))
     data = (",".join(HEADER) + "\n" + body).encode()
     with ThreadPoolExecutor(2) as pool:
-        planned = responses._csvsplit.quoted_blocks(data, data.find(b"\n") + 1, 50, pool)
-        assert responses._csvsplit.quoted_blocks(data + b'x,"open\n', data.find(b"\n") + 1, 50, pool) is None
+        planned = _csvsplit.quoted_blocks(data, data.find(b"\n") + 1, 50, pool)
+        assert _csvsplit.quoted_blocks(data + b'x,"open\n', data.find(b"\n") + 1, 50, pool) is None
     assert planned is not None
     plan, counts = planned
     assert sum(counts) == 40 and len(plan) > 1
@@ -141,12 +143,12 @@ def test_the_csv_reader_reports_increasing_byte_counts(
 ) -> None:
     sop = core.instrument("aspire-sop-self-assessment")
     p = _many_rows(tmp_path, quoted=how != "plain")
-    monkeypatch.setattr(responses, "_SPLIT_BLOCK", 512)  # many blocks
-    monkeypatch.setattr(responses, "_CSV_BLOCK", 1024)
+    monkeypatch.setattr(csv_reader, "_SPLIT_BLOCK", 512)  # many blocks
+    monkeypatch.setattr(csv_reader, "_CSV_BLOCK", 1024)
     if how == "arrow":
-        monkeypatch.setattr(responses, "_read_plain", lambda *a, **k: None)
+        monkeypatch.setattr(csv_reader, "_read_plain", lambda *a, **k: None)
     calls: list[tuple[int, int]] = []
-    rs = responses.read_csv(p, sop, allow_missing_items=True, progress=lambda done, total: calls.append((done, total)))
+    rs = csv_reader.read_csv(p, sop, allow_missing_items=True, progress=lambda done, total: calls.append((done, total)))
     assert rs.n_accepted == 400
     size = p.stat().st_size
     assert len(calls) >= 3
@@ -166,7 +168,7 @@ def test_the_progress_bar_moves_while_a_file_is_read(
 ) -> None:
     sop = core.instrument("aspire-sop-self-assessment")
     p = _many_rows(tmp_path, quoted=False)
-    monkeypatch.setattr(responses, "_SPLIT_BLOCK", 512)
+    monkeypatch.setattr(csv_reader, "_SPLIT_BLOCK", 512)
     screen = _Terminal()
     with Progress(0, stream=screen) as bar:
         score_with_progress(core, sop, p, bar, allow_missing_items=True)

@@ -18,9 +18,9 @@ from aspire_models.cli import EXIT_BUG, main
 from aspire_models.engine import load_responses
 from aspire_models.errors import InputFileError, OutputFileError, Problem
 from aspire_models.examples import example_path
+from aspire_models.formats.csv import _cr_lines, read_csv
 from aspire_models.limits import Limits
 from aspire_models.rejections import problem_lines, safe_text
-from aspire_models.responses import _cr_lines, read_csv
 from aspire_models.safeio import atomic_write, check_output_path, load_json, read_input_bytes
 
 EXAMPLE = example_path("aspire-sop-responses.csv")
