@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from aspire_models import Registry, responses
 from aspire_models.examples import example_path
-from aspire_models.formats import _csvsplit
+from aspire_models.formats import _csvsplit, codec
 from aspire_models.formats import csv as csv_reader
 from aspire_models.responses import AnswerMatrix, ResponseSet
 from aspire_models.scorers.aggregate import gap_levels, gap_pairs, moments_with_gaps
@@ -152,7 +152,7 @@ def test_codes_and_floats_score_alike(
     from aspire_models import score
 
     coded = score(core, instrument, example_path(example))
-    monkeypatch.setattr(responses, "coded_scale", lambda scale: False)
+    monkeypatch.setattr(codec, "coded_scale", lambda scale: False)
     floats = score(core, instrument, example_path(example))
     assert coded.to_json() == floats.to_json()
 

@@ -37,8 +37,11 @@ import attrs
 import numpy as np
 import pyarrow.compute as pc
 
-from aspire_models import _columnar, responses
+from aspire_models import _columnar
 from aspire_models.errors import Problem, ResponseError
+from aspire_models.formats.arrow import _frame_columns
+from aspire_models.formats.codec import _as_text
+from aspire_models.formats.validate import _check_header, _validate
 from aspire_models.instrument import Instrument, ScoringRule
 from aspire_models.privacy import Population, protect
 from aspire_models.registry import Registry
@@ -80,7 +83,7 @@ def score_dask(
     ins = registry.instrument(instrument) if isinstance(instrument, str) else instrument
     framework = registry.framework(ins.framework)
     names = [str(c) for c in ddf.columns]
-    warnings = responses._check_header(names, ins, SOURCE)
+    warnings = _check_header(names, ins, SOURCE)
     dim_params, agg_params = _params(registry, ins, params)
     if agg_params.get("interval", "t") != "t":
         from aspire_models.errors import ScoringError
@@ -203,7 +206,7 @@ def _ids(df: pd.DataFrame, offset: int) -> pd.DataFrame:
     """A partition's respondent ids as compared (spaces trimmed) and their global rows."""
     import pandas as pd
 
-    ids = pc.utf8_trim_whitespace(responses._as_text(responses._frame_columns(df)["respondent_id"]))
+    ids = pc.utf8_trim_whitespace(_as_text(_frame_columns(df)["respondent_id"]))
     valid = np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     rows = np.flatnonzero(valid).astype(np.int64) + offset
     return pd.DataFrame({"id": pd.Series(ids.filter(ids.is_valid()).to_pylist(), dtype=object), "row": rows})
@@ -242,11 +245,11 @@ def _score_partition(
     import pandas as pd
 
     n = len(df)
-    columns = responses._frame_columns(df)
+    columns = _frame_columns(df)
     earlier = np.zeros(n, dtype=bool)
     earlier[earlier_rows] = True
     names = list(columns)
-    rs = responses._validate(columns, n, ins, source=SOURCE, digest="", earlier=earlier)
+    rs = _validate(columns, n, ins, source=SOURCE, digest="", earlier=earlier)
     dims = dimension_scores(ins, rs.answers, method=dim_params["method"], min_answered=dim_params["min_answered"])
     if (agg_params["method"], agg_params["min_answered"]) != (dim_params["method"], dim_params["min_answered"]):
         agg_dims = dimension_scores(

@@ -26,18 +26,11 @@ import pyarrow.csv as pacsv
 from aspire_models import _columnar
 from aspire_models.errors import Problem, ResponseError
 from aspire_models.formats import _csvsplit
+from aspire_models.formats.codec import Column_, Found, _Answers
+from aspire_models.formats.validate import _check_header, _note_missing, _validate
 from aspire_models.instrument import Instrument
 from aspire_models.limits import DEFAULT_LIMITS, Limits
-from aspire_models.responses import (
-    Column_,
-    Found,
-    Rejection,
-    ResponseSet,
-    _Answers,
-    _check_header,
-    _note_missing,
-    _validate,
-)
+from aspire_models.responses import Rejection, ResponseSet
 from aspire_models.safeio import read_input_bytes
 
 __all__ = ["read_csv"]
