@@ -196,6 +196,28 @@ def print_comparison(comparison: Comparison, out: TextIO, *, every: bool = False
                 "finding",
             ]
             render_table(shown, cols, out)
+        sector = [
+            {
+                "dimension": r["element"] + (f".{r['mode']}" if r["mode"] else ""),
+                "orgs": r["n_from"] if r["n_from"] == r["n_to"] else f"{r['n_from']}/{r['n_to']}",
+                "from": r["mean_from"],
+                "to": r["mean_to"],
+                "change": r["change"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "g": r["hedges_g"],
+                "p_adj": r["p_adjusted"],
+                "test": r["test"],
+                "finding": r["label"] or r["reason"],
+            }
+            for r in comparison.table("sector-changes").rows()
+            if (r["from"], r["to"]) == (a, b)
+        ]
+        if sector:
+            left = sorted({o for r in comparison.table("sector-changes").rows() for o in r["left_out"]})
+            out.write("\nSector (mean of organisation means)")
+            out.write(f"; not in it: {', '.join(left)}\n" if left else "\n")
+            render_table(sector, list(sector[0]), out)
 
 
 def audit_document(doc: dict[str, Any], args: argparse.Namespace, out: TextIO) -> int:
@@ -205,8 +227,7 @@ def audit_document(doc: dict[str, Any], args: argparse.Namespace, out: TextIO) -
     from aspire_models.cli import EXIT_INVALID, EXIT_OK
     from aspire_models.compare import audit_comparison
 
-    for w in doc["waves"]:
-        validation.check(w["result"], "result", source=f"{args.result} (wave {w.get('label')!r})")
+    validation.check(doc, "comparison", source=args.result)  # (each wave's result against the result schema too)
     reports = audit_comparison(doc)
     if args.json:
         found = [

@@ -21,7 +21,7 @@ from aspire_models.errors import DocumentError, Problem, short_repr
 
 __all__ = ["SCHEMA_NAMES", "check", "load_schema", "problems", "validator"]
 
-SCHEMA_NAMES = ("framework", "instrument", "result", "norms")
+SCHEMA_NAMES = ("framework", "instrument", "result", "norms", "comparison")
 
 
 @functools.cache
