@@ -6,12 +6,18 @@ for each pair of waves (consecutive waves, and the first against the last when t
 more than two), per organisation and dimension:
 
 * the change (second wave minus first) with its confidence interval;
-* a test: Welch's t on the two waves' counted moments, or the paired t when the
+* a test: Welch's t on the two waves' counted moments; the paired t when the
   organisation's respondents with a score are the same people in both waves (matched by
-  respondent id); optionally a permutation p-value instead of the t test's;
+  respondent id); the partially overlapping samples t-test (Derrick, Toher and White 2017,
+  :mod:`aspire_models.stats.overlap`) when at least ``min_group_size`` of them answered both
+  waves and others only one; optionally a permutation p-value instead of the t test's;
 * Hedges' g, the change in pooled standard deviations;
 * adjusted p-values over every comparison made (Holm or Benjamini-Hochberg) and a label:
   ``improved``, ``declined`` or ``no detectable change``.
+
+and per dimension the change of the sector (the mean of the organisation means each wave
+publishes; the ``sector-changes`` table), paired over the organisations published in both
+waves, in the same family of adjusted p-values.
 
 Change is published only for a group whose figures both waves publish. A dimension whose
 items differ between the waves' instrument versions (added, removed, reworded, rescaled,
@@ -460,7 +466,9 @@ def compare(
     :param test: ``"welch"`` (t tests) or ``"permutation"`` (permutation p-values,
         ``permutations`` resamples, seeded by ``seed``; the interval stays the t interval).
     :param paired: ``"auto"``: the paired t where an organisation's respondents with a score
-        are the same people (respondent ids) in both waves; ``"never"``: always Welch.
+        are the same people (respondent ids) in both waves, the partially overlapping samples
+        t-test where at least ``min_group_size`` of them are; the sector paired by
+        organisation; ``"never"``: always Welch.
     :param min_group_size: as for :func:`~aspire_models.score` (every wave the same).
     :param read_options: reading options for every wave (see :func:`~aspire_models.engine.load_responses`).
     """
@@ -887,25 +895,33 @@ def _matches(
 
     ids_a = wa.ids if isinstance(wa.ids, pa.Array) else pa.array(wa.ids)
     ids_b = wb.ids if isinstance(wb.ids, pa.Array) else pa.array(wb.ids)
-    if len(ids_a) == len(ids_b) and ids_a.equals(ids_b):  # the same ids in the same order (one panel file)
-        match = np.arange(len(ids_b), dtype=np.int64)
-        same = candidate[ub] & (ua == ub)
-        return (match, same) if same.any() else (None, None)
-    in_a, in_b = candidate[ua], candidate[ub]
-    rows_a = np.flatnonzero(in_a)
-    rows_b = np.flatnonzero(in_b)
-    found = pc.index_in(
-        ids_b if len(rows_b) == len(ids_b) else ids_b.take(pa.array(rows_b)),
-        value_set=ids_a if len(rows_a) == len(ids_a) else ids_a.take(pa.array(rows_a)),
-    )
-    if found.null_count == len(found):
-        return None, None
-    local = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     match = np.full(len(ids_b), -1, dtype=np.int64)
-    match[rows_b] = np.where(local >= 0, rows_a[np.maximum(local, 0)], -1)
+    # Respondent ids are unique within a wave (the reader rejects repeats), so a row whose id
+    # is the id at the same position in the other wave (a panel exported in the same order)
+    # can match nothing else: only the other rows are looked up by hash.
+    m = min(len(ids_a), len(ids_b))
+    aligned = (
+        np.asarray(pc.equal(ids_a.slice(0, m), ids_b.slice(0, m)).fill_null(False).to_numpy(zero_copy_only=False))
+        if m and ids_a.type == ids_b.type
+        else np.zeros(m, dtype=bool)
+    )
+    if aligned.sum() * 2 > m:
+        match[np.flatnonzero(aligned)] = np.flatnonzero(aligned)
+        rows_a = np.concatenate([np.flatnonzero(~aligned), np.arange(m, len(ids_a))]).astype(np.int64)
+        rows_b = np.concatenate([np.flatnonzero(~aligned), np.arange(m, len(ids_b))]).astype(np.int64)
+    else:
+        rows_a, rows_b = np.flatnonzero(candidate[ua]), np.flatnonzero(candidate[ub])
+    if len(rows_a) and len(rows_b):
+        found = pc.index_in(
+            ids_b if len(rows_b) == len(ids_b) else ids_b.take(pa.array(rows_b)),
+            value_set=ids_a if len(rows_a) == len(ids_a) else ids_a.take(pa.array(rows_a)),
+        )
+        local = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        match[rows_b] = np.where(local >= 0, rows_a[np.maximum(local, 0)], -1)
     same = match >= 0
     same[same] = ua[match[same]] == ub[same]
-    return match, same
+    same &= candidate[ub]
+    return (match, same) if same.any() else (None, None)
 
 
 def _summary(table: Table, labels: Sequence[str]) -> dict[str, Any]:
