@@ -3,7 +3,7 @@
 * :func:`digit_codes` classifies answers read as text straight from the Arrow buffers: the
   one- and two-digit whole numbers that make up almost every answer on a rating scale need
   no string parsing at all; every other cell is left to the exact (regular-expression)
-  reading of :mod:`aspire_models.responses`.
+  reading of the answer codec, :mod:`aspire_models.formats.codec`.
 * :func:`later_duplicates` finds repeated identifiers with 64-bit hashes computed over the
   Arrow buffers and one sort, checking every hash match against the actual strings.
 * :func:`table_digest` fingerprints an in-memory table (SHA-256 over a canonical columnar

@@ -22,19 +22,13 @@ import attrs
 import numpy as np
 
 from aspire_models.errors import AspireError, PluginError, Problem, ResponseError, ScoringError
+from aspire_models.formats.arrow import read_arrow, read_frame
+from aspire_models.formats.csv import read_csv
+from aspire_models.formats.records import read_records
 from aspire_models.instrument import Instrument, ScoringRule
 from aspire_models.limits import DEFAULT_LIMITS, Limits
 from aspire_models.registry import Registry
-from aspire_models.responses import (
-    Rejection,
-    ResponseSet,
-    TextColumns,
-    read_arrow,
-    read_csv,
-    read_frame,
-    read_records,
-    text_longer_than,
-)
+from aspire_models.responses import Rejection, ResponseSet, TextColumns, text_longer_than
 from aspire_models.result import Accounting, Provenance, Result, ScorerFailure
 from aspire_models.safeio import (
     escape_lone_surrogates,

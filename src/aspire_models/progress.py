@@ -69,7 +69,7 @@ class Progress:
 
     def advance(self, done: int, total: int) -> None:
         """Progress within the current step (e.g. bytes of a file read, as
-        :func:`aspire_models.responses.read_csv` reports them): the bar moves on by the share
+        :func:`aspire_models.formats.csv.read_csv` reports them): the bar moves on by the share
         ``done / total`` of one step, and the label shows the amount. Redrawn only when the
         shown figure changes."""
         if not self.enabled or total <= 0 or self.count == 0:

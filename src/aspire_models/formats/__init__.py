@@ -1,16 +1,40 @@
 """The reader layer: survey exports and workbooks as HR teams have them.
 
-The path data takes: the file's bytes (bounded, :mod:`aspire_models.safeio`) -> a
-:class:`~aspire_models.formats.base.Source` -> the reader that recognises it best (one
-module per format, contributed through the ``aspire_readers`` hook; the built-in ones below
-are registered by :mod:`aspire_models.builtins` like any plugin) -> an Arrow table of text
-cells and its :class:`~aspire_models.formats.base.Provenance` -> the mapping step
-(:mod:`aspire_models.formats.mapping`), or nothing when the headers already are the
-instrument's column ids -> the one validation step (:func:`aspire_models.responses.read_arrow`),
-with exact accounting: rows a reader or a mapping could not take are rejected there by name.
+The path data takes, module by module (the folder tree shows it):
 
-A plain UTF-8 CSV file whose header row holds the instrument's column ids does not come
-here at all: it keeps the fast CSV path (:func:`aspire_models.responses.read_csv`).
+1. **The file's bytes**, read once and bounded (:mod:`aspire_models.safeio`).
+2. **A reader per source format**, each giving an Arrow table plus where it came from:
+
+   * :mod:`~aspire_models.formats.csv`: a plain CSV file whose header row holds the
+     instrument's column ids (the fast path: :func:`fast_path`). Split with numpy
+     (:mod:`~aspire_models.formats._csvsplit`) or Arrow's CSV reader; answers are encoded
+     straight from the bytes, so this reader goes to step 4 itself.
+   * :mod:`~aspire_models.formats.records`: JSON records (one mapping per respondent).
+   * :mod:`~aspire_models.formats.arrow`: pandas DataFrames and Arrow tables in memory.
+   * survey exports and workbooks, opened as a :class:`~aspire_models.formats.base.Source`
+     and read by the reader that recognises them best, one module per platform
+     (:mod:`~aspire_models.formats.qualtrics`, :mod:`~aspire_models.formats.surveymonkey`,
+     :mod:`~aspire_models.formats.googleforms`, :mod:`~aspire_models.formats.msforms`,
+     :mod:`~aspire_models.formats.limesurvey`, and any other delimited text or workbook:
+     :mod:`~aspire_models.formats.table`, with :mod:`~aspire_models.formats.grid` and
+     :mod:`~aspire_models.formats.layout`), each giving an Arrow table of text cells and its
+     :class:`~aspire_models.formats.base.Provenance`. These are contributed through the
+     ``aspire_readers`` hook: the built-in ones are registered by
+     :mod:`aspire_models.builtins` like any plugin's, so adding a format means adding one
+     module.
+
+3. **The mapping step** (:mod:`~aspire_models.formats.mapping`; drafted by
+   :mod:`~aspire_models.formats.draft`, ``aspire map``: :mod:`~aspire_models.formats.cli`):
+   source columns renamed to the instrument's column ids and answer labels to numbers; nothing
+   to do when the headers already are the column ids. Then into
+   :func:`~aspire_models.formats.arrow.read_arrow`.
+4. **The answer codec** (:mod:`~aspire_models.formats.codec`): answer cells into the answer
+   matrix (one-byte codes on rating scales), cells that break a rule listed as given.
+5. **The one validation step** (:mod:`~aspire_models.formats.validate`), with exact
+   accounting: every row is accepted or rejected by name with each rule it broke (rows a
+   reader or a mapping could not take are rejected there too).
+6. **The model**: a :class:`~aspire_models.responses.ResponseSet`
+   (:mod:`aspire_models.responses`).
 """
 
 from __future__ import annotations
@@ -137,7 +161,7 @@ def read_export(
 
 
 def fast_path(path: Path, options: Mapping[str, Any]) -> bool:
-    """Whether a file takes the fast CSV path (:func:`aspire_models.responses.read_csv`):
+    """Whether a file takes the fast CSV path (:func:`aspire_models.formats.csv.read_csv`):
     a plain CSV file, UTF-8 (or in the ``encoding`` given, or UTF-16 with a byte-order
     mark), with LF or CRLF line endings, whose header row names ``respondent_id``, read
     without a mapping. Anything else goes to the reader layer (:func:`load_export`)."""
@@ -197,10 +221,10 @@ def load_export(
     """
     import pyarrow as pa
 
+    from aspire_models.formats.arrow import read_arrow
     from aspire_models.formats.base import ReadOptions
     from aspire_models.formats.mapping import Mapping as MappingModel
     from aspire_models.formats.mapping import apply_mapping, load_mapping
-    from aspire_models.responses import read_arrow
 
     options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter)
     table, prov = read_export(

@@ -3,7 +3,7 @@ which instrument column, which answer labels mean which values, which mean "miss
 why, how multi-select questions are laid out, and which columns to ignore.
 
 :func:`apply_mapping` turns a reader's table into a table whose columns are the
-instrument's column ids, to be validated like any other (:func:`aspire_models.responses.read_arrow`).
+instrument's column ids, to be validated like any other (:func:`aspire_models.formats.arrow.read_arrow`).
 An answer label the mapping does not know rejects its row with the label quoted; nothing is
 guessed. Labels are compared without regard to case, spacing, HTML entities or
 non-breaking spaces.
