@@ -663,15 +663,15 @@ def _compare_pair(
             for j in range(len(dims)):
                 xa, xb = wa.values_at(ja[j], partner), wb.values_at(jb[j], picked)
                 ok = ~np.isnan(xa) & ~np.isnan(xb)
-                xa, xb, c = xa[ok], xb[ok], codes[ok]
-                n12 = np.bincount(c, minlength=g).astype(np.float64)
+                xa, xb, grp = xa[ok], xb[ok], codes[ok]
+                n12 = np.bincount(grp, minlength=g).astype(np.float64)
                 if not (n12 > 1).any():
                     continue
                 n1, n2 = fa[0][:, j], fb[0][:, j]
                 # everyone scored in either wave scored in both: the paired t
                 full = (n12 == n1) & (n12 == n2) & (n12 > 1)
                 if full.any():
-                    md = Moments.grouped(xb - xa, c, g)
+                    md = Moments.grouped(xb - xa, grp, g)
                     pt = iv.paired(md.n[:, 0], md.mean[:, 0], md.m2[:, 0], confidence)
                     for f in stats:
                         stats[f][:, j] = np.where(full, getattr(pt, f), stats[f][:, j])
@@ -681,8 +681,8 @@ def _compare_pair(
                 # permutation test, whose resampling is for independent or fully paired samples
                 partial = ~full & (n12 >= max(k, 2)) & (n1 > 1) & (n2 > 1)
                 if test == "welch" and partial.any():
-                    ma, mb = Moments.grouped(xa, c, g), Moments.grouped(xb, c, g)
-                    cross = np.bincount(c, weights=(xa - ma.mean[c, 0]) * (xb - mb.mean[c, 0]), minlength=g)
+                    ma, mb = Moments.grouped(xa, grp, g), Moments.grouped(xb, grp, g)
+                    cross = np.bincount(grp, weights=(xa - ma.mean[grp, 0]) * (xb - mb.mean[grp, 0]), minlength=g)
                     spread = (ma.m2[:, 0] > 0) & (mb.m2[:, 0] > 0)  # a correlation needs spread in both
                     partial &= spread
                     with np.errstate(invalid="ignore", divide="ignore"):
