@@ -322,7 +322,12 @@ def test_demo_sector_rows_leave_out_the_withheld_council(demo_waves: Comparison)
     assert all(r["test"] == "paired" and r["n_from"] == 2 for r in rows)
     out = io.StringIO()
     assert main(["demo", "waves", "--no-plugins"], out) == 0
-    assert "Sector (mean of organisation means)" in out.getvalue()
+    assert "Sector (mean of organisation means); not in it: Little Fenwick Council" in out.getvalue()
+    pytest.importorskip("matplotlib")
+    from aspire_models.reports.trends import render_comparison
+
+    md = render_comparison(demo_waves, fmt="md")
+    assert "The sector: mean of organisation means" in md and "Not in it: Little Fenwick Council." in md
 
 
 # -- the schema ------------------------------------------------------------------------------

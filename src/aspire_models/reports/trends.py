@@ -173,8 +173,9 @@ def comparison_report(
     summary.add(
         Text(
             f"{b} against {a}: changes with their {params['confidence']:.0%} confidence intervals, tested with "
-            f"Welch's t (the paired t where the same respondents answered both waves); p-values adjusted over "
-            f"every comparison ({ADJUSTMENTS.get(str(params['adjust']), 'not adjusted')}); "
+            "Welch's t (the paired t where the same respondents answered both waves, the partially overlapping "
+            "samples t where some did); p-values adjusted over every comparison, the sector's included "
+            f"({ADJUSTMENTS.get(str(params['adjust']), 'not adjusted')}); "
             f"a change is labelled at alpha {params['alpha']:g}. Only groups both waves publish are compared.",
             "lead",
         ),
@@ -216,6 +217,46 @@ def comparison_report(
             "Hedges' g: the change in pooled standard deviations (0.2 small, 0.5 medium, 0.8 large, Cohen 1988).",
         )
     )
+    sector_rows = [r for r in comparison.table("sector-changes").rows() if (r["from"], r["to"]) == (a, b)]
+    if sector_rows:
+        left = sorted({o for r in sector_rows for o in r["left_out"]})
+        summary.add(
+            TableBlock(
+                "The sector: mean of organisation means",
+                (
+                    labels.kind,
+                    "Organisations",
+                    f"{a} mean",
+                    f"{b} mean",
+                    "Change",
+                    f"{params['confidence']:.0%} interval",
+                    "Adjusted p",
+                    "Finding",
+                ),
+                tuple(
+                    (
+                        Cell(_dimension(labels, r["element"], r["mode"])),
+                        Cell("–" if r["n_from"] is None else f"{r['n_from']} / {r['n_to']}", "num"),
+                        _num(r["mean_from"], "{:.2f}"),
+                        _num(r["mean_to"], "{:.2f}"),
+                        _num(r["change"], "{:+.2f}"),
+                        Cell(
+                            "–" if r["ci_low"] is None else f"{r['ci_low']:+.2f} to {r['ci_high']:+.2f}",
+                            "num",
+                        ),
+                        Cell("–" if r["p_adjusted"] is None else f"{r['p_adjusted']:.3g}", "num"),
+                        Cell(
+                            str(r["label"] or r["reason"]),
+                            f"tag-{str(r['label'] or 'untested').replace(' ', '-')}",
+                        ),
+                    )
+                    for r in sector_rows
+                ),
+                "Each organisation weighs the same. Paired by organisation over those published in both waves "
+                "when there are at least two, otherwise Welch's t over each wave's published organisations."
+                + (f" Not in it: {', '.join(left)}." if left else ""),
+            )
+        )
     sections = [summary]
     trend = Section("trends", "Trends")
     orgs, sector = _points(comparison)
