@@ -392,10 +392,11 @@ def test_cli_writes_a_valid_document_and_audit_checks_it(tmp_path: Path) -> None
     assert main(["compare", "--no-plugins", "-i", INS, w1, w2, "-o", str(path), "--adjust", "bh"], io.StringIO()) == 0
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert validation.problems(doc, "comparison") == []
+    assert main(["validate", "--no-plugins", str(path)], io.StringIO()) == 0  # recognised as a comparison
     doc["comparison"]["tables"]["changes"]["rows"][0].append("extra")
     path.write_text(json.dumps(doc), encoding="utf-8")
-    err = io.StringIO()
-    assert main(["audit", str(path)], err) != 0  # refused by the schema before the audit
+    assert main(["validate", "--no-plugins", str(path)], io.StringIO()) != 0
+    assert main(["audit", str(path)], io.StringIO()) != 0  # refused by the schema before the audit
 
 
 def test_the_schema_file_is_the_one_shipped() -> None:

@@ -266,6 +266,8 @@ def _guess_kind(doc: Any) -> str:
             return "norms"
         if doc.get("schema") == "urn:aspire-models:schema:result:1":
             return "result"
+        if doc.get("schema") == "urn:aspire-models:schema:comparison:1":  # aspire compare -o x.json
+            return "comparison"
         if doc.get("kind") == "reference":
             return "reference"
     return "framework"
