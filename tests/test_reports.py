@@ -192,10 +192,12 @@ def test_360_report_withholds_suppressed_groups(core: Registry, tmp_path: Path) 
 def test_markdown_tables_and_escaping(core: Registry, hostile: list[Result]) -> None:
     md = render_markdown(hostile, core)
     assert md.startswith("# aspire-models report\n")
-    assert "| Rank | Theme | Now | Future | Gap | Priority | Reason |" in md  # the framework's kind
+    # the framework's kind; each mean with its interval
+    heads = "| Rank | Theme | Now | Now interval | Future | Future interval | Gap | Gap interval | Priority | Reason |"
+    assert heads in md
     assert "Aspire method" in md and "4-way tie at 2.00" in md
-    assert "|---:|---|---:|---:|---:|---|---|" in md
-    assert "| 1 | Leadership | 7.00 | 9.00 | 2.00 | Key priority | most important for the future (9.00" in md
+    assert "|---:|---|---:|---:|---:|---:|---:|---:|---|---|" in md
+    assert "| 1 | Leadership | 7.00 | 6.24 – 7.76 | 9.00 | 8.24 – 9.76 | 2.00 | 2.00 – 2.00 | Key priority |" in md
     assert SCRIPT not in md and "\\<script\\>alert(1)\\</script\\>" in md
     assert BOLD_ORG not in md and "\\<b\\>x\\</b\\>" in md
     assert "withheld (fewer than 3 raters)" in md

@@ -10,6 +10,13 @@ Every chart takes plain table rows (dicts, as :meth:`Table.rows` gives them) and
 Text from users (element names, organisation names, practice names) goes into the SVG as
 text, which matplotlib escapes for XML; dollar signs are escaped so that they are never
 read as mathematical notation.
+
+Confidence intervals: where a row carries one (``ci_low``/``ci_high``, or ``now_ci_low`` and
+the like in a priorities table), the chart draws it as an error bar through the point, names
+the level in the legend ("95% confidence interval") and caption, and gives the interval's
+ends in the alternative text. A withheld row (``suppressed``) or one without an interval
+(fewer than two observations) draws no bar. The bars are drawn as artists whose ``gid``
+starts with ``ci-`` (``<g id="…-ci-…">`` in the SVG).
 """
 
 from __future__ import annotations
@@ -192,6 +199,84 @@ def _num(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
 
+Interval = tuple[float, float]
+CI_INK = "#3E4C59"  # error bars in black-ish ink: 9.6:1 on white
+
+
+def interval(row: Mapping[str, Any], low: str = "ci_low", high: str = "ci_high") -> Interval | None:
+    """A row's published interval (``low``, ``high`` columns), or None when the row is
+    withheld or has none (missing, NaN)."""
+    if row.get("suppressed"):
+        return None
+    lo, hi = row.get(low), row.get(high)
+    if lo is None or hi is None:
+        return None
+    a, b = float(lo), float(hi)
+    return None if math.isnan(a) or math.isnan(b) else (a, b)
+
+
+def level_text(confidence: float) -> str:
+    """``0.95`` -> ``"95% confidence interval"``."""
+    return f"{100 * confidence:g}% confidence interval"
+
+
+def _ci_text(iv: Interval | None) -> str:
+    return "" if iv is None else f" (interval {iv[0]:.2f} to {iv[1]:.2f})"
+
+
+def _ci_handle(confidence: float, colour: str = CI_INK) -> Any:
+    """The legend entry of the error bars."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [], [], color=colour, linewidth=1.3, marker="|", markersize=9, markeredgewidth=1.3, label=level_text(confidence)
+    )
+
+
+def _errorbars(
+    ax: Any,
+    points: Sequence[tuple[float, Interval]],
+    gid: str,
+    *,
+    horizontal: bool = True,
+    colour: str = CI_INK,
+    zorder: float = 2.5,
+    caps: bool = True,
+    linewidth: float = 1.2,
+    clip: tuple[float, float] | None = None,
+) -> None:
+    """Error bars from ``(position, (low, high))``: across x at height ``position``
+    (``horizontal``), or along y at ``position`` (also radially on a polar axis). The bars
+    are exactly the intervals' ends (a LineCollection with ``gid``), with caps as markers.
+    With ``clip`` (the axis range), a bar is cut at the range and the cut end has no cap:
+    the interval goes on past the edge (its ends are in the chart's alternative text)."""
+    if not points:
+        return
+    from matplotlib.collections import LineCollection
+
+    a, b = clip if clip is not None else (-math.inf, math.inf)
+    cut = [(pos, (max(lo, a), min(hi, b))) for pos, (lo, hi) in points]
+    segs = [[(lo, y), (hi, y)] if horizontal else [(y, lo), (y, hi)] for y, (lo, hi) in cut]
+    bars = LineCollection(segs, colors=colour, linewidths=linewidth, zorder=zorder, capstyle="butt")
+    bars.set_gid(gid)
+    ax.add_collection(bars, autolim=False)
+    if caps:
+        whole = [(lo >= a, hi <= b) for _, (lo, hi) in points]
+        ends = [pt for seg, keep in zip(segs, whole, strict=True) for pt, k in zip(seg, keep, strict=True) if k]
+        if not ends:
+            return
+        ax.scatter(
+            [e[0] for e in ends],
+            [e[1] for e in ends],
+            marker="|" if horizontal else "_",
+            s=28,
+            linewidths=linewidth,
+            color=colour,
+            zorder=zorder,
+            gid=f"{gid}-caps",
+        )
+
+
 def _scale_limits(values: Sequence[float], scale: tuple[float, float] | None) -> tuple[float, float]:
     if scale is not None:
         return scale
@@ -202,15 +287,20 @@ def _scale_limits(values: Sequence[float], scale: tuple[float, float] | None) ->
 
 
 # -- gap and priority ------------------------------------------------------------------------
-def radar(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
-    """Now versus future per theme, on a radar (spider) chart."""
+def radar(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels, *, confidence: float = 0.95) -> Chart:
+    """Now versus future per theme, on a radar (spider) chart, with each mean's confidence
+    interval (``now_ci_low``/``now_ci_high``, ``future_ci_*``) as a radial bar beside its point."""
     rows = list(priorities)
     names = [labels.element(r["element"]) for r in rows]
     now = [_num(r["now"]) for r in rows]
     fut = [_num(r["future"]) for r in rows]
+    now_ci = [interval(r, "now_ci_low", "now_ci_high") for r in rows]
+    fut_ci = [interval(r, "future_ci_low", "future_ci_high") for r in rows]
     lo, hi = _scale_limits(now + fut, labels.scale)
     n = len(rows)
     angles = [2 * math.pi * i / n for i in range(n)]
+    dodge = min(0.045, math.pi / max(n, 1) / 4)  # now and future bars side by side, not on top
+    drawn = any(now_ci) or any(fut_ci)
     with _figure(6.4, 5.6) as fig:
         ax: Any = fig.add_subplot(projection="polar")
         ax.set_theta_offset(math.pi / 2)
@@ -222,6 +312,11 @@ def radar(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels
         ax.fill(closed, [*now, now[0]], color=BLUE, alpha=0.15)
         ax.scatter(angles, fut, color=VERMILION, s=16, zorder=3)
         ax.scatter(angles, now, color=BLUE, s=16, zorder=3)
+        for gid, cis, colour, side in (("ci-now", now_ci, BLUE, -1), ("ci-future", fut_ci, VERMILION, 1)):
+            pts = [(a + side * dodge, c) for a, c in zip(angles, cis, strict=True) if c is not None]
+            _errorbars(
+                ax, pts, gid, horizontal=False, colour=colour, linewidth=1.6, caps=False, zorder=2.8, clip=(lo, hi)
+            )
         ax.set_xticks(angles)
         ax.set_xticklabels([_wrap(x, 16) for x in names], fontsize=8.5)
         ax.tick_params(axis="x", pad=10)
@@ -231,13 +326,29 @@ def radar(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels
         ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=7.5, color=MUTED)
         ax.set_rlabel_position(180 / max(n, 1))
         ax.spines["polar"].set_color("#CBD2D9")
-        fig.legend(loc="outside lower center", ncols=2)
+        handles, _ = ax.get_legend_handles_labels()
+        if drawn:
+            handles.append(_ci_handle(confidence, MUTED))
+        fig.legend(handles=handles, loc="outside lower center", ncols=3 if drawn else 2)
         ax.set_title(f"Now and future by {labels.kind.lower()}", pad=24)
         svg = _svg(fig, chart_id)
-    desc = f"Radar chart, now and future by {labels.kind.lower()}: " + "; ".join(
-        f"{x}: now {a:.2f}, future {b:.2f}" for x, a, b in zip(names, now, fut, strict=True)
+    desc = (
+        f"Radar chart, now and future by {labels.kind.lower()}"
+        + (
+            f", with the {level_text(confidence)} of each sector mean as a radial bar (clipped at the scale's ends)"
+            if drawn
+            else ""
+        )
+        + ": "
+        + "; ".join(
+            f"{x}: now {a:.2f}{_ci_text(ci_a)}, future {b:.2f}{_ci_text(ci_b)}"
+            for x, a, b, ci_a, ci_b in zip(names, now, fut, now_ci, fut_ci, strict=True)
+        )
     )
-    return Chart(chart_id, f"Now and future by {labels.kind.lower()} (sector means)", svg, desc)
+    title = f"Now and future by {labels.kind.lower()} (sector means" + (
+        f", with {level_text(confidence)}s)" if drawn else ")"
+    )
+    return Chart(chart_id, title, svg, desc)
 
 
 def _nice_ticks(lo: float, hi: float) -> list[float]:
@@ -252,40 +363,56 @@ def _nice_ticks(lo: float, hi: float) -> list[float]:
     return out
 
 
-def gap_bars(chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
-    """Gap (future minus now) per theme, in priority order, coloured by priority class."""
+def gap_bars(
+    chart_id: str, priorities: Sequence[Mapping[str, Any]], labels: Labels, *, confidence: float = 0.95
+) -> Chart:
+    """Gap (future minus now) per theme, in priority order, coloured by priority class, with
+    each gap's confidence interval (``gap_ci_low``/``gap_ci_high``) as an error bar."""
     rows = sorted(priorities, key=lambda r: (r["rank"] is None, r["rank"] or 0))
     names = [labels.element(r["element"]) for r in rows]
     gaps = [_num(r["gap"]) for r in rows]
+    cis = [interval(r, "gap_ci_low", "gap_ci_high") for r in rows]
     with _figure(7.6, 0.42 * len(rows) + 1.5) as fig:
         ax = fig.add_subplot()
         y = list(range(len(rows)))
         colours = [CLASS_COLOURS.get(str(r["class"]), GREY) for r in rows]
         ax.barh(y, [0 if math.isnan(g) else g for g in gaps], color=colours, height=0.62, zorder=2)
+        _errorbars(ax, [(yi, c) for yi, c in zip(y, cis, strict=True) if c is not None], "ci-gap", zorder=3)
         ax.set_yticks(y, [f"{r['rank'] or '–'}. {_t(x)}" for r, x in zip(rows, names, strict=True)])
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
-        top = max([g for g in gaps if not math.isnan(g)] or [1.0])
-        ax.set_xlim(min([0.0, *(g for g in gaps if not math.isnan(g))]), top * 1.18 + 1e-9)
-        for yi, g in zip(y, gaps, strict=True):
+        ends = [g for g in gaps if not math.isnan(g)] + [v for c in cis if c is not None for v in c]
+        top = max(ends, default=1.0)
+        top = top if top > 0 else 1.0
+        ax.set_xlim(min([0.0, *ends]), top * 1.18 + 1e-9)
+        for yi, g, c in zip(y, gaps, cis, strict=True):
             if not math.isnan(g):
-                ax.text(g + top * 0.015, yi, f"{g:.2f}", va="center", fontsize=8.5, color=INK)
+                at = max(g, c[1]) if c is not None else g  # the label clears the error bar
+                ax.text(at + top * 0.015, yi, f"{g:.2f}", va="center", fontsize=8.5, color=INK)
         ax.set_xlabel("Gap: future minus now (scale points)")
         from matplotlib.patches import Patch
 
         present = [c for c in CLASS_COLOURS if any(r["class"] == c for r in rows)]
-        fig.legend(
-            handles=[Patch(color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present],
-            loc="outside lower center",
-            ncols=len(present),
-        )
+        handles: list[Any] = [Patch(color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present]
+        if any(cis):
+            handles.append(_ci_handle(confidence))
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
         ax.set_title("Gaps in priority order")
         svg = _svg(fig, chart_id)
-    desc = "Bar chart of gaps, future minus now, in priority order: " + "; ".join(
-        f"{r['rank'] or '–'}. {x}: gap {g:.2f} ({CLASS_NAMES.get(str(r['class']), r['class'])})"
-        for r, x, g in zip(rows, names, gaps, strict=True)
+    drawn = any(cis)
+    desc = (
+        "Bar chart of gaps, future minus now, in priority order"
+        + (f", with the {level_text(confidence)} of each gap as an error bar" if drawn else "")
+        + ": "
+        + "; ".join(
+            f"{r['rank'] or '–'}. {x}: gap {g:.2f}{_ci_text(c)} ({CLASS_NAMES.get(str(r['class']), r['class'])})"
+            for r, x, g, c in zip(rows, names, gaps, cis, strict=True)
+        )
     )
-    return Chart(chart_id, "Gaps in priority order (rank 1 = top priority; – = not ranked)", svg, desc)
+    title = "Gaps in priority order (rank 1 = top priority; – = not ranked" + (
+        f"; bars: {level_text(confidence)}s)" if drawn else ")"
+    )
+    return Chart(chart_id, title, svg, desc)
 
 
 def priority_matrix(
@@ -293,15 +420,37 @@ def priority_matrix(
 ) -> Chart:
     """The method's own picture. Aspire method: importance (future) across, gap up, with the
     median future rating that bounds "the next most important". Importance-performance
-    analysis: performance (now) across, importance (future) up, with the quadrant cut-points."""
+    analysis: performance (now) across, importance (future) up, with the quadrant cut-points.
+    Each point's confidence intervals (of both its coordinates) are thin grey error bars, so
+    a point whose bars cross a cut could lie on either side of it."""
     rows = list(priorities)
     ipa = params.get("method") == "ipa"
+    confidence = float(params.get("confidence", 0.95))
+    x_of, y_of = ("now", "future") if ipa else ("future", "gap")
     with _figure(7.6, 5.2) as fig:
         ax = fig.add_subplot()
-        xs = [_num(r["now"] if ipa else r["future"]) for r in rows]
-        ys = [_num(r["future"] if ipa else r["gap"]) for r in rows]
+        xs = [_num(r[x_of]) for r in rows]
+        ys = [_num(r[y_of]) for r in rows]
+        shown = [not (math.isnan(x) or math.isnan(yv)) for x, yv in zip(xs, ys, strict=True)]
+        x_ci = [
+            interval(r, f"{x_of}_ci_low", f"{x_of}_ci_high") if ok else None for r, ok in zip(rows, shown, strict=True)
+        ]
+        y_ci = [
+            interval(r, f"{y_of}_ci_low", f"{y_of}_ci_high") if ok else None for r, ok in zip(rows, shown, strict=True)
+        ]
         fx = [v for v in xs if not math.isnan(v)] or [0.0]
         fy = [v for v in ys if not math.isnan(v)] or [0.0]
+        # the axes cover the bars too (the cut-points and median stay those of the points)
+        bx = fx + [v for c in x_ci if c is not None for v in c]
+        by = fy + [v for c in y_ci if c is not None for v in c]
+        _errorbars(ax, [(yv, c) for yv, c in zip(ys, x_ci, strict=True) if c is not None], "ci-x", colour="#9AA5B1")
+        _errorbars(
+            ax,
+            [(x, c) for x, c in zip(xs, y_ci, strict=True) if c is not None],
+            "ci-y",
+            horizontal=False,
+            colour="#9AA5B1",
+        )
         line: dict[str, Any] = {"color": "#9AA5B1", "linestyle": "--", "linewidth": 1}
         if ipa:
             if params.get("cut") == "scale-midpoint" and labels.scale is not None:
@@ -315,16 +464,17 @@ def priority_matrix(
             ax.text(0.99, 0.99, "Keep up the good work", va="top", ha="right", color=TEXT_COLOURS[GREEN], **kw)
             ax.text(0.01, 0.01, "Low priority", va="bottom", color=TEXT_COLOURS[GREY], **kw)
             ax.text(0.99, 0.01, "Possible overkill", va="bottom", ha="right", color=TEXT_COLOURS[ORANGE], **kw)
-            ax.set_xlim(min(min(fx), cx) - 0.6, max(max(fx), cx) + 0.6)
-            ax.set_ylim(min(min(fy), cy) - 0.6, max(max(fy), cy) + 0.6)
+            ax.set_xlim(min(min(fx) - 0.6, min(bx) - 0.1, cx - 0.6), max(max(fx) + 0.6, max(bx) + 0.1, cx + 0.6))
+            ax.set_ylim(min(min(fy) - 0.6, min(by) - 0.1, cy - 0.6), max(max(fy) + 0.6, max(by) + 0.1, cy + 0.6))
         else:
             s = sorted(fx)
             k = len(s)
             median = s[k // 2] if k % 2 else (s[k // 2 - 1] + s[k // 2]) / 2
             ax.axvline(median, **line)
-            ax.text(median, max(fy) + 0.4, " median future: next most important →", fontsize=8, color="#52606D")
-            ax.set_xlim(min(fx) - 0.6, max(fx) + 0.6)
-            ax.set_ylim(min(0.0, min(fy)) - 0.15, max(fy) + 0.6)
+            top = max(max(fy) + 0.4, max(by) + 0.1)
+            ax.text(median, top, " median future: next most important →", fontsize=8, color="#52606D")
+            ax.set_xlim(min(min(fx) - 0.6, min(bx) - 0.1), max(max(fx) + 0.6, max(bx) + 0.1))
+            ax.set_ylim(min(0.0, min(fy), min(by)) - 0.15, top + 0.2)
         ax.scatter(
             xs,
             ys,
@@ -353,13 +503,13 @@ def priority_matrix(
         from matplotlib.lines import Line2D
 
         present = [c for c in CLASS_COLOURS if any(r["class"] == c for r in rows)]
-        fig.legend(
-            handles=[
-                Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present
-            ],
-            loc="outside lower center",
-            ncols=max(len(present), 1),
-        )
+        handles: list[Any] = [
+            Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS[c], label=CLASS_NAMES[c]) for c in present
+        ]
+        drawn = any(x_ci) or any(y_ci)
+        if drawn:
+            handles.append(_ci_handle(confidence, "#9AA5B1"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(max(len(handles), 1), 5))
         title = "Importance-performance grid" if ipa else "Importance-gap matrix (Aspire method)"
         ax.set_title(title)
         svg = _svg(fig, chart_id)
@@ -368,12 +518,13 @@ def priority_matrix(
         if ipa
         else "the Aspire commissioning paper's method; dashed line: the median future rating"
     )
-    axes_text = ("now", "future") if ipa else ("future", "gap")
+    if drawn:
+        how += f"; grey bars: {level_text(confidence)}s"
     points = "; ".join(
-        f"{labels.element(r['element'])}: {axes_text[0]} {x:.2f}, {axes_text[1]} {yv:.2f}, "
+        f"{labels.element(r['element'])}: {x_of} {x:.2f}{_ci_text(cx_)}, {y_of} {yv:.2f}{_ci_text(cy_)}, "
         f"{CLASS_NAMES.get(str(r['class']), r['class'])}"
-        for r, x, yv in zip(rows, xs, ys, strict=True)
-        if not (math.isnan(x) or math.isnan(yv))
+        for r, x, yv, ok, cx_, cy_ in zip(rows, xs, ys, shown, x_ci, y_ci, strict=True)
+        if ok
     )
     return Chart(
         chart_id,
@@ -381,6 +532,7 @@ def priority_matrix(
         svg,
         f"Scatter chart, each {labels.kind.lower()} placed by "
         + ("performance (now) and importance (future)" if ipa else "importance (future rating) and gap")
+        + (f", with the {level_text(confidence)} of each coordinate as a grey bar" if drawn else "")
         + f": {points}.",
     )
 
@@ -397,16 +549,22 @@ def profile_360(
     labels: Labels,
     *,
     self_group: str = "self",
+    confidence: float = 0.95,
 ) -> Chart:
     """One subject's profile: self, each reported rater group and all others per behaviour;
-    blind spots and hidden strengths marked. Withheld groups are not drawn."""
+    blind spots and hidden strengths marked; each group mean's confidence interval
+    (``ci_low``/``ci_high``) as an error bar in the group's colour. Withheld groups are not
+    drawn."""
     behaviours = list(dict.fromkeys(r["behaviour"] for r in summary))
     cls = {r["behaviour"]: r["classification"] for r in summary}
     order = [g for g in dict.fromkeys(r["group"] for r in groups) if g not in (self_group, "all-others")]
     value = {(r["behaviour"], r["group"]): r["mean"] for r in groups if not r["suppressed"]}
-    withheld = sorted({r["group"] for r in groups if r["suppressed"]}, key=lambda g: [*order, "all-others"].index(g))
+    cis = {
+        (r["behaviour"], r["group"]): c for r in groups if r.get("mean") is not None and (c := interval(r)) is not None
+    }
     vals = [v for v in value.values() if v is not None]
-    lo, hi = _scale_limits(vals, labels.scale)
+    withheld = sorted({r["group"] for r in groups if r["suppressed"]}, key=lambda g: [*order, "all-others"].index(g))
+    lo, hi = _scale_limits(vals + [v for c in cis.values() for v in c], labels.scale)
     with _figure(7.8, 0.62 * len(behaviours) + 1.9) as fig:
         ax = fig.add_subplot()
         y = list(range(len(behaviours)))
@@ -424,10 +582,21 @@ def profile_360(
             if g in withheld:
                 continue
             pts = [(value[(b, g)], yi) for yi, b in zip(y, behaviours, strict=True) if value.get((b, g)) is not None]
+            dy = 0.16 * ((i % 3) - 1)
+            bars = [(yi + dy, cis[(b, g)]) for yi, b in zip(y, behaviours, strict=True) if (b, g) in cis]
+            _errorbars(
+                ax,
+                bars,
+                f"ci-{i}",
+                colour=GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                linewidth=1.0,
+                zorder=1.8,
+                clip=(lo - 0.1, hi + 0.1),
+            )
             if pts:
                 ax.scatter(
                     [p[0] for p in pts],
-                    [p[1] + 0.16 * ((i % 3) - 1) for p in pts],
+                    [p[1] + dy for p in pts],
                     marker=MARKERS[i % len(MARKERS)],
                     s=26,
                     color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
@@ -441,6 +610,9 @@ def profile_360(
         )
         for g, style in styles:
             pts = [(value[(b, g)], yi) for yi, b in zip(y, behaviours, strict=True) if value.get((b, g)) is not None]
+            bars = [(yi, cis[(b, g)]) for yi, b in zip(y, behaviours, strict=True) if (b, g) in cis]
+            gid = "ci-self" if g == self_group else "ci-all-others"
+            _errorbars(ax, bars, gid, colour=str(style["color"]), linewidth=1.3, zorder=3.5, clip=(lo - 0.1, hi + 0.1))
             if pts:
                 ax.scatter(
                     [p[0] for p in pts],
@@ -472,6 +644,8 @@ def profile_360(
         from matplotlib.patches import Patch
 
         handles, _ = ax.get_legend_handles_labels()
+        if cis:
+            handles.append(_ci_handle(confidence))
         if "blind-spot" in cls.values():
             handles.append(Patch(color="#FDECEA", label="Blind spot (self above others)"))
         if "hidden-strength" in cls.values():
@@ -480,15 +654,18 @@ def profile_360(
         ax.set_title(f"360 profile: {_t(subject)}")
         svg = _svg(fig, chart_id)
     note = f" Withheld: {', '.join(labels.role(g) for g in withheld)}." if withheld else ""
+    bars_note = f" Bars: {level_text(confidence)}s (none for a group of one)." if cis else ""
     return Chart(
         chart_id,
-        f"360 profile of {subject}: self, each rater group and all others per behaviour.{note}",
+        f"360 profile of {subject}: self, each rater group and all others per behaviour.{bars_note}{note}",
         svg,
-        f"Dot chart of mean ratings of {subject} per behaviour: "
+        f"Dot chart of mean ratings of {subject} per behaviour"
+        + (f", with the {level_text(confidence)} of each group mean" if cis else "")
+        + ": "
         + "; ".join(
             f"{labels.element(b)}: "
             + ", ".join(
-                f"{labels.role(g)} {value[(b, g)]:.2f}"
+                f"{labels.role(g)} {value[(b, g)]:.2f}{_ci_text(cis.get((b, g)))}"
                 for g in [self_group, *order, "all-others"]
                 if value.get((b, g)) is not None
             )
@@ -499,14 +676,20 @@ def profile_360(
     )
 
 
-def team_profile(chart_id: str, team: str, rows: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
+def team_profile(
+    chart_id: str, team: str, rows: Sequence[Mapping[str, Any]], labels: Labels, *, confidence: float = 0.95
+) -> Chart:
     """A team's pooled profile: per behaviour, the mean of each reported rater group over the
-    team's subjects (review-360-team rows for one team). Withheld groups are not drawn."""
+    team's subjects (review-360-team rows for one team), with its confidence interval
+    (``ci_low``/``ci_high``) as an error bar. Withheld groups are not drawn."""
     behaviours = list(dict.fromkeys(r["behaviour"] for r in rows))
     groups = list(dict.fromkeys(r["group"] for r in rows))
     value = {(r["behaviour"], r["group"]): r["mean"] for r in rows if not r["suppressed"] and r["mean"] is not None}
+    cis = {
+        (r["behaviour"], r["group"]): c for r in rows if r.get("mean") is not None and (c := interval(r)) is not None
+    }
     withheld = [g for g in groups if all((b, g) not in value for b in behaviours)]
-    lo, hi = _scale_limits([float(v) for v in value.values()], labels.scale)
+    lo, hi = _scale_limits([float(v) for v in value.values()] + [v for c in cis.values() for v in c], labels.scale)
     with _figure(7.8, 0.55 * len(behaviours) + 1.9) as fig:
         ax = fig.add_subplot()
         y = list(range(len(behaviours)))
@@ -519,6 +702,9 @@ def team_profile(chart_id: str, team: str, rows: Sequence[Mapping[str, Any]], la
                 if g == "self"
                 else {"marker": MARKERS[i % len(MARKERS)], "color": GROUP_COLOURS[i % len(GROUP_COLOURS)], "s": 40}
             )
+            bars = [(yi + offset, cis[(b, g)]) for yi, b in zip(y, behaviours, strict=True) if (b, g) in cis]
+            gid = f"ci-{groups.index(g)}"  # by the group's place in the table, drawn or withheld
+            _errorbars(ax, bars, gid, colour=str(style["color"]), linewidth=1.1, zorder=2.5, clip=(lo - 0.1, hi + 0.1))
             ax.scatter(
                 [p[0] for p in pts],
                 [p[1] + offset for p in pts],
@@ -533,18 +719,26 @@ def team_profile(chart_id: str, team: str, rows: Sequence[Mapping[str, Any]], la
         ax.set_xlim(lo - 0.1, hi + 0.1)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("Mean rating, pooled over the team's subjects")
-        fig.legend(loc="outside lower center", ncols=min(max(len(drawn), 1), 4))
+        handles, _ = ax.get_legend_handles_labels()
+        if cis:
+            handles.append(_ci_handle(confidence))
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(max(len(handles), 1), 4))
         ax.set_title(f"Team view: {_t(team)}")
         svg = _svg(fig, chart_id)
     note = f" Withheld: {', '.join(labels.role(g) for g in withheld)}." if withheld else ""
+    bars_note = f" Bars: {level_text(confidence)}s." if cis else ""
     return Chart(
         chart_id,
-        f"Team view of {team}: mean rating per behaviour by rater group, pooled over the team.{note}",
+        f"Team view of {team}: mean rating per behaviour by rater group, pooled over the team.{bars_note}{note}",
         svg,
-        f"Dot chart of {team}'s pooled mean ratings per behaviour: "
+        f"Dot chart of {team}'s pooled mean ratings per behaviour"
+        + (f", with the {level_text(confidence)} of each group mean" if cis else "")
+        + ": "
         + "; ".join(
             f"{labels.element(b)}: "
-            + ", ".join(f"{labels.role(g)} {value[(b, g)]:.2f}" for g in groups if (b, g) in value)
+            + ", ".join(
+                f"{labels.role(g)} {value[(b, g)]:.2f}{_ci_text(cis.get((b, g)))}" for g in groups if (b, g) in value
+            )
             for b in behaviours
         )
         + f".{note}",
@@ -735,12 +929,17 @@ def _int_formatter() -> Any:
 
 
 # -- benchmark ------------------------------------------------------------------------------
-def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str, Any]], labels: Labels) -> Chart:
-    """Per dimension: every organisation's score (grey), the reference mean +/- 1 sd, and the
-    organisation marked, with its percentile rank; one panel per response mode."""
+def benchmark_chart(
+    chart_id: str, organisation: str, rows: Sequence[Mapping[str, Any]], labels: Labels, *, confidence: float = 0.95
+) -> Chart:
+    """Per dimension: every organisation's score (grey), the reference mean +/- 1 sd (a grey
+    band with the mean marked), and the organisation marked, with its percentile rank and the
+    confidence interval of its mean (``ci_low``/``ci_high``) as an error bar; one panel per
+    response mode."""
     modes = list(dict.fromkeys(str(r["mode"] or "") for r in rows))
     elements = list(dict.fromkeys(r["element"] for r in rows))
     mine = {(r["element"], str(r["mode"] or "")): r for r in rows if r["organisation"] == organisation}
+    cis = {key: c for key, r in mine.items() if r.get("score") is not None and (c := interval(r)) is not None}
     others: dict[tuple[str, str], list[float]] = {}
     for r in rows:
         if r["organisation"] != organisation and r["score"] is not None:
@@ -749,7 +948,7 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
     with _figure(max(7.8, 3.0 * len(modes) + 1.8), 0.4 * len(elements) + 1.9) as fig:
         axes = fig.subplots(1, len(modes), sharey=True, squeeze=False)[0]
         y = list(range(len(elements)))
-        for ax, mode in zip(axes, modes, strict=True):
+        for panel, (ax, mode) in enumerate(zip(axes, modes, strict=True)):
             a: Axes = ax
             ox = [v for yi, e in zip(y, elements, strict=True) for v in others.get((e, mode), [])]
             oy = [yi for yi, e in zip(y, elements, strict=True) for _ in others.get((e, mode), [])]
@@ -765,10 +964,14 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
                 if r["reference_mean"] is not None
             ]
             if segs:
-                from matplotlib.collections import LineCollection
-
-                a.add_collection(
-                    LineCollection(segs, colors="#7B8794", linewidths=1.4, zorder=1, label="Reference mean ± 1 sd")
+                a.barh(
+                    [s[0][1] for s in segs],
+                    [s[1][0] - s[0][0] for s in segs],
+                    left=[s[0][0] for s in segs],
+                    height=0.5,
+                    color="#E4E7EB",
+                    zorder=1,
+                    label="Reference mean ± 1 sd",
                 )
                 a.scatter(
                     [s[0][0] / 2 + s[1][0] / 2 for s in segs],
@@ -779,6 +982,9 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
                     zorder=1,
                 )
             pts = [(r["score"], yi, r["percentile_rank"]) for yi, r in ref if r["score"] is not None]
+            bars = [(yi, cis[(e, mode)]) for yi, e in zip(y, elements, strict=True) if (e, mode) in cis]
+            if bars:  # the view takes in the bars, up to the ends of the scale (for a gap: its widest)
+                a.update_datalim([(c[0], yi) for yi, c in bars] + [(c[1], yi) for yi, c in bars])
             if pts:
                 a.scatter(
                     [p[0] for p in pts],
@@ -806,17 +1012,36 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
             a.set_title(mode_names.get(mode, _t(mode)), fontsize=9.5, loc="center")
             a.grid(axis="y", visible=False)
             a.margins(x=0.12)
+            if bars:
+                x0, x1 = a.get_xlim()
+                if labels.scale is not None:
+                    span = labels.scale[1] - labels.scale[0]
+                    s0, s1 = (-span, span) if mode == "gap" else labels.scale
+                    x0, x1 = max(x0, s0 - 0.5), min(x1, s1 + 0.5)
+                _errorbars(
+                    a,
+                    bars,
+                    f"ci-score-{panel}",
+                    colour=TEXT_COLOURS[VERMILION],
+                    linewidth=1.4,
+                    zorder=3.5,
+                    clip=(x0, x1),
+                )
+                a.set_xlim(x0, x1)
         axes[0].set_yticks(y, [_wrap(labels.element(e), 24) for e in elements])
         axes[0].invert_yaxis()
         handles, names = axes[0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="outside lower center", ncols=3)
+        if cis:
+            handles.append(_ci_handle(confidence, TEXT_COLOURS[VERMILION]))
+            names.append(f"{_t(organisation)}: {level_text(confidence)}")
+        fig.legend(handles, names, loc="outside lower center", ncols=min(len(handles), 4) or 1)
         fig.suptitle(f"{_t(organisation)} against the benchmark", x=0.02, ha="left", fontweight="bold", fontsize=11)
         svg = _svg(fig, chart_id)
     n_orgs = len({r["organisation"] for r in rows})
     marks = "; ".join(
         f"{labels.element(e)}"
         + (f" ({mode_names.get(m, m).lower()})" if len(modes) > 1 else "")
-        + f": {r['score']:.2f}"
+        + f": {r['score']:.2f}{_ci_text(cis.get((e, m)))}"
         + (f", P{r['percentile_rank']:.0f}" if r.get("percentile_rank") is not None else "")
         + (f", reference mean {r['reference_mean']:.2f}" if r.get("reference_mean") is not None else "")
         for (e, m), r in mine.items()
@@ -824,7 +1049,10 @@ def benchmark_chart(chart_id: str, organisation: str, rows: Sequence[Mapping[str
     )
     return Chart(
         chart_id,
-        f"{organisation} against the benchmark distribution (P = percentile rank)",
+        f"{organisation} against the benchmark distribution (P = percentile rank"
+        + (f"; bars: {level_text(confidence)} of {organisation}'s mean)" if cis else ")"),
         svg,
-        f"Dot chart of {organisation}'s scores against {n_orgs - 1} other organisations: {marks}.",
+        f"Dot chart of {organisation}'s scores against {n_orgs - 1} other organisations"
+        + (f", with the {level_text(confidence)} of each of its means" if cis else "")
+        + f": {marks}.",
     )

@@ -183,6 +183,12 @@ HEADERS = {
     "respondent_min": "Respondent min",
     "respondent_max": "Respondent max",
     "r_drop": "Item-rest r",
+    "now_ci_low": "Now CI low",
+    "now_ci_high": "Now CI high",
+    "future_ci_low": "Future CI low",
+    "future_ci_high": "Future CI high",
+    "gap_ci_low": "Gap CI low",
+    "gap_ci_high": "Gap CI high",
 }
 NAME_COLUMNS = {"element", "behaviour", "practice"}
 CLASS_NAMES = {
@@ -216,6 +222,30 @@ def header(column: str, labels: Labels | None = None) -> str:
     if labels is not None and column in ("element", "behaviour"):
         return labels.kind
     return HEADERS.get(column, column.replace("_", " ").capitalize())
+
+
+def interval_text(row: Mapping[str, Any], low: str = "ci_low", high: str = "ci_high") -> str | None:
+    """A row's published confidence interval as ``"6.24 – 7.76"``; None when it has none
+    (withheld, fewer than two observations, or a result made before intervals)."""
+    iv = ch.interval(row, low, high)
+    return None if iv is None else f"{iv[0]:.2f} – {iv[1]:.2f}"
+
+
+def interval_cell(row: Mapping[str, Any], low: str = "ci_low", high: str = "ci_high") -> Cell:
+    text = interval_text(row, low, high)
+    return Cell("–", "none") if text is None else Cell(text, "num")
+
+
+def mean_cell(row: Mapping[str, Any]) -> Cell:
+    """A group mean with its number of raters and, when it has one, its interval."""
+    ci = interval_text(row)
+    return Cell(f"{row['mean']:.2f} (n={row['n']}" + (f"; {ci})" if ci else ")"), "num")
+
+
+def level(params: Mapping[str, Any]) -> float:
+    """A scorer's confidence level (its ``confidence`` parameter; 0.95 when unset)."""
+    v = params.get("confidence", 0.95)
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.95
 
 
 def withheld_text(reason: Any, k: Any) -> str:
@@ -435,17 +465,38 @@ class _Builder:
             words = " ".join(f"“{w}”" for w in s["paper_words"])
             sec.add(Text(f"The paper's words (Aspire commissioning paper, 'Findings', lines 91-95): {words}", "note"))
         charted = [r for r in rows if r.get("class") != "not-measured"]  # no score is not a low score
+        conf = level(out.params)
         if charted:
-            sec.add(*self.chart(lambda i: ch.radar(i, charted, self.labels), "radar"))
-            sec.add(*self.chart(lambda i: ch.gap_bars(i, charted, self.labels), "gap bars"))
+            sec.add(*self.chart(lambda i: ch.radar(i, charted, self.labels, confidence=conf), "radar"))
+            sec.add(*self.chart(lambda i: ch.gap_bars(i, charted, self.labels, confidence=conf), "gap bars"))
             sec.add(*self.chart(lambda i: ch.priority_matrix(i, charted, out.params, self.labels), "priority matrix"))
         if len(charted) < len(rows):
             left = ", ".join(el(r["element"]) for r in rows if r not in charted)
             sec.add(Text(f"Not measured (no answer column in the input), so not charted or ranked: {left}.", "note"))
         ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
-        cols = ("rank", "element", "now", "future", "gap", "class", "reason")
-        body = tuple(tuple(cell(c, r[c], self.labels) for c in cols) for r in ordered)
-        sec.add(TableBlock("Priorities", tuple(header(c, self.labels) for c in cols), body, pr.description))
+        heads = [header("rank"), header("element", self.labels)]
+        for v in ("now", "future", "gap"):
+            heads += [header(v), f"{header(v)} interval"]
+        heads += [header("class"), header("reason")]
+        body = tuple(
+            (
+                cell("rank", r["rank"], self.labels),
+                cell("element", r["element"], self.labels),
+                *(
+                    c
+                    for v in ("now", "future", "gap")
+                    for c in (cell(v, r[v], self.labels), interval_cell(r, f"{v}_ci_low", f"{v}_ci_high"))
+                ),
+                cell("class", r["class"], self.labels),
+                cell("reason", r["reason"], self.labels),
+            )
+            for r in ordered
+        )
+        intervals = (
+            f" Intervals: {100 * conf:g}% confidence intervals over the organisations (gap: of each "
+            "organisation's future mean minus its now mean); – where there is none."
+        )
+        sec.add(TableBlock("Priorities", tuple(heads), body, pr.description.split(" Intervals:")[0] + intervals))
 
     def multi_select(self, out: OutputView, sec: Section) -> None:
         fr = self.use(out, "frequencies")
@@ -493,24 +544,26 @@ class _Builder:
                     "note",
                 )
             )
+        conf = level(out.params)
         for org in chosen:
             sub = Section(f"{sec.id}-{slug(str(org))}", str(org))
             sub.add(
                 *self.chart(
-                    partial(ch.benchmark_chart, organisation=org, rows=rows, labels=self.labels), f"benchmark {org}"
+                    partial(ch.benchmark_chart, organisation=org, rows=rows, labels=self.labels, confidence=conf),
+                    f"benchmark {org}",
                 )
             )
-            sub.add(self._benchmark_table(org, rows))
+            sub.add(self._benchmark_table(org, rows, conf))
             sec.children.append(sub)
 
-    def _benchmark_table(self, org: str, rows: list[dict[str, Any]]) -> TableBlock:
+    def _benchmark_table(self, org: str, rows: list[dict[str, Any]], conf: float = 0.95) -> TableBlock:
         mine = [r for r in rows if r["organisation"] == org]
         modes = list(dict.fromkeys(str(r["mode"] or "") for r in mine))
         by = {(r["element"], str(r["mode"] or "")): r for r in mine}
         heads = [self.labels.kind]
         for m in modes:
             name = MODE_NAMES.get(m, m) or "Score"
-            heads += [f"{name}", f"{name} z", f"{name} percentile"]
+            heads += [f"{name} (interval)", f"{name} z", f"{name} percentile"]
         body = []
         small = False
         for e in dict.fromkeys(r["element"] for r in mine):
@@ -526,7 +579,11 @@ class _Builder:
                     z, pct = (
                         Cell(f"{c.text} ({SMALL_MARK})", "num-caution") if c.kind == "num" else c for c in (z, pct)
                     )
-                cells += [cell("score", r.get("score"), self.labels), z, pct]
+                score = cell("score", r.get("score"), self.labels)
+                ci = interval_text(r)
+                if ci is not None and score.kind == "num":  # the interval wraps under the score when space is short
+                    score = Cell(f"{score.text} ({ci})", "num")
+                cells += [score, z, pct]
             body.append(tuple(cells))
         caution = ""
         if small:
@@ -541,7 +598,8 @@ class _Builder:
             tuple(heads),
             tuple(body),
             "Percentile rank: share of the reference scoring below (ties count half); z: distance from the reference "
-            "mean in reference standard deviations." + caution,
+            f"mean in reference standard deviations; in brackets: the {100 * conf:g}% confidence interval of the "
+            "organisation's mean over its respondents." + caution,
         )
 
     def review360(self, out: OutputView, sec: Section) -> None:
@@ -581,7 +639,14 @@ class _Builder:
             sub = Section(f"{sec.id}-{slug(str(subject))}", f"{subject}")
             sub.add(
                 *self.chart(
-                    partial(ch.profile_360, subject=str(subject), groups=g_rows, summary=s_rows, labels=self.labels),
+                    partial(
+                        ch.profile_360,
+                        subject=str(subject),
+                        groups=g_rows,
+                        summary=s_rows,
+                        labels=self.labels,
+                        confidence=level(out.params),
+                    ),
                     f"360 {subject}",
                 )
             )
@@ -599,14 +664,15 @@ class _Builder:
                     elif r["mean"] is None:
                         cells.append(Cell("–", "none"))
                     else:
-                        cells.append(Cell(f"{r['mean']:.2f} (n={r['n']})", "num"))
+                        cells.append(mean_cell(r))
                 body.append(tuple(cells))
             sub.add(
                 TableBlock(
                     "Mean rating by rater group",
                     (self.labels.kind, *(self.labels.role(g) for g in group_ids)),
                     tuple(body),
-                    "n is the number of raters who scored the behaviour.",
+                    "n is the number of raters who scored the behaviour; after it, the "
+                    f"{100 * level(out.params):g}% confidence interval of the mean (none for a group of one).",
                 )
             )
             cols = ("behaviour", "self_mean", "others_mean", "others_n", "gap", "classification", "rank")
@@ -662,13 +728,20 @@ class _Builder:
                     elif r["suppressed"]:
                         cells.append(Cell(withheld_text(r["reason"], k), "withheld"))
                     else:
-                        cells.append(Cell(f"{r['mean']:.2f} (n={r['n']})", "num"))
+                        cells.append(mean_cell(r))
                 body.append(tuple(cells))
             n_subjects = t_rows[0]["n_subjects"] if t_rows else 0
             if any(r["mean"] is not None and not r["suppressed"] for r in t_rows):
                 sec.add(
                     *self.chart(
-                        partial(ch.team_profile, team=str(team), rows=t_rows, labels=self.labels), f"team {team}"
+                        partial(
+                            ch.team_profile,
+                            team=str(team),
+                            rows=t_rows,
+                            labels=self.labels,
+                            confidence=level(out.params),
+                        ),
+                        f"team {team}",
                     )
                 )
             sec.add(
@@ -676,7 +749,8 @@ class _Builder:
                     f"{team} ({n_subjects} subjects)",
                     (self.labels.kind, *(self.labels.role(g) for g in group_ids)),
                     tuple(body),
-                    "Mean rating pooled over the team's subjects (n = rater forms).",
+                    "Mean rating pooled over the team's subjects (n = rater forms), with the "
+                    f"{100 * level(out.params):g}% confidence interval of the mean.",
                 )
             )
 

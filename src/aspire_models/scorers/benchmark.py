@@ -14,7 +14,11 @@ For an organisation mean :math:`x` and reference organisation means :math:`y_1..
   holding percentiles only is read by linear interpolation between them, which cannot see
   ties (a note says so);
 * z-score :math:`(x - \\bar y)/s_y` (``s_y`` with n-1);
-* quartile 1-4 from the percentile rank (1: below 25, 4: 75 and above).
+* quartile 1-4 from the percentile rank (1: below 25, 4: 75 and above);
+* ``ci_low``/``ci_high``: the t-interval of the organisation mean :math:`x` over its
+  respondents, :math:`x \\pm t_{1-\\alpha/2,\\,n-1}\\, s/\\sqrt n`, at the level of the
+  ``confidence`` parameter (default 0.95), from the counted moments (none for n < 2). For
+  mode ``gap`` it is the paired interval of the mean of the respondents' own gaps.
 
 A reference group of fewer than 10 organisations is too small to rank against: the output's
 notes and summary (``warnings``) say so for every dimension concerned.
@@ -34,10 +38,11 @@ import numpy as np
 from aspire_models import validation
 from aspire_models.errors import ScoringError, UnknownIdError
 from aspire_models.privacy.cells import Cells
-from aspire_models.scorers.aggregate import organisation_statistics, small_organisations
+from aspire_models.scorers.aggregate import CONFIDENCE_SCHEMA, organisation_statistics, small_organisations
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA
 from aspire_models.scorers.exact import exact_means, score_resolutions
 from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table, json_value
+from aspire_models.stats.intervals import t_interval
 from aspire_models.stats.ties import SMALL_REFERENCE, midrank_percentile, parse_fraction
 
 if TYPE_CHECKING:
@@ -45,7 +50,17 @@ if TYPE_CHECKING:
 
 __all__ = ["BenchmarkScorer", "build_norms", "percentile_rank"]
 
-_BENCHMARK_VALUES = ("score", "reference_n", "reference_mean", "reference_sd", "z", "percentile_rank", "quartile")
+_BENCHMARK_VALUES = (
+    "score",
+    "ci_low",
+    "ci_high",
+    "reference_n",
+    "reference_mean",
+    "reference_sd",
+    "z",
+    "percentile_rank",
+    "quartile",
+)
 
 
 def percentile_rank(x: float, reference: np.ndarray[Any, Any]) -> float:
@@ -167,6 +182,7 @@ class BenchmarkScorer:
                 },
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 "min_group_size": MIN_GROUP_SIZE_SCHEMA,
+                "confidence": CONFIDENCE_SCHEMA,
                 **GAP_MODES_SCHEMA,
             },
         }
@@ -198,6 +214,8 @@ class BenchmarkScorer:
         )
         orgs = ctx.data.organisation
         means = np.where(m.n > 0, m.mean, np.nan)
+        confidence = float(params.get("confidence", 0.95))
+        ci_low, ci_high = t_interval(m.n, m.mean, m.m2, confidence)
         k = params["min_group_size"]
         small = small_organisations(ctx, k)  # withheld: neither benchmarked nor a reference
         present = [g for g in range(len(orgs.labels)) if m.n[g].sum() > 0 and not small[g]]
@@ -216,6 +234,8 @@ class BenchmarkScorer:
                 "mode",
                 "n",
                 "score",
+                "ci_low",
+                "ci_high",
                 "reference_n",
                 "reference_mean",
                 "reference_sd",
@@ -270,6 +290,8 @@ class BenchmarkScorer:
                 cols["mode"].append(mode)
                 cols["n"].append(int(m.n[g, j]))
                 cols["score"].append(x)
+                cols["ci_low"].append(float(ci_low[g, j]))
+                cols["ci_high"].append(float(ci_high[g, j]))
                 cols["reference_n"].append(ref_n)
                 cols["reference_mean"].append(ref_mean)
                 cols["reference_sd"].append(ref_sd)
@@ -302,7 +324,8 @@ class BenchmarkScorer:
                     "benchmarks",
                     "organisation",
                     cols,
-                    f"Organisation means against {source}.",
+                    f"Organisation means against {source}, with the {confidence:.0%} confidence interval of "
+                    "each organisation mean over its respondents (ci_low, ci_high).",
                     cells=Cells(
                         by={"organisation": "organisation"},
                         count="n",

@@ -20,6 +20,27 @@ rules in full). The ``priorities`` table has one row per element: now, future, g
 whether it is a focus, rank (the method's order; equal values share a rank) and the reason
 in words; the summary names the method, its source, the focus, key priorities and quick
 wins, the element(s) with the largest gap (all of them when tied), the ties and the reasoning.
+
+Every published mean carries its confidence interval at the level of the ``confidence``
+parameter (default 0.95), computed from the counted moments the scorer already has
+(:func:`priority_intervals`):
+
+* ``now_ci_low``/``now_ci_high`` and ``future_ci_low``/``future_ci_high``: the t-interval of
+  the sector mean of organisation means over the organisations (each one observation), the
+  same interval as the ``aggregate`` scorer's ``sector`` table gives;
+* ``gap_ci_low``/``gap_ci_high``: the t-interval of the mean over organisations of each
+  organisation's future mean minus its now mean (paired by organisation; the gap is exactly
+  that mean). When every respondent gave both ratings, each organisation's difference is the
+  mean of its respondents' own gaps, so the interval is that of the ``aggregate`` sector
+  table's ``gap`` row. No gap interval when some organisation has one rating and not the
+  other (the gap is then no mean of paired differences).
+
+In the ``organisation-priorities`` table the intervals are those of each organisation's
+means over its respondents; its gap interval is the paired t-interval of the mean of the
+respondents' own gaps (future minus now), given only when the same respondents gave both
+ratings (then that mean is the gap). No interval with fewer than two organisations
+(respondents), and none when the sector includes withheld organisations (their spread
+would single one out, as in the ``sector`` table).
 """
 
 from __future__ import annotations
@@ -35,6 +56,7 @@ from aspire_models.errors import ScoringError
 from aspire_models.instrument import NumericScale
 from aspire_models.privacy.cells import Cells
 from aspire_models.scorers.aggregate import (
+    CONFIDENCE_SCHEMA,
     labels_of,
     only,
     organisation_statistics,
@@ -44,6 +66,8 @@ from aspire_models.scorers.aggregate import (
 )
 from aspire_models.scorers.dimensions import GAP_MODES_SCHEMA, MIN_ANSWERED_SCHEMA
 from aspire_models.scoring import MIN_GROUP_SIZE_SCHEMA, ScorerOutput, ScoringContext, Table
+from aspire_models.stats.intervals import t_interval
+from aspire_models.stats.moments import Moments
 from aspire_models.stats.priority import (
     ASPIRE_CLASSES,
     IPA_CLASSES,
@@ -54,10 +78,36 @@ from aspire_models.stats.priority import (
     ipa_priorities,
 )
 
-__all__ = ["CLASSES", "PriorityScorer", "classify_priorities"]
+__all__ = ["CLASSES", "INTERVAL_COLUMNS", "PriorityScorer", "classify_priorities", "paired_gap_interval"]
 
 #: the class labels of each method
 CLASSES = {"aspire": ASPIRE_CLASSES, "ipa": IPA_CLASSES}
+#: the interval columns of a priorities table: low and high of now, future and gap
+INTERVAL_COLUMNS = tuple(f"{v}_ci_{end}" for v in ("now", "future", "gap") for end in ("low", "high"))
+
+
+def paired_gap_interval(now: ArrayLike, future: ArrayLike, confidence: float = 0.95) -> tuple[float, float]:
+    """The t-interval of the mean of paired differences ``future - now`` (one pair per unit,
+    e.g. per organisation: its future and now means), centred on ``mean(future) -
+    mean(now)``, which is that mean. NaN when fewer than two units have both values, or when
+    some unit has one value and not the other (the difference of the two means is then not
+    a mean of pairs).
+
+    >>> lo, hi = paired_gap_interval([5, 6, 7], [7, 7, 9])
+    >>> round(lo, 4), round(hi, 4)
+    (0.2324, 3.1009)
+    """
+    a = np.asarray(now, dtype=np.float64)
+    b = np.asarray(future, dtype=np.float64)
+    have_a, have_b = ~np.isnan(a), ~np.isnan(b)
+    if (have_a != have_b).any() or have_a.sum() < 2:
+        return float("nan"), float("nan")
+    d = (b - a)[have_a]
+    m = Moments.grouped(d[:, None], np.zeros(len(d), dtype=np.int64), 1)
+    lo, hi = t_interval(m.n[0], m.mean[0], m.m2[0], confidence)
+    half = (float(hi[0]) - float(lo[0])) / 2.0
+    gap = float(b[have_b].mean() - a[have_a].mean())
+    return gap - half, gap + half
 
 
 def classify_priorities(
@@ -131,6 +181,23 @@ def _classify(
     return table, found
 
 
+def _with_intervals(table: Table, intervals: Mapping[str, Sequence[float]], confidence: float) -> Table:
+    """``table`` with the interval columns (:data:`INTERVAL_COLUMNS`) after ``gap``."""
+    cols: dict[str, Any] = {}
+    for name, col in table.columns.items():
+        cols[name] = col
+        if name == "gap":
+            for c in INTERVAL_COLUMNS:
+                cols[c] = np.asarray(intervals[c], dtype=np.float64)
+    return Table(
+        table.name,
+        table.level,
+        cols,
+        table.description + f" Intervals: {confidence:.0%} confidence intervals (see the scorer's documentation).",
+        cells=table.cells,
+    )
+
+
 @attrs.frozen
 class PriorityScorer:
     """Now/future gaps per element and the importance-gap priority classification."""
@@ -174,6 +241,7 @@ class PriorityScorer:
                 },
                 "min_answered": MIN_ANSWERED_SCHEMA,
                 "min_group_size": MIN_GROUP_SIZE_SCHEMA,
+                "confidence": CONFIDENCE_SCHEMA,
             },
         }
     )
@@ -194,8 +262,16 @@ class PriorityScorer:
         k = params["min_group_size"]
         members = sector_members(ctx, k)
         small = small_organisations(ctx, k)
-        sec = sector_table(only(m, members), elements, modes)
+        confidence = float(params.get("confidence", 0.95))
+        sec = sector_table(only(m, members), elements, modes, confidence=confidence)
         means = {(e, md): v for e, md, v in zip(elements, modes, sec.column("mean"), strict=True)}
+        idx = {(e, md): j for j, (e, md) in enumerate(zip(elements, modes, strict=True))}
+        sector_ci = {
+            (e, md): (lo, hi)
+            for e, md, lo, hi in zip(elements, modes, sec.column("ci_low"), sec.column("ci_high"), strict=True)
+        }
+        spread_withheld = bool((members & small).any())  # as the sector table: would single one out
+        org_means = np.where(only(m, members).n > 0, m.mean, np.nan)
         els = [e for e in ins.elements_measured() if (e, now) in means and (e, fut) in means]
         kw: dict[str, Any] = {
             "method": params["method"],
@@ -206,7 +282,19 @@ class PriorityScorer:
         }
         names = {e.id: e.name for e in ctx.framework.elements}
         table, found = _classify(els, [means[(e, now)] for e in els], [means[(e, fut)] for e in els], names=names, **kw)
-        derived = ("now", "future", "gap", "class", "focus", "rank", "reason")
+        nan = float("nan")
+        intervals: dict[str, list[float]] = {c: [] for c in INTERVAL_COLUMNS}
+        for e in els:
+            if spread_withheld:
+                pairs = [(nan, nan)] * 3
+            else:
+                gap_ci = paired_gap_interval(org_means[:, idx[(e, now)]], org_means[:, idx[(e, fut)]], confidence)
+                pairs = [sector_ci[(e, now)], sector_ci[(e, fut)], gap_ci]
+            for v, (lo, hi) in zip(("now", "future", "gap"), pairs, strict=True):
+                intervals[f"{v}_ci_low"].append(float(lo))
+                intervals[f"{v}_ci_high"].append(float(hi))
+        table = _with_intervals(table, intervals, confidence)
+        derived = ("now", "future", "gap", *INTERVAL_COLUMNS, "class", "focus", "rank", "reason")
         within = {"organisation": labels_of(ctx, members)}
         org_n = np.bincount(orgs.codes, minlength=len(orgs.labels))[: len(orgs.labels)]
         people = int(org_n[members].sum())
@@ -219,10 +307,9 @@ class PriorityScorer:
         )
         tables = [table]
         if params["level"] == "organisation":
-            idx = {(e, md): j for j, (e, md) in enumerate(zip(elements, modes, strict=True))}
-            cols: dict[str, list[Any]] = {
-                k: [] for k in ("organisation", "respondents", "element", "now", "future", "gap", "class", "rank")
-            }
+            heads = ("organisation", "respondents", "element", "now", "future", "gap", *INTERVAL_COLUMNS)
+            cols: dict[str, list[Any]] = {k: [] for k in (*heads, "class", "rank")}
+            lo_all, hi_all = t_interval(m.n, m.mean, m.m2, confidence)
             org_counts = np.bincount(orgs.codes, minlength=len(orgs.labels))
             for g, label in enumerate(orgs.labels):
                 if m.n[g].sum() == 0 or small[g]:
@@ -235,16 +322,29 @@ class PriorityScorer:
                     cols["respondents"].append(int(org_counts[g]))
                     for col in ("element", "now", "future", "gap", "class", "rank"):
                         cols[col].append(r[col])
+                    e = r["element"]
+                    j_now, j_fut, j_gap = idx[(e, now)], idx[(e, fut)], idx.get((e, "gap"))
+                    for v, j in (("now", j_now), ("future", j_fut)):
+                        cols[f"{v}_ci_low"].append(float(lo_all[g, j]))
+                        cols[f"{v}_ci_high"].append(float(hi_all[g, j]))
+                    # the respondents' own gaps: their mean is the gap only when the same people gave both
+                    paired = j_gap is not None and m.n[g, j_now] == m.n[g, j_fut] == m.n[g, j_gap]
+                    half = (float(hi_all[g, j_gap]) - float(lo_all[g, j_gap])) / 2.0 if paired else float("nan")
+                    centre = float("nan") if r["gap"] is None else float(r["gap"])
+                    cols["gap_ci_low"].append(centre - half)
+                    cols["gap_ci_high"].append(centre + half)
             tables.append(
                 Table(
                     "organisation-priorities",
                     "organisation",
                     cols,
-                    f"The same method ({params['method']}) on each organisation's own means.",
+                    f"The same method ({params['method']}) on each organisation's own means, with the "
+                    f"{confidence:.0%} confidence intervals of its means over its respondents (gap: of the "
+                    "respondents' own gaps, when the same respondents gave both ratings).",
                     cells=Cells(
                         "derived",
                         {"organisation": "organisation"},
-                        values=(*derived[:4], "rank"),
+                        values=("now", "future", "gap", *INTERVAL_COLUMNS, "class", "rank"),
                         statistic=("element",),
                         people="respondents",
                         k=k,
