@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from aspire_models.engine import Responses
     from aspire_models.privacy import AuditReport, Finding
 
-__all__ = ["COMPARISON_SCHEMA_ID", "Comparison", "audit_comparison", "compare", "instrument_changes"]
+__all__ = ["COMPARISON_SCHEMA_ID", "Comparison", "audit_comparison", "compare", "instrument_changes", "sector_row"]
 
 COMPARISON_SCHEMA_ID = "urn:aspire-models:schema:comparison:1"
 SCORER = "compare"
