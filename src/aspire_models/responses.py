@@ -18,6 +18,7 @@ step are importable from here as well (``from aspire_models.responses import rea
 
 from __future__ import annotations
 
+import abc
 import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AnswerMatrix",
     "Codes",
+    "DeferredText",
     "Rejection",
     "ResponseSet",
     "TextColumns",
@@ -139,6 +141,27 @@ class AnswerMatrix:
         return AnswerMatrix(np.asfortranarray(self.data[mask]), self.lows)
 
 
+class DeferredText(abc.ABC):
+    """A free-text column left where it was read from until it is asked for (a large CSV
+    file's comment columns: :class:`aspire_models.formats._csvscan.FileText`). It knows its
+    cells' lengths over a limit without reading them."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def arrow(self) -> pa.Array | pa.ChunkedArray:
+        """All the column's cells as Arrow strings (null for a blank)."""
+
+    @abc.abstractmethod
+    def longer_than(self, limit: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The rows whose text is longer than ``limit`` characters, and those lengths."""
+
+    @abc.abstractmethod
+    def cell(self, row: int) -> str | None:
+        """One cell (to quote in a message)."""
+
+
 class TextColumns(Mapping[str, NDArray[np.object_]]):
     """The free-text answers of accepted rows, by column (open question id).
 
@@ -152,7 +175,9 @@ class TextColumns(Mapping[str, NDArray[np.object_]]):
 
     __slots__ = ("_arrays", "_lock", "_objects", "_rows")
 
-    def __init__(self, arrays: Mapping[str, pa.Array | pa.ChunkedArray], rows: NDArray[np.int64] | None = None) -> None:
+    def __init__(
+        self, arrays: Mapping[str, pa.Array | pa.ChunkedArray | DeferredText], rows: NDArray[np.int64] | None = None
+    ) -> None:
         self._arrays = dict(arrays)
         self._rows = rows
         self._objects: dict[str, NDArray[np.object_]] = {}
@@ -161,14 +186,19 @@ class TextColumns(Mapping[str, NDArray[np.object_]]):
     def arrow(self, name: str) -> pa.Array | pa.ChunkedArray:
         """Column ``name`` of the accepted rows as an Arrow string array (null for a blank)."""
         arr = self._arrays[name]
+        if isinstance(arr, DeferredText):
+            arr = arr.arrow()
         return arr if self._rows is None else arr.take(pa.array(self._rows))
 
     def longer_than(self, name: str, limit: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The accepted rows (positions) whose text in column ``name`` is longer than ``limit``
         characters (code points), and those lengths."""
-        at, lengths = _longer_than(self._arrays[name], limit)
+        arr = self._arrays[name]
+        at, lengths = arr.longer_than(limit) if isinstance(arr, DeferredText) else _longer_than(arr, limit)
         if self._rows is None:
             return at, lengths
+        if not len(self._rows):  # every row rejected
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         pos = np.searchsorted(self._rows, at)
         kept = (pos < len(self._rows)) & (self._rows[np.minimum(pos, len(self._rows) - 1)] == at)
         return pos[kept].astype(np.int64), lengths[kept]
@@ -182,7 +212,10 @@ class TextColumns(Mapping[str, NDArray[np.object_]]):
         with self._lock:
             out = self._objects.get(name)
             if out is None:
-                out = np.asarray(self._arrays[name].to_numpy(zero_copy_only=False), dtype=object)
+                arr = self._arrays[name]
+                if isinstance(arr, DeferredText):
+                    arr = arr.arrow()
+                out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
                 if self._rows is not None:
                     out = out[self._rows]
                 out.flags.writeable = False

@@ -51,6 +51,7 @@ __all__ = [
     "find_lone_surrogates",
     "has_surrogate_escape",
     "load_json",
+    "open_input",
     "parse_json",
     "read_input_bytes",
 ]
@@ -121,6 +122,30 @@ def read_input_bytes(
     source = os.fspath(path)
     if allow_stdin and source == _STDIN:
         return _bounded_read(sys.stdin.buffer, limit, "<standard input>", what, limit_name)
+    fh = open_input(
+        source, limits=limits, what=what, max_bytes=max_bytes, limit_name=limit_name, stdin_hint=allow_stdin
+    )
+    with fh:
+        try:
+            return _bounded_read(fh, limit, source, what, limit_name)
+        except OSError as exc:
+            raise _fail(source, "readable", f"cannot read the {what}: {_reason(exc)}") from None
+
+
+def open_input(
+    path: str | os.PathLike[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    what: str = "input file",
+    max_bytes: int | None = None,
+    limit_name: str = "max_file_bytes",
+    stdin_hint: bool = False,
+) -> io.FileIO:
+    """A regular file of at most the size limit, opened for reading (unbuffered), refusing
+    anything else with a named error, as :func:`read_input_bytes` does; for a reader that
+    reads a large file piece by piece."""
+    limit = limits.max_file_bytes if max_bytes is None else max_bytes
+    source = os.fspath(path)
     try:
         st = os.stat(source)
     except (FileNotFoundError, NotADirectoryError):
@@ -131,7 +156,7 @@ def read_input_bytes(
         raise _fail(source, "readable", f"cannot read the {what}: {_reason(exc)}") from None
     kind = _kind_of(st.st_mode)
     if kind is not None:
-        hint = " (use '-' to read standard input)" if allow_stdin and kind.startswith("a named pipe") else ""
+        hint = " (use '-' to read standard input)" if stdin_hint and kind.startswith("a named pipe") else ""
         raise _fail(source, "regular-file", f"the {what} is {kind}, not a regular file{hint}")
     if st.st_size > limit:
         raise _fail(
@@ -145,14 +170,12 @@ def read_input_bytes(
         raise _fail(source, "file-exists", f"no such {what}") from None
     except OSError as exc:
         raise _fail(source, "readable", f"cannot read the {what}: {_reason(exc)}") from None
-    with io.FileIO(fd, "rb", closefd=True) as fh:
-        kind = _kind_of(os.fstat(fd).st_mode)
-        if kind is not None:
-            raise _fail(source, "regular-file", f"the {what} is {kind}, not a regular file")
-        try:
-            return _bounded_read(fh, limit, source, what, limit_name)
-        except OSError as exc:
-            raise _fail(source, "readable", f"cannot read the {what}: {_reason(exc)}") from None
+    fh = io.FileIO(fd, "rb", closefd=True)
+    kind = _kind_of(os.fstat(fd).st_mode)
+    if kind is not None:
+        fh.close()
+        raise _fail(source, "regular-file", f"the {what} is {kind}, not a regular file")
+    return fh
 
 
 def _reason(exc: BaseException) -> str:

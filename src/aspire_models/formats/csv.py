@@ -11,8 +11,10 @@ with the wrong number of fields is rejected by name (rule ``columns``), not lost
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,13 +27,13 @@ import pyarrow.csv as pacsv
 
 from aspire_models import _columnar
 from aspire_models.errors import Problem, ResponseError
-from aspire_models.formats import _csvsplit
+from aspire_models.formats import _csvscan, _csvsplit
 from aspire_models.formats.codec import Column_, Found, _Answers
 from aspire_models.formats.validate import _check_header, _note_missing, _validate
 from aspire_models.instrument import Instrument
 from aspire_models.limits import DEFAULT_LIMITS, Limits
 from aspire_models.responses import Rejection, ResponseSet
-from aspire_models.safeio import read_input_bytes
+from aspire_models.safeio import open_input, read_input_bytes
 
 __all__ = ["read_csv"]
 
@@ -42,6 +44,8 @@ _SPLIT_BLOCK = 4 << 20
 #: rows a block should hold at least: a file of long lines (comment columns) gets blocks of a
 #: whole multiple of _SPLIT_BLOCK, as each block's answer columns cost the same per call
 _SPLIT_ROWS = 20_000
+#: files of at least this many bytes are read block by block (:mod:`._csvscan`), when they can be
+STREAM_MIN_BYTES = 32 << 20
 
 def read_csv(
     path: str | Path,
@@ -77,10 +81,17 @@ def read_csv(
     """
     p = Path(path)
     source = str(p)
-    data = read_input_bytes(p, limits=limits, what="response file")
-    if not data or data.isspace():  # (strip() would copy the whole file)
+    if progress is not None:
+        progress = _never_back(progress)
+    streamed = _read_streaming(
+        p, instrument, delimiter, encoding, extra_columns, allow_missing_items, limits, progress
+    )
+    if streamed is not None:
+        return streamed
+    raw = read_input_bytes(p, limits=limits, what="response file")
+    if not raw or raw.isspace():  # (strip() would copy the whole file)
         raise ResponseError([Problem("not-empty", "the file is empty", file=source)])
-    data = _cr_lines(_utf8(data, encoding, source))
+    data = _cr_lines(_utf8(raw, encoding, source))
     head = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", errors="replace").rstrip("\r")
     if delimiter is None:
         delimiter = max((",", ";", "\t"), key=head.count)
@@ -104,7 +115,7 @@ def read_csv(
         ThreadPoolExecutor(max_workers=1) as hasher,
         ThreadPoolExecutor(max_workers=_columnar.threads()) as pool,
     ):
-        hashing = hasher.submit(lambda: hashlib.sha256(data).hexdigest())  # alongside the parse
+        hashing = hasher.submit(lambda: hashlib.sha256(raw).hexdigest())  # the file's bytes, alongside the parse
         plain = _read_plain(data, names, delimiter, answers, set(kept), pool, progress)
         if plain is not None:
             n, found, parts = plain
@@ -169,6 +180,84 @@ def read_csv(
     )
     result = _note_missing(result, names)
     return _with_ragged(result, ragged, data, source) if ragged else result
+
+
+def _never_back(progress: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """``progress`` called only with bytes read that never decrease (a file the block-by-block
+    reader leaves to the general reader is read again from its start)."""
+    most = [0]
+
+    def call(done: int, total: int) -> None:
+        if done >= most[0]:
+            most[0] = done
+            progress(done, total)
+
+    return call
+
+
+def _read_streaming(
+    p: Path,
+    instrument: Instrument,
+    delimiter: str | None,
+    encoding: str | None,
+    extra_columns: str,
+    allow_missing_items: bool,
+    limits: Limits,
+    progress: Callable[[int, int], None] | None,
+) -> ResponseSet | None:
+    """A large UTF-8 file read block by block (:mod:`._csvscan`), never all in memory, its
+    free-text columns left in the file until asked for; None when the file is small, not
+    UTF-8 with LF or CRLF line ends, on a scale stored as numbers, without numba, or holding
+    anything the scan leaves to the general reader (a ragged row, a blank line, a stray
+    quote, bytes that are not UTF-8: the general reader reports them by row)."""
+    source = str(p)
+    if encoding not in (None, "utf-8", "utf8", "UTF-8") or not _csvscan.available():
+        return None
+    with open_input(p, limits=limits, what="response file") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < STREAM_MIN_BYTES:
+            return None
+        first = fh.read(1 << 20)
+        bom = 3 if first.startswith(codecs.BOM_UTF8) else 0
+        if first[bom:].startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in first:
+            return None  # UTF-16 or UTF-32: the general reader
+        newline = first.find(b"\n")
+        if newline < 0 or b"\r" in first[: max(0, newline - 1)]:
+            return None  # a header longer than 1 MB, or lone-CR line ends
+        try:
+            head = first[bom:newline].decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            return None
+        if delimiter is None:
+            delimiter = max((",", ";", "\t"), key=head.count)
+        names = [n.strip() for n in next(csv.reader([head], delimiter=delimiter))]
+        warnings = _check_header(
+            names, instrument, source, extra_columns=extra_columns, allow_missing_items=allow_missing_items
+        )
+        answers = _Answers(instrument, size // max(1, len(names)) + 2)  # a record is a byte per field at least
+        answers.decimal_comma = delimiter == ";"
+        texts = {
+            q.id: min(q.max_length if q.max_length is not None else limits.max_text_length, limits.max_text_length)
+            for q in instrument.open_questions
+        }
+        scan = _csvscan.stream_csv(
+            fh, source, newline + 1, names, delimiter, answers, texts, progress=progress, threads=_columnar.threads()
+        )
+    if scan is None:
+        return None
+    if scan.rows == 0:
+        raise ResponseError([Problem("not-empty", "the file has a header but no data rows", file=source)])
+    columns: dict[str, Any] = {**scan.kept, **scan.text}
+    result = _validate(
+        columns,
+        scan.rows,
+        instrument,
+        source=source,
+        digest=scan.digest,
+        warnings=warnings,
+        answers=(answers.finish(scan.rows), scan.found),
+    )
+    return _note_missing(result, names)
 
 
 def _read_plain(

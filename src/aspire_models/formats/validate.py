@@ -48,6 +48,7 @@ from aspire_models.instrument import META_COLUMNS, Instrument, MultiSelectScale,
 from aspire_models.responses import (
     AnswerMatrix,
     Codes,
+    DeferredText,
     Rejection,
     ResponseSet,
     TextColumns,
@@ -259,7 +260,9 @@ def _canonical_cell(value: Any) -> str:
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _cell_text(arr: Column_, row: int) -> Any:
+def _cell_text(arr: Column_ | DeferredText, row: int) -> Any:
+    if isinstance(arr, DeferredText):
+        return arr.cell(row)
     if isinstance(arr, np.ndarray):
         v = arr[row]
         return v.item() if isinstance(v, np.generic) else v
@@ -308,7 +311,7 @@ def validate_table(
 
 
 def _validate(
-    columns: Mapping[str, Column_],
+    columns: Mapping[str, Column_ | DeferredText],
     n: int,
     instrument: Instrument,
     *,
@@ -504,6 +507,13 @@ def _validate(
         elif col.kind == "text":
             if arr is None:
                 text[col.name] = pa.nulls(n, pa.string())
+                continue
+            limit = next((q.max_length for q in instrument.open_questions if q.id == col.name), None)
+            if isinstance(arr, DeferredText):  # left in the file: its long cells are known
+                if limit is not None:
+                    message = f"the answer is longer than {limit} characters"
+                    flag(arr.longer_than(limit)[0], "maxLength", message, col.name)
+                text[col.name] = arr
                 continue
             # kept as Arrow text (chunks as read: combining them would copy all the text)
             if not (isinstance(arr, pa.ChunkedArray) and _is_text_type(arr.type)):

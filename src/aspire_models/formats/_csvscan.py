@@ -1,0 +1,853 @@
+"""One pass over a large CSV file, block by block (internal).
+
+A CSV file of a million respondents with comment columns is over a gigabyte, most of it
+free text that no scorer reads. This module reads such a file in blocks of
+:data:`PIECE` bytes, so it is never all in memory, and splits each block into records and
+fields with one compiled pass over its bytes (numba: one loop, a few comparisons per byte;
+the pure-numpy split in :mod:`aspire_models.formats._csvsplit` needs several passes and
+copies, and keeps the whole file in memory). Per record it gives:
+
+* for each answer column, the field's *key* (its length, up to 3, and its first two bytes),
+  which the answer codec turns into an answer with one table look-up; the few cells that
+  are not one or two digits (``" 7 "``, ``"7.0"``, text) are listed with their byte
+  offsets, to be parsed exactly;
+* for the other columns that are kept in memory (respondent id, organisation, team, ...),
+  the byte offsets of each field, gathered into Arrow strings block by block;
+* for free-text (open question) columns, only the length in characters of the cells longer
+  than the smallest limit that applies; the text itself stays in the file until someone
+  asks for it (:class:`FileText`), which reads the file again and checks that it has not
+  changed;
+* the offset of the record, and checks that every byte is valid UTF-8, that every record
+  has the header's number of fields and that quotes are where RFC 4180 puts them.
+
+Blocks are scanned on two threads (the compiled loop releases the GIL): a block ends after
+the last newline that is outside quotes, found from the parity of the quotes before it.
+Anything the scan does not take (a ragged row, a blank line, a stray quote, bytes that are
+not UTF-8) makes :func:`stream_csv` return ``None``, and the caller reads the file the
+general way, which reports those problems by row.
+
+The file's SHA-256 digest is computed in the same pass, on a thread of its own, from the
+pieces as they are read (the same digest as ``sha256sum`` gives).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from aspire_models.responses import DeferredText
+
+__all__ = ["PIECE", "FileText", "Scan", "available", "stream_csv"]
+
+#: bytes read (and hashed) at a time
+PIECE = 16 << 20
+#: records scanned per call of the compiled loop (bounds the per-thread scratch arrays)
+_ROWS = 1 << 15
+#: odd answer cells and long texts listed per call at most (then the call ends early)
+_LISTED = 1 << 14
+#: the kinds of column the scan knows
+IGNORE, ANSWER, TEXT, KEPT = 0, 1, 2, 3
+#: scan outcomes
+OK, RAGGED, QUOTE, UTF8, BLANK, FULL_ROWS, FULL_LISTS = range(7)
+_WHY = {
+    RAGGED: "a record with another number of fields",
+    QUOTE: "a quote character where RFC 4180 puts none",
+    UTF8: "bytes that are not UTF-8",
+    BLANK: "a blank line",
+}
+
+
+def available() -> bool:
+    """Whether numba is installed (the ``fast`` extra); without it the general readers are used."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _kernels() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The compiled loops (compiled on first use; numba caches them on disk)."""
+    import numba
+
+    jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+
+    @jit
+    def utf8_len(buf: Any, i: int, end: int) -> int:
+        """Bytes in the UTF-8 sequence starting at ``buf[i]`` (>= 128): 2-4, 0 when invalid,
+        -1 when it runs past ``end``."""
+        c = buf[i]
+        if c < 0xC2:
+            return 0
+        n = 2 if c < 0xE0 else 3 if c < 0xF0 else 4 if c < 0xF5 else 0
+        if n == 0:
+            return 0
+        if i + n > end:
+            return -1
+        c1 = buf[i + 1]
+        if (c1 & 0xC0) != 0x80:
+            return 0
+        if (c == 0xE0 and c1 < 0xA0) or (c == 0xED and c1 > 0x9F):  # overlong, or a surrogate
+            return 0
+        if (c == 0xF0 and c1 < 0x90) or (c == 0xF4 and c1 > 0x8F):  # overlong, or over U+10FFFF
+            return 0
+        for k in range(2, n):
+            if (buf[i + k] & 0xC0) != 0x80:
+                return 0
+        return n
+
+    @jit
+    def scan(
+        buf: Any,
+        buf64: Any,
+        start: int,
+        end: int,
+        final: bool,
+        delim: int,
+        kinds: Any,
+        slot: Any,
+        tables: Any,
+        tab: Any,
+        text_min: int,
+        vals: Any,
+        kstart: Any,
+        kend: Any,
+        kesc: Any,
+        rec: Any,
+        odd: Any,
+        long: Any,
+    ) -> tuple[int, int, int, int, int]:
+        """Records of ``buf[start:end]`` from a record start: (records, outcome, where the
+        next record starts, odd answer cells listed, long texts listed)."""
+        nf = kinds.shape[0]
+        ones = np.uint64(0x0101010101010101)
+        high = np.uint64(0x8080808080808080)
+        quotes = np.uint64(0x2222222222222222)
+        newlines = np.uint64(0x0A0A0A0A0A0A0A0A)
+        delims = np.uint64(delim) * ones
+        cap = rec.shape[0]
+        ocap = odd.shape[0]
+        lcap = long.shape[0]
+        r = 0
+        no = 0
+        nl = 0
+        i = start
+        while i < end:
+            if r == cap:
+                return r, 5, i, no, nl
+            if no + nf > ocap or nl + nf > lcap:
+                return r, 6, i, no, nl
+            rs = i
+            rec[r] = i
+            c0 = buf[i]
+            if c0 == 10 or (c0 == 13 and i + 1 < end and buf[i + 1] == 10):
+                return r, 4, i, no, nl
+            f = 0
+            while True:
+                nesc = 0
+                cont = 0
+                if i < end and buf[i] == 34:
+                    i += 1
+                    cs = i
+                    while True:
+                        if (i & 7) == 0 and i + 8 <= end:  # eight bytes at a time: no quote, all ASCII
+                            w = buf64[i >> 3]
+                            t = w ^ quotes
+                            if ((t - ones) & ~t & high) | (w & high) == 0:
+                                i += 8
+                                continue
+                        if i >= end:
+                            if final:
+                                return r, 2, i, no, nl
+                            return r, 0, rs, no, nl
+                        c = buf[i]
+                        if c == 34:
+                            if i + 1 >= end and not final:
+                                return r, 0, rs, no, nl
+                            if i + 1 < end and buf[i + 1] == 34:
+                                nesc += 1
+                                i += 2
+                                continue
+                            break
+                        if c >= 128:
+                            n = utf8_len(buf, i, end)
+                            if n == 0 or (n < 0 and final):
+                                return r, 3, i, no, nl
+                            if n < 0:
+                                return r, 0, rs, no, nl
+                            cont += n - 1
+                            i += n
+                            continue
+                        i += 1
+                    ce = i
+                    i += 1  # the closing quote
+                    if i < end:
+                        c = buf[i]
+                        if c == 13:
+                            if i + 1 >= end:
+                                if not final:
+                                    return r, 0, rs, no, nl
+                                return r, 2, i, no, nl
+                            if buf[i + 1] != 10:
+                                return r, 2, i, no, nl
+                        elif c != delim and c != 10:
+                            return r, 2, i, no, nl
+                    elif not final:
+                        return r, 0, rs, no, nl
+                else:
+                    cs = i
+                    while i < end:
+                        # eight bytes at a time while none is a separator, quote, newline or not ASCII
+                        if (i & 7) == 0 and i + 8 <= end:
+                            w = buf64[i >> 3]
+                            t1 = w ^ quotes
+                            t2 = w ^ newlines
+                            t3 = w ^ delims
+                            hit = ((t1 - ones) & ~t1) | ((t2 - ones) & ~t2) | ((t3 - ones) & ~t3) | w
+                            if hit & high == 0:
+                                i += 8
+                                continue
+                        c = buf[i]
+                        if c == delim or c == 10:
+                            break
+                        if c == 34:
+                            return r, 2, i, no, nl
+                        if c >= 128:
+                            n = utf8_len(buf, i, end)
+                            if n == 0 or (n < 0 and final):
+                                return r, 3, i, no, nl
+                            if n < 0:
+                                return r, 0, rs, no, nl
+                            cont += n - 1
+                            i += n
+                            continue
+                        i += 1
+                    if i >= end and not final:
+                        return r, 0, rs, no, nl
+                    ce = i
+                    if (i >= end or buf[i] == 10) and ce > cs and buf[ce - 1] == 13:
+                        ce -= 1
+                last = i >= end or buf[i] == 10 or buf[i] == 13
+                if f >= nf:
+                    return r, 1, rs, no, nl
+                k = kinds[f]
+                if k == 1:
+                    ln = ce - cs
+                    key = np.int64((3 if ln > 3 else ln) << 16)
+                    if ln > 0:
+                        key |= buf[cs]
+                    if ln > 1:
+                        key |= np.int64(buf[cs + 1]) << 8
+                    a = slot[f]
+                    v = tables[tab[a], key]
+                    vals[r, a] = v
+                    if v == 255 or nesc > 0:  # BROKEN: to parse, or breaking a rule
+                        odd[no, 0] = r
+                        odd[no, 1] = a
+                        odd[no, 2] = cs
+                        odd[no, 3] = ce
+                        odd[no, 4] = nesc
+                        odd[no, 5] = key
+                        no += 1
+                elif k == 2:
+                    chars = ce - cs - nesc - cont
+                    if chars > text_min:
+                        long[nl, 0] = r
+                        long[nl, 1] = slot[f]
+                        long[nl, 2] = chars
+                        nl += 1
+                elif k == 3:
+                    kstart[r, slot[f]] = cs
+                    kend[r, slot[f]] = ce
+                    kesc[r, slot[f]] = nesc > 0
+                f += 1
+                if last:
+                    if i < end and buf[i] == 13:
+                        i += 1
+                    i += 1
+                    break
+                i += 1  # the delimiter
+            if f != nf:
+                return r, 1, rs, no, nl
+            r += 1
+        return r, 0, i, no, nl
+
+    @jit
+    def cut(buf: Any, buf64: Any, start: int, end: int) -> int:
+        """The offset just after the last newline of ``buf[start:end]`` that is outside
+        quotes (a record starts at ``start``), or -1 when there is none. The quotes are
+        counted eight bytes at a time."""
+        low7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+        ones = np.uint64(0x0101010101010101)
+        quotes = np.uint64(0x2222222222222222)
+        q = 0
+        i = start
+        while i < end and (i & 7) != 0:
+            q += buf[i] == 34
+            i += 1
+        while i + 8 <= end:
+            t = buf64[i >> 3] ^ quotes
+            y = ~(((t & low7) + low7) | t | low7)  # the high bit of each byte that is a quote
+            q += ((y >> np.uint64(7)) * ones) >> np.uint64(56)
+            i += 8
+        while i < end:
+            q += buf[i] == 34
+            i += 1
+        inside = q & 1
+        i = end - 1
+        while i >= start:
+            c = buf[i]
+            if c == 34:
+                inside ^= 1
+            elif c == 10 and inside == 0:
+                return i + 1
+            i -= 1
+        return -1
+
+    return scan, cut
+
+
+class _Block:
+    """One part of a block's scan, as the answer codec reads it (what
+    :meth:`aspire_models.formats.codec._Answers.convert` asks of a block of fields): the
+    answer codes the scan stored, and the cells it listed as odd (to parse, or breaking a
+    rule) with their keys and byte offsets."""
+
+    __slots__ = ("buf", "odd", "rows", "slot", "vals")
+
+    def __init__(
+        self, buf: NDArray[np.uint8], vals: NDArray[np.uint8], odd: NDArray[np.int64], slot: Mapping[int, int]
+    ) -> None:
+        self.buf = buf
+        self.vals = vals
+        self.odd = odd
+        self.rows = vals.shape[0]
+        self.slot = slot
+
+    def stored(self, j: int) -> NDArray[np.uint8]:
+        """Field ``j``'s answer codes (BROKEN where listed as odd)."""
+        out: NDArray[np.uint8] = self.vals[:, self.slot[j]]
+        return out
+
+    def odd_keys(self, j: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The rows of field ``j`` listed as odd, and their keys."""
+        listed = self.odd[self.odd[:, 1] == self.slot[j]]
+        return listed[:, 0], listed[:, 5]
+
+    def gather(self, parts: list[tuple[int, NDArray[np.int64] | None]]) -> pa.Array:
+        """The odd answer cells asked for (every one of them was listed by the scan)."""
+        starts, ends, esc = [], [], []
+        for j, rows in parts:
+            listed = self.odd[self.odd[:, 1] == self.slot[j]]
+            want = np.arange(self.rows) if rows is None else rows
+            at = np.searchsorted(listed[:, 0], want)
+            if len(want) and (at.max() >= len(listed) or (listed[at, 0] != want).any()):
+                raise AssertionError("a cell was asked for that the scan did not list")
+            starts.append(listed[at, 2])
+            ends.append(listed[at, 3])
+            esc.append(listed[at, 4] > 0)
+        return _strings(self.buf, np.concatenate(starts), np.concatenate(ends), np.concatenate(esc))
+
+
+def _strings(buf: NDArray[np.uint8], s: NDArray[np.int64], e: NDArray[np.int64], esc: NDArray[np.bool_]) -> pa.Array:
+    """An Arrow string array of the byte ranges ``s:e`` of ``buf`` (an empty one is null),
+    doubled quotes made single where ``esc``."""
+    ln = (e - s).astype(np.int64)
+    off = np.zeros(len(ln) + 1, dtype=np.int64)
+    np.cumsum(ln, out=off[1:])
+    total = int(off[-1])
+    idx = np.repeat(s - off[:-1], ln) + np.arange(total, dtype=np.int64)
+    values = np.take(buf, idx) if total else np.zeros(0, dtype=np.uint8)
+    empty = ln == 0
+    nulls = int(empty.sum())
+    validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
+    out = pa.Array.from_buffers(
+        pa.large_string(), len(ln), [validity, pa.py_buffer(off), pa.py_buffer(values)], null_count=nulls
+    )
+    if esc.any():
+        out = pc.if_else(pa.array(esc), pc.replace_substring(out, '""', '"'), out)
+    return out
+
+
+class FileText(DeferredText):
+    """A free-text column of a CSV file, left in the file until it is asked for.
+
+    Holds the file's identity (device, inode, size, modification time) as it was read, the
+    length of the cells over :attr:`threshold` characters, and what is needed to find the
+    column again. :meth:`arrow` reads the file once more (block by block, as it was read)
+    and refuses, with a named error, a file that has changed since.
+    """
+
+    def __init__(self, reader: _Rereader, name: str, field: int, rows: int, long: Mapping[int, int], threshold: int):
+        self._reader = reader
+        self.name = name
+        self.field = field
+        self.rows = rows
+        self.threshold = threshold
+        order = sorted(long)
+        self._long_rows = np.array(order, dtype=np.int64)
+        self._long_len = np.array([long[r] for r in order], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def longer_than(self, limit: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The rows whose text is longer than ``limit`` characters, and those lengths."""
+        if limit >= self.threshold:
+            hit = self._long_len > limit
+            return self._long_rows[hit], self._long_len[hit]
+        from aspire_models.responses import _longer_than
+
+        return _longer_than(self.arrow(), limit)
+
+    def arrow(self) -> pa.ChunkedArray:
+        """The column as Arrow strings (null for a blank), read from the file now."""
+        return self._reader.column(self.field)
+
+    def cell(self, row: int) -> str | None:
+        """One cell (for a message)."""
+        value = self._reader.cell(row, self.field)
+        return value
+
+
+class _Rereader:
+    """Reads columns of a scanned CSV file again, checking it is the file that was scanned."""
+
+    def __init__(
+        self,
+        path: str,
+        identity: tuple[int, int, int, int],
+        body: int,
+        delim: int,
+        n_fields: int,
+        rows: int,
+        record_starts: NDArray[np.int64],
+    ) -> None:
+        self.path = path
+        self.identity = identity
+        self.body = body
+        self.delim = delim
+        self.n_fields = n_fields
+        self.rows = rows
+        self.record_starts = record_starts
+        self._lock = threading.Lock()
+        self._cache: dict[int, pa.ChunkedArray] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        from aspire_models.errors import Problem, ResponseError
+        from aspire_models.safeio import open_input
+
+        fh = open_input(self.path, what="response file", max_bytes=self.identity[2])
+        st = os.fstat(fh.fileno())
+        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != self.identity:
+            fh.close()
+            raise ResponseError(
+                [
+                    Problem(
+                        "unchanged",
+                        "the file has changed since it was read, so its free-text answers cannot be read from it",
+                        file=self.path,
+                    )
+                ]
+            )
+        return fh
+
+    def column(self, field: int) -> pa.ChunkedArray:
+        with self._lock:
+            got = self._cache.get(field)
+            if got is None:
+                got = self._read(field)
+                self._cache[field] = got
+            return got
+
+    def _read(self, field: int) -> pa.ChunkedArray:
+        scan, _ = _kernels()
+        kinds = np.zeros(self.n_fields, dtype=np.int8)
+        kinds[field] = KEPT
+        slot = np.zeros(self.n_fields, dtype=np.int64)
+        chunks: list[pa.Array] = []
+        rows = 0
+        with self._open() as fh:
+            scratch = _Scratch(0, 1, self.n_fields)
+            for buf, a, b, final, _, _ in _blocks(fh, self.body, None):
+                if buf is None:
+                    continue
+                pos = a
+                while True:
+                    r, status, pos_next, _, _ = scan(
+                        buf, buf.view(np.uint64), pos, b, final, self.delim, kinds, slot, _NO_TABLE, _NO_TAB, 1 << 62,
+                        scratch.vals, scratch.kstart, scratch.kend, scratch.kesc, scratch.rec,
+                        scratch.odd, scratch.long,
+                    )  # fmt: skip
+                    if status not in (OK, FULL_ROWS, FULL_LISTS):
+                        raise AssertionError(f"the file no longer scans: {status}")
+                    chunks.append(_strings(buf, scratch.kstart[:r, 0], scratch.kend[:r, 0], scratch.kesc[:r, 0]))
+                    rows += r
+                    pos = pos_next
+                    if status == OK:
+                        break
+                if pos < b:
+                    raise AssertionError("a block ended inside a record")
+        if rows != self.rows:
+            raise AssertionError("the file no longer has the rows it had")
+        return pa.chunked_array(chunks, type=pa.large_string())
+
+    def cell(self, row: int, field: int) -> str | None:
+        with self._lock:
+            got = self._cache.get(field)
+        if got is not None:
+            value: str | None = got[row].as_py()
+            return value
+        scan, _ = _kernels()
+        start = int(self.record_starts[row])
+        end = int(self.record_starts[row + 1]) if row + 1 < len(self.record_starts) else self.identity[2]
+        with self._open() as fh:
+            fh.seek(start)
+            raw = fh.read(end - start)
+        n = len(raw)
+        buf = np.zeros(n + 8 - n % 8, dtype=np.uint8)
+        buf[:n] = np.frombuffer(raw, dtype=np.uint8)
+        kinds = np.zeros(self.n_fields, dtype=np.int8)
+        kinds[field] = KEPT
+        slot = np.zeros(self.n_fields, dtype=np.int64)
+        s = _Scratch(0, 1, self.n_fields)
+        r, _, _, _, _ = scan(
+            buf, buf.view(np.uint64), 0, n, True, self.delim, kinds, slot, _NO_TABLE, _NO_TAB, 1 << 62,
+            s.vals, s.kstart, s.kend, s.kesc, s.rec, s.odd, s.long,
+        )  # fmt: skip
+        if r < 1:
+            return None
+        value = _strings(buf, s.kstart[:1, 0], s.kend[:1, 0], s.kesc[:1, 0])[0].as_py()
+        return value
+
+
+_NO_TABLE = np.zeros((1, 4 << 16), dtype=np.uint8)
+_NO_TAB = np.zeros(1, dtype=np.int64)
+
+
+class _Scratch:
+    """A thread's output arrays for the compiled scan (reused block after block)."""
+
+    def __init__(self, n_answers: int, n_kept: int, n_fields: int) -> None:
+        self.vals = np.empty((_ROWS, max(n_answers, 1)), dtype=np.uint8)
+        self.kstart = np.empty((_ROWS, max(n_kept, 1)), dtype=np.int64)
+        self.kend = np.empty((_ROWS, max(n_kept, 1)), dtype=np.int64)
+        self.kesc = np.empty((_ROWS, max(n_kept, 1)), dtype=np.bool_)
+        self.rec = np.empty(_ROWS, dtype=np.int64)
+        self.odd = np.empty((max(_LISTED, n_fields), 6), dtype=np.int64)
+        self.long = np.empty((max(_LISTED, n_fields), 3), dtype=np.int64)
+
+
+def _blocks(fh: Any, body: int, progress: Callable[[int], None] | None) -> Any:
+    """Blocks of whole records of an open file: ``(buffer, start, end, final, piece, base)``;
+    ``buffer[start:end]`` holds whole records (the last block: to the end of the file),
+    the first block starting at ``body`` (after the header). ``piece`` is the bytes just read
+    (all the file's bytes, in order, over the blocks), ``base`` the file offset of
+    ``buffer[0]``; ``buffer`` is None when a record longer than a piece is being read on.
+    Each buffer is a new array, so a block can be worked
+    on while the next is read."""
+    _, cut = _kernels()
+    fh.seek(0)
+    carry = np.zeros(0, dtype=np.uint8)
+    first = True
+    read = 0  # bytes read so far
+    while True:
+        base = read - len(carry)  # the file offset of buf[0]
+        buf = np.empty((len(carry) + PIECE + 7) // 8 * 8, dtype=np.uint8)  # whole 8-byte words
+        buf[: len(carry)] = carry
+        n = fh.readinto(buf.data[len(carry) : len(carry) + PIECE]) or 0
+        read += n
+        raw = (len(carry), len(carry) + n)
+        end = raw[1]
+        if progress is not None:
+            progress(n)
+        start = body if first else 0
+        if not n:
+            if end > start:
+                yield buf, start, end, True, memoryview(b""), base
+            return
+        at = cut(buf, buf.view(np.uint64), start, end)
+        if at < 0:  # a record longer than a piece: read on
+            carry = buf[:end]
+            yield None, 0, 0, False, buf.data[raw[0] : raw[1]], base
+            continue
+        first = False
+        yield buf, start, at, False, buf.data[raw[0] : raw[1]], base
+        carry = buf[at:end].copy()
+
+
+@functools.cache
+def _key_codes() -> NDArray[np.int16]:
+    from aspire_models.formats._csvsplit import KEY_CODES
+
+    return np.ascontiguousarray(KEY_CODES, dtype=np.int16)
+
+
+class _Part:
+    """Up to :data:`_ROWS` records of a block."""
+
+    __slots__ = ("kept", "longs", "odd", "records", "rows", "vals")
+
+    def __init__(
+        self,
+        rows: int,
+        vals: NDArray[np.uint8],
+        odd: NDArray[np.int64],
+        longs: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]],
+        records: NDArray[np.int64],
+        kept: list[pa.Array],
+    ) -> None:
+        self.rows = rows
+        self.vals = vals
+        self.odd = odd
+        self.longs = longs  # {text field: (rows in the block, lengths)}
+        self.records = records  # file offset of each record
+        self.kept = kept
+
+
+class _Done:
+    """A scanned and converted block: its first row, rows, parts, and the cells that break
+    a rule."""
+
+    __slots__ = ("found", "parts", "rows", "start")
+
+    def __init__(self, start: int, rows: int, parts: list[_Part], found: list[Any]) -> None:
+        self.start = start
+        self.rows = rows
+        self.parts = parts
+        self.found = found
+
+
+class Scan:
+    """What :func:`stream_csv` read: ``rows``, the cells that break a rule (from the answer
+    codec), the kept columns as Arrow strings, the free-text columns left in the file, the
+    digest, the file's size."""
+
+    def __init__(
+        self,
+        rows: int,
+        found: list[Any],
+        kept: dict[str, pa.ChunkedArray],
+        text: dict[str, FileText],
+        digest: str,
+        size: int,
+    ) -> None:
+        self.rows = rows
+        self.found = found
+        self.kept = kept
+        self.text = text
+        self.digest = digest
+        self.size = size
+
+
+def stream_csv(
+    fh: Any,
+    path: str,
+    body: int,
+    names: Sequence[str],
+    delimiter: str,
+    answers: Any,
+    texts: Mapping[str, int],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    threads: int = 2,
+) -> Scan | None:
+    """Read the records of the CSV file ``fh`` (open, unbuffered; its name ``path``) from
+    byte ``body`` (just after the header line) with the header ``names``.
+
+    ``answers`` is the answer codec (:class:`aspire_models.formats.codec._Answers`): the
+    answer columns are converted as each block is scanned, on the block's thread.
+    ``texts`` are the free-text columns, each with the smallest length limit that applies
+    to it (its longer cells are listed). ``progress`` is called with ``(bytes read, bytes
+    in all)``. None when the file needs the general reader (see the module's notes).
+    """
+    if len(delimiter.encode()) != 1:
+        return None
+    scan, _ = _kernels()
+    n_fields = len(names)
+    kinds = np.full(n_fields, KEPT, dtype=np.int8)
+    slot = np.zeros(n_fields, dtype=np.int64)
+    answer_fields = [i for i, n in enumerate(names) if n in answers.index]
+    text_fields = [i for i, n in enumerate(names) if n in texts and n not in answers.index]
+    taken = set(answer_fields) | set(text_fields)
+    kept_fields = [i for i in range(n_fields) if i not in taken]
+    for k, i in enumerate(answer_fields):
+        kinds[i], slot[i] = ANSWER, k
+    for k, i in enumerate(text_fields):
+        kinds[i], slot[i] = TEXT, k
+    for k, i in enumerate(kept_fields):
+        kinds[i], slot[i] = KEPT, k
+    text_min = min((texts[names[i]] for i in text_fields), default=1 << 62)
+    answer_slot = {i: k for k, i in enumerate(answer_fields)}
+    delim = delimiter.encode()[0]
+    if not answers.coded:
+        return None  # answers stored as numbers, not codes: the general reader
+    # the answer code of each field key, per scale (the codec's tables), and each column's table
+    by_scale: dict[int, int] = {}
+    stacked: list[NDArray[np.uint8]] = []
+    tab = np.zeros(max(len(answer_fields), 1), dtype=np.int64)
+    for k, i in enumerate(answer_fields):
+        scale = answers.scales[answers.index[names[i]]]
+        if id(scale) not in by_scale:
+            by_scale[id(scale)] = len(stacked)
+            stacked.append(answers._key_table(scale))
+        tab[k] = by_scale[id(scale)]
+    tables = np.stack(stacked) if stacked else _NO_TABLE
+    local = threading.local()
+
+    def scratch() -> _Scratch:
+        s: _Scratch | None = getattr(local, "s", None)
+        if s is None:
+            s = local.s = _Scratch(len(answer_fields), len(kept_fields), n_fields)
+        return s
+
+    # a block's rows start where the rows of the blocks before it end: each block's count is
+    # a future, set as soon as the block is scanned (-1 when the scan gave up)
+    counts: list[Future[int]] = []
+
+    def work(k: int, buf: NDArray[np.uint8], a: int, b: int, final: bool, offset: int) -> _Done | None:
+        s = scratch()
+        buf64 = buf.view(np.uint64)
+        parts: list[_Part] = []
+        pos = a
+        rows = 0
+        outcome = OK
+        try:
+            while True:
+                r, status, nxt, no, nl = scan(
+                    buf, buf64, pos, b, final, delim, kinds, slot, tables, tab, text_min,
+                    s.vals, s.kstart, s.kend, s.kesc, s.rec, s.odd, s.long,
+                )  # fmt: skip
+                if status not in (OK, FULL_ROWS, FULL_LISTS):
+                    outcome = status
+                    break
+                if r:
+                    kept_arrays = [
+                        _strings(buf, s.kstart[:r, c], s.kend[:r, c], s.kesc[:r, c]) for c in range(len(kept_fields))
+                    ]
+                    lg = s.long[:nl]
+                    longs = {}
+                    for t in np.unique(lg[:, 1]):
+                        mine = lg[lg[:, 1] == t]
+                        longs[text_fields[int(t)]] = (mine[:, 0] + rows, mine[:, 2])
+                    parts.append(_Part(r, s.vals[:r].copy(), s.odd[:no].copy(), longs, s.rec[:r] + offset, kept_arrays))
+                rows += r
+                pos = nxt
+                if status == OK:
+                    if pos < b:
+                        outcome = QUOTE  # stopped short of the block's end
+                    break
+        finally:
+            counts[k].set_result(rows if outcome == OK else -1)
+        if outcome != OK:
+            return None
+        start = 0
+        for j in range(k):
+            got = counts[j].result()
+            if got < 0:
+                return None
+            start += got
+        found: list[Any] = []
+        at = start
+        for part in parts:
+            block = _Block(buf, part.vals, part.odd, answer_slot)
+            found += answers.convert(at, {names[i]: (block, i) for i in answer_fields})
+            part.vals = part.odd = None  # type: ignore[assignment]
+            at += part.rows
+        return _Done(start, rows, parts, found)
+
+    st = os.fstat(fh.fileno())
+    size = st.st_size
+    done_bytes = [0]
+
+    def advanced(n: int) -> None:
+        done_bytes[0] += n
+        if progress is not None:
+            progress(min(done_bytes[0], size), size)
+
+    results: list[Future[_Done | None]] = []
+    sha = hashlib.sha256()  # of the whole file, in order, on a thread of its own
+    with ThreadPoolExecutor(max_workers=threads) as pool, ThreadPoolExecutor(max_workers=1) as hasher:
+        k = 0
+        for buf, a, b, final, piece, base in _blocks(fh, body, advanced):
+            hasher.submit(sha.update, piece)
+            if buf is None:  # a record longer than a piece: read on
+                continue
+            counts.append(Future())
+            results.append(pool.submit(work, k, buf, a, b, final, base))
+            k += 1
+            waiting = [f for f in results if not f.done()]
+            if len(waiting) > threads + 1:  # at most a few blocks in memory
+                waiting[0].result()
+        outs = [f.result() for f in results]
+    if any(o is None for o in outs):
+        return None
+    rows = 0
+    found: list[Any] = []
+    kept: dict[str, list[pa.Array]] = {names[i]: [] for i in kept_fields}
+    record_starts: list[NDArray[np.int64]] = []
+    long_rows: dict[int, list[NDArray[np.int64]]] = {i: [] for i in text_fields}
+    long_len: dict[int, list[NDArray[np.int64]]] = {i: [] for i in text_fields}
+    for o in outs:
+        assert o is not None
+        found += o.found
+        for part in o.parts:
+            for c, i in enumerate(kept_fields):
+                kept[names[i]].append(part.kept[c])
+            record_starts.append(part.records)
+            for field, (at, length) in part.longs.items():
+                long_rows[field].append(at + o.start)
+                long_len[field].append(length)
+        rows += o.rows
+    reader = _Rereader(
+        path,
+        (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns),
+        body,
+        delim,
+        n_fields,
+        rows,
+        np.concatenate(record_starts) if record_starts else np.zeros(0, dtype=np.int64),
+    )
+    text = {
+        names[i]: FileText(
+            reader,
+            names[i],
+            i,
+            rows,
+            dict(zip(_cat(long_rows[i]).tolist(), _cat(long_len[i]).tolist(), strict=True)),
+            texts[names[i]],
+        )
+        for i in text_fields
+    }
+    return Scan(
+        rows,
+        found,
+        {n: pa.chunked_array(v, type=pa.large_string()) for n, v in kept.items()},
+        text,
+        sha.hexdigest(),
+        size,
+    )
+
+
+def _cat(parts: list[NDArray[np.int64]]) -> NDArray[np.int64]:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
