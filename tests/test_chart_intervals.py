@@ -231,6 +231,35 @@ def test_result_with_intervals_is_valid(result: Result) -> None:
     assert set(INTERVAL_COLUMNS) <= set(out["tables"]["priorities"]["columns"])
 
 
+def test_all_others_sd_and_interval_are_those_of_the_pooled_raters() -> None:
+    from aspire_models.stats.review360 import review360
+
+    rng = np.random.default_rng(3)
+    scores = rng.integers(1, 6, size=(14, 2)).astype(float)
+    scores[4, 1] = np.nan
+    groups = ["self", "line-manager"] + ["peer"] * 4 + ["direct-report"] * 4 + ["stakeholder"] * 4
+    rep = review360(scores, ["a"] * 14, groups, ["x", "y"]).subject("a")
+    for b, name in enumerate(("x", "y")):
+        pooled = scores[1:, b][~np.isnan(scores[1:, b])]  # every rater but the subject
+        others = rep.get(name, "all-others")
+        assert (others.n, others.mean) == (len(pooled), pytest.approx(pooled.mean()))
+        assert others.sd == pytest.approx(pooled.std(ddof=1), rel=1e-12)
+    # withheld (differencing: a suppressed group of 2 in the pool): no spread either
+    small = ["self", "line-manager"] + ["peer"] * 10 + ["direct-report"] * 2
+    rep = review360(scores, ["a"] * 14, small, ["x", "y"]).subject("a")
+    assert rep.get("x", "all-others").suppressed and rep.get("x", "all-others").sd is None
+
+
+def test_all_others_interval_in_the_360_table(review: Result) -> None:
+    rows = [r for r in review.table("review-360", "groups").rows() if r["group"] == "all-others"]
+    shown = [r for r in rows if not r["suppressed"]]
+    assert shown
+    for r in shown:
+        lo, hi = stats.t.interval(LEVEL, r["n"] - 1, loc=r["mean"], scale=r["sd"] / math.sqrt(r["n"]))
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi), rel=1e-12)
+    assert all(r["sd"] is None and r["ci_low"] is None for r in rows if r["suppressed"])
+
+
 # -- the charts draw the table's intervals ------------------------------------------------------------
 @pytest.fixture()
 def figures(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
@@ -417,6 +446,9 @@ def test_profile_360_draws_each_group_interval(core: Registry, review: Result, f
         else:  # a group of one (the line manager): no interval, no bar
             assert f"ci-{i}" not in drawn
     assert "ci-self" not in drawn  # the subject's own rating: one person
+    others = _expected([r for r in groups if r["group"] == "all-others"], "ci_low", "ci_high")
+    assert len(others) == len(summary)
+    assert _flat(_ends(drawn["ci-all-others"], horizontal=True)) == approx_pairs(_clipped(others, *labels.scale))
     assert "90% confidence interval" in chart.svg and "90% confidence interval" in chart.title
     peer = next(r for r in groups if r["group"] == "peer")
     assert f"Peer {peer['mean']:.2f} (interval {peer['ci_low']:.2f} to {peer['ci_high']:.2f})" in chart.description

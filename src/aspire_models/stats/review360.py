@@ -140,7 +140,7 @@ class GroupStat:
         Raters who scored the behaviour.
     mean, sd, min, max : float or None
         Mean, SD (``ddof=1``; ``None`` when ``n < 2``), minimum and maximum.
-        All-others reports ``mean`` and ``n`` only.
+        All-others reports ``mean``, ``n`` and ``sd`` (no minimum or maximum).
     """
 
     behaviour: str
@@ -508,6 +508,7 @@ class _Aggregates:
     others_rows: IntArray  # (U,)
     others_n: IntArray  # (U, B)
     others_mean: FloatArray  # (U, B)
+    others_sd: FloatArray  # (U, B)
     others_reason: NDArray[np.object_]  # (U, B) None when reported
 
 
@@ -581,6 +582,13 @@ def _aggregate(
     reported = ~(too_few | pool_n_bad | pool_rows_bad)
     with np.errstate(divide="ignore", invalid="ignore"):
         others_mean = np.where(reported, others_total / others_n, np.nan)
+    # all-others' spread from each group's own: sum of squared deviations plus
+    # n (group mean - all-others mean)^2 (the parallel formula; exact up to rounding)
+    count_ns = count3[:, nonself, :]
+    mean_ns = np.where(count_ns > 0, mean.reshape(shape3)[:, nonself, :], 0.0)
+    others_m2 = (ssd.reshape(shape3)[:, nonself, :] + count_ns * (mean_ns - others_mean[:, None, :]) ** 2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others_sd = np.where(reported & (others_n > 1), np.sqrt(others_m2 / (others_n - 1)), np.nan)
 
     return _Aggregates(
         rows=rows2,
@@ -593,6 +601,7 @@ def _aggregate(
         others_rows=others_rows.astype(np.int64),
         others_n=others_n.astype(np.int64),
         others_mean=others_mean,
+        others_sd=others_sd,
         others_reason=reason,
     )
 
@@ -619,6 +628,7 @@ class _PyTables:
     others_rows: list[Any]
     others_n: list[Any]
     others_mean: list[Any]
+    others_sd: list[Any]
     others_reason: list[Any]
 
     @classmethod
@@ -635,6 +645,7 @@ class _PyTables:
             others_rows=agg.others_rows.tolist(),
             others_n=agg.others_n.tolist(),
             others_mean=_py(agg.others_mean),
+            others_sd=_py(agg.others_sd),
             others_reason=agg.others_reason.tolist(),
         )
 
@@ -680,6 +691,7 @@ def _unit_stats(
                         n_raters=t.others_rows[u],
                         n=t.others_n[u][b],
                         mean=t.others_mean[u][b],
+                        sd=t.others_sd[u][b],
                     )
                 )
             else:
@@ -779,7 +791,8 @@ def review360(
     For each subject, behaviour and present group: ``n`` (raters who scored),
     mean :math:`\\bar x = \\sum x / n`, SD
     :math:`\\sqrt{\\sum (x-\\bar x)^2/(n-1)}` (``None`` if ``n < 2``), min and max.
-    All-others pools every non-self row and reports ``n`` and the mean.
+    All-others pools every non-self row and reports ``n``, the mean and the SD (over
+    the pooled raters).
     ``gap = self_mean - others_mean``; ``classification`` is :func:`classify`;
     ``rank`` orders behaviours by all-others mean (1 = highest, average rank
     for ties: exact ties with ``resolution``, else after rounding means to 9
