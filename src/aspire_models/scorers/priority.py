@@ -23,7 +23,7 @@ wins, the element(s) with the largest gap (all of them when tied), the ties and 
 
 Every published mean carries its confidence interval at the level of the ``confidence``
 parameter (default 0.95), computed from the counted moments the scorer already has
-(:func:`priority_intervals`):
+(:func:`paired_gap_interval` for the gap):
 
 * ``now_ci_low``/``now_ci_high`` and ``future_ci_low``/``future_ci_high``: the t-interval of
   the sector mean of organisation means over the organisations (each one observation), the
@@ -193,7 +193,12 @@ def _with_intervals(table: Table, intervals: Mapping[str, Sequence[float]], conf
         table.name,
         table.level,
         cols,
-        table.description + f" Intervals: {confidence:.0%} confidence intervals (see the scorer's documentation).",
+        table.description
+        + f" Intervals: {confidence:.0%} confidence intervals. now_ci_low/now_ci_high and future_ci_low/"
+        "future_ci_high: the t-interval of the sector mean over the organisations; gap_ci_low/gap_ci_high: the "
+        "t-interval over the organisations of each one's future mean minus its now mean (paired by organisation). "
+        "None with fewer than two organisations, for a gap when an organisation has one mean and not the other, "
+        "and when withheld organisations are in the sector.",
         cells=table.cells,
     )
 
