@@ -77,7 +77,7 @@ def available() -> bool:
 
 
 @functools.cache
-def _kernels() -> tuple[Callable[..., Any], Callable[..., Any]]:
+def _kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
     """The compiled loops (compiled on first use; numba caches them on disk)."""
     import numba
 
@@ -106,6 +106,16 @@ def _kernels() -> tuple[Callable[..., Any], Callable[..., Any]]:
             if (buf[i + k] & 0xC0) != 0x80:
                 return 0
         return n
+
+    @jit
+    def word(buf64: Any, i: int) -> Any:
+        """The eight bytes from ``buf[i]`` as one little-endian number (two aligned loads)."""
+        k = i >> 3
+        lo = buf64[k]
+        sh = np.uint64((i & 7) * 8)
+        if sh == 0:
+            return lo
+        return (lo >> sh) | (buf64[k + 1] << (np.uint64(64) - sh))
 
     @jit
     def scan(
@@ -161,7 +171,7 @@ def _kernels() -> tuple[Callable[..., Any], Callable[..., Any]]:
                     i += 1
                     cs = i
                     while True:
-                        if (i & 7) == 0 and i + 8 <= end:  # eight bytes at a time: no quote, all ASCII
+                        if (i & 7) == 0 and i + 8 <= end:  # eight bytes at a time while none is a quote or not ASCII
                             w = buf64[i >> 3]
                             t = w ^ quotes
                             if ((t - ones) & ~t & high) | (w & high) == 0:
@@ -315,7 +325,22 @@ def _kernels() -> tuple[Callable[..., Any], Callable[..., Any]]:
             i -= 1
         return -1
 
-    return scan, cut
+    @jit
+    def gather(buf: Any, s: Any, e: Any, offsets: Any) -> Any:
+        """The bytes ``buf[s[k]:e[k]]`` one after another; ``offsets`` (len + 1) filled."""
+        n = s.shape[0]
+        offsets[0] = 0
+        for k in range(n):
+            offsets[k + 1] = offsets[k] + (e[k] - s[k])
+        out = np.empty(offsets[n], dtype=np.uint8)
+        for k in range(n):
+            at = offsets[k]
+            for b in range(s[k], e[k]):
+                out[at] = buf[b]
+                at += 1
+        return out
+
+    return scan, cut, gather
 
 
 class _Block:
@@ -363,12 +388,9 @@ class _Block:
 def _strings(buf: NDArray[np.uint8], s: NDArray[np.int64], e: NDArray[np.int64], esc: NDArray[np.bool_]) -> pa.Array:
     """An Arrow string array of the byte ranges ``s:e`` of ``buf`` (an empty one is null),
     doubled quotes made single where ``esc``."""
-    ln = (e - s).astype(np.int64)
-    off = np.zeros(len(ln) + 1, dtype=np.int64)
-    np.cumsum(ln, out=off[1:])
-    total = int(off[-1])
-    idx = np.repeat(s - off[:-1], ln) + np.arange(total, dtype=np.int64)
-    values = np.take(buf, idx) if total else np.zeros(0, dtype=np.uint8)
+    ln = e - s
+    off = np.empty(len(ln) + 1, dtype=np.int64)
+    values = _kernels()[2](buf, np.ascontiguousarray(s), np.ascontiguousarray(e), off)
     empty = ln == 0
     nulls = int(empty.sum())
     validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
@@ -481,7 +503,7 @@ class _Rereader:
             return got
 
     def _read(self, field: int) -> pa.ChunkedArray:
-        scan, _ = _kernels()
+        scan, _, _ = _kernels()
         kinds = np.zeros(self.n_fields, dtype=np.int8)
         kinds[field] = KEPT
         slot = np.zeros(self.n_fields, dtype=np.int64)
@@ -518,7 +540,7 @@ class _Rereader:
         if got is not None:
             value: str | None = got[row].as_py()
             return value
-        scan, _ = _kernels()
+        scan, _, _ = _kernels()
         start = int(self.record_starts[row])
         end = int(self.record_starts[row + 1]) if row + 1 < len(self.record_starts) else self.identity[2]
         with self._open() as fh:
@@ -549,7 +571,8 @@ class _Scratch:
     """A thread's output arrays for the compiled scan (reused block after block)."""
 
     def __init__(self, n_answers: int, n_kept: int, n_fields: int) -> None:
-        self.vals = np.empty((_ROWS, max(n_answers, 1)), dtype=np.uint8)
+        # column by column, as the answer matrix is: a column of a part is copied in one go
+        self.vals = np.empty((_ROWS, max(n_answers, 1)), dtype=np.uint8, order="F")
         self.kstart = np.empty((_ROWS, max(n_kept, 1)), dtype=np.int64)
         self.kend = np.empty((_ROWS, max(n_kept, 1)), dtype=np.int64)
         self.kesc = np.empty((_ROWS, max(n_kept, 1)), dtype=np.bool_)
@@ -566,7 +589,7 @@ def _blocks(fh: Any, body: int, progress: Callable[[int], None] | None) -> Any:
     ``buffer[0]``; ``buffer`` is None when a record longer than a piece is being read on.
     Each buffer is a new array, so a block can be worked
     on while the next is read."""
-    _, cut = _kernels()
+    _, cut, _ = _kernels()
     fh.seek(0)
     carry = np.zeros(0, dtype=np.uint8)
     first = True
@@ -683,7 +706,7 @@ def stream_csv(
     """
     if len(delimiter.encode()) != 1:
         return None
-    scan, _ = _kernels()
+    scan, _, _ = _kernels()
     n_fields = len(names)
     kinds = np.full(n_fields, KEPT, dtype=np.int8)
     slot = np.zeros(n_fields, dtype=np.int64)
@@ -750,7 +773,8 @@ def stream_csv(
                     for t in np.unique(lg[:, 1]):
                         mine = lg[lg[:, 1] == t]
                         longs[text_fields[int(t)]] = (mine[:, 0] + rows, mine[:, 2])
-                    parts.append(_Part(r, s.vals[:r].copy(), s.odd[:no].copy(), longs, s.rec[:r] + offset, kept_arrays))
+                    vals = s.vals[:r].copy(order="F")
+                    parts.append(_Part(r, vals, s.odd[:no].copy(), longs, s.rec[:r] + offset, kept_arrays))
                 rows += r
                 pos = nxt
                 if status == OK:
