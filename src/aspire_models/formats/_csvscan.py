@@ -50,7 +50,7 @@ from aspire_models.responses import DeferredText
 __all__ = ["PIECE", "FileText", "Scan", "available", "stream_csv"]
 
 #: bytes read (and hashed) at a time
-PIECE = 16 << 20
+PIECE = 32 << 20
 #: records scanned per call of the compiled loop (bounds the per-thread scratch arrays)
 _ROWS = 1 << 15
 #: odd answer cells and long texts listed per call at most (then the call ends early)
