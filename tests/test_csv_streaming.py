@@ -96,9 +96,10 @@ def csv_text(draw: Any) -> tuple[bytes, str]:
     piece=st.sampled_from([8, 64, 200, 1 << 20]),
     rows=st.sampled_from([1, 3, 1 << 15]),
     listed=st.sampled_from([1, 2, 1 << 14]),
+    sub=st.sampled_from([1, 5, 1 << 18]),
 )
 def test_the_block_reader_reads_as_the_general_reader(
-    core: Registry, case: tuple[bytes, str], piece: int, rows: int, listed: int
+    core: Registry, case: tuple[bytes, str], piece: int, rows: int, listed: int, sub: int
 ) -> None:
     data, _ = case
     sop = core.instrument("aspire-sop-self-assessment")
@@ -111,6 +112,7 @@ def test_the_block_reader_reads_as_the_general_reader(
         mp.setattr(_csvscan, "PIECE", piece)
         mp.setattr(_csvscan, "_ROWS", rows)
         mp.setattr(_csvscan, "_LISTED", listed)
+        mp.setattr(_csvscan, "_SUB", sub)  # bytes read (hashed, quotes counted) at a time
         try:
             slow = read(p, sop, stream=False, limits=limits)
         except ResponseError as exc:  # both readers refuse alike

@@ -26,8 +26,8 @@ Anything the scan does not take (a ragged row, a blank line, a stray quote, byte
 not UTF-8) makes :func:`stream_csv` return ``None``, and the caller reads the file the
 general way, which reports those problems by row.
 
-The file's SHA-256 digest is computed in the same pass, on a thread of its own, from the
-pieces as they are read (the same digest as ``sha256sum`` gives).
+The file's SHA-256 digest is computed in the same pass, each 256 KB as it is read, while
+those bytes are in the processor's cache (the same digest as ``sha256sum`` gives).
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ __all__ = ["PIECE", "FileText", "Scan", "available", "stream_csv"]
 PIECE = 32 << 20
 #: records scanned per call of the compiled loop (bounds the per-thread scratch arrays)
 _ROWS = 1 << 15
+#: bytes read (hashed, their quotes counted) at a time
+_SUB = 256 << 10
 #: odd answer cells and long texts listed per call at most (then the call ends early)
 _LISTED = 1 << 14
 #: the kinds of column the scan knows
@@ -77,11 +79,11 @@ def available() -> bool:
 
 
 @functools.cache
-def _kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+def _kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
     """The compiled loops (:mod:`._scankernels`: numba is imported only when a file needs them)."""
     from aspire_models.formats import _scankernels
 
-    return _scankernels.scan, _scankernels.cut, _scankernels.gather
+    return _scankernels.scan, _scankernels.cut, _scankernels.gather, _scankernels.quotes
 
 
 class _Block:
@@ -244,7 +246,7 @@ class _Rereader:
             return got
 
     def _read(self, field: int) -> pa.ChunkedArray:
-        scan, _, _ = _kernels()
+        scan = _kernels()[0]
         kinds = np.zeros(self.n_fields, dtype=np.int8)
         kinds[field] = KEPT
         slot = np.zeros(self.n_fields, dtype=np.int64)
@@ -252,7 +254,7 @@ class _Rereader:
         rows = 0
         with self._open() as fh:
             scratch = _Scratch(0, 1, self.n_fields)
-            for buf, a, b, final, _, _ in _blocks(fh, self.body, None):
+            for buf, a, b, final, _ in _blocks(fh, self.body, None, None):
                 if buf is None:
                     continue
                 pos = a
@@ -281,7 +283,7 @@ class _Rereader:
         if got is not None:
             value: str | None = got[row].as_py()
             return value
-        scan, _, _ = _kernels()
+        scan = _kernels()[0]
         start = int(self.record_starts[row])
         end = int(self.record_starts[row + 1]) if row + 1 < len(self.record_starts) else self.identity[2]
         with self._open() as fh:
@@ -322,42 +324,61 @@ class _Scratch:
         self.long = np.empty((max(_LISTED, n_fields), 3), dtype=np.int64)
 
 
-def _blocks(fh: Any, body: int, progress: Callable[[int], None] | None) -> Any:
-    """Blocks of whole records of an open file: ``(buffer, start, end, final, piece, base)``;
-    ``buffer[start:end]`` holds whole records (the last block: to the end of the file),
-    the first block starting at ``body`` (after the header). ``piece`` is the bytes just read
-    (all the file's bytes, in order, over the blocks), ``base`` the file offset of
-    ``buffer[0]``; ``buffer`` is None when a record longer than a piece is being read on.
-    Each buffer is a new array, so a block can be worked
-    on while the next is read."""
-    _, cut, _ = _kernels()
+def _blocks(
+    fh: Any, body: int, progress: Callable[[int], None] | None, seen: Callable[[memoryview], Any] | None
+) -> Any:
+    """Blocks of whole records of an open file: ``(buffer, start, end, final, base)``;
+    ``buffer[start:end]`` holds whole records (the last block: to the end of the file), the
+    first block starting at ``body`` (after the header); ``base`` is the file offset of
+    ``buffer[0]``. Each buffer is a new array, so a block can be worked on while the next is
+    read. The file is read in small pieces, each given to ``seen`` (all the file's bytes, in
+    order: the digest) and its quotes counted while it is in the processor's cache."""
+    _, cut, _, count = _kernels()
     fh.seek(0)
     carry = np.zeros(0, dtype=np.uint8)
+    carry_quotes = 0  # quotes in the carried bytes
     first = True
     read = 0  # bytes read so far
     while True:
         base = read - len(carry)  # the file offset of buf[0]
         buf = np.empty((len(carry) + PIECE + 7) // 8 * 8, dtype=np.uint8)  # whole 8-byte words
+        buf64 = buf.view(np.uint64)
         buf[: len(carry)] = carry
-        n = fh.readinto(buf.data[len(carry) : len(carry) + PIECE]) or 0
-        read += n
-        raw = (len(carry), len(carry) + n)
-        end = raw[1]
-        if progress is not None:
-            progress(n)
+        end = len(carry)
+        q = carry_quotes
+        while end < len(carry) + PIECE:
+            n = fh.readinto(buf.data[end : min(len(carry) + PIECE, end + _SUB)]) or 0
+            if not n:
+                break
+            if seen is not None:
+                seen(buf.data[end : end + n])
+            q += count(buf, buf64, end, end + n)
+            end += n
+            read += n
+            if progress is not None:
+                progress(n)
         start = body if first else 0
-        if not n:
+        if end == len(carry):  # the end of the file
             if end > start:
-                yield buf, start, end, True, memoryview(b""), base
+                yield buf, start, end, True, base
             return
-        at = cut(buf, buf.view(np.uint64), start, end)
+        at = cut(buf, start, end, q - (count(buf, buf64, 0, start) if start else 0))  # (not the header's)
         if at < 0:  # a record longer than a piece: read on
             carry = buf[:end]
-            yield None, 0, 0, False, buf.data[raw[0] : raw[1]], base
+            carry_quotes = q
+            yield None, 0, 0, False, base
             continue
         first = False
-        yield buf, start, at, False, buf.data[raw[0] : raw[1]], base
+        yield buf, start, at, False, base
         carry = buf[at:end].copy()
+        carry_quotes = count(carry, carry.view(np.uint64) if len(carry) % 8 == 0 else _pad64(carry), 0, len(carry))
+
+
+def _pad64(a: NDArray[np.uint8]) -> NDArray[np.uint64]:
+    """``a``'s bytes as whole 8-byte words (zero bytes after the end)."""
+    out = np.zeros((len(a) + 7) // 8 * 8, dtype=np.uint8)
+    out[: len(a)] = a
+    return out.view(np.uint64)
 
 
 @functools.cache
@@ -447,7 +468,7 @@ def stream_csv(
     """
     if len(delimiter.encode()) != 1:
         return None
-    scan, _, _ = _kernels()
+    scan = _kernels()[0]
     n_fields = len(names)
     kinds = np.full(n_fields, KEPT, dtype=np.int8)
     slot = np.zeros(n_fields, dtype=np.int64)
@@ -551,11 +572,10 @@ def stream_csv(
             progress(min(done_bytes[0], size), size)
 
     results: list[Future[_Done | None]] = []
-    sha = hashlib.sha256()  # of the whole file, in order, on a thread of its own
-    with ThreadPoolExecutor(max_workers=threads) as pool, ThreadPoolExecutor(max_workers=1) as hasher:
+    sha = hashlib.sha256()  # of the whole file, as it is read: each small piece while it is in the cache
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         k = 0
-        for buf, a, b, final, piece, base in _blocks(fh, body, advanced):
-            hasher.submit(sha.update, piece)
+        for buf, a, b, final, base in _blocks(fh, body, advanced, sha.update):
             if buf is None:  # a record longer than a piece: read on
                 continue
             counts.append(Future())

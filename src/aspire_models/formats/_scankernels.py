@@ -88,6 +88,38 @@ def scan(
             return r, 4, i, no, nl
         f = 0
         while True:
+            if kinds[f] == 1 and i + 2 < end and f + 1 < nf:
+                # the common answer: blank, one or two digits, then the separator
+                c0 = buf[i]
+                ln = -1
+                if c0 == delim:
+                    ln = 0
+                elif 48 <= c0 <= 57:
+                    c1 = buf[i + 1]
+                    if c1 == delim:
+                        ln = 1
+                    elif 48 <= c1 <= 57 and buf[i + 2] == delim:
+                        ln = 2
+                if ln >= 0:
+                    key = np.int64(ln << 16)
+                    if ln > 0:
+                        key |= c0
+                    if ln > 1:
+                        key |= np.int64(buf[i + 1]) << 8
+                    a = slot[f]
+                    v = tables[tab[a], key]
+                    vals[r, a] = v
+                    if v == 255:  # BROKEN: out of the scale, to be named
+                        odd[no, 0] = r
+                        odd[no, 1] = a
+                        odd[no, 2] = i
+                        odd[no, 3] = i + ln
+                        odd[no, 4] = 0
+                        odd[no, 5] = key
+                        no += 1
+                    i += ln + 1
+                    f += 1
+                    continue
             nesc = 0
             cont = 0
             if i < end and buf[i] == 34:
@@ -218,27 +250,33 @@ def scan(
 
 
 @jit
-def cut(buf: Any, buf64: Any, start: int, end: int) -> int:
-    """The offset just after the last newline of ``buf[start:end]`` that is outside
-    quotes (a record starts at ``start``), or -1 when there is none. The quotes are
-    counted eight bytes at a time."""
+def quotes(buf: Any, buf64: Any, start: int, end: int) -> int:
+    """The number of quote characters in ``buf[start:end]``, eight bytes at a time."""
     low7 = np.uint64(0x7F7F7F7F7F7F7F7F)
     ones = np.uint64(0x0101010101010101)
-    quotes = np.uint64(0x2222222222222222)
+    quote = np.uint64(0x2222222222222222)
     q = 0
     i = start
     while i < end and (i & 7) != 0:
         q += buf[i] == 34
         i += 1
     while i + 8 <= end:
-        t = buf64[i >> 3] ^ quotes
+        t = buf64[i >> 3] ^ quote
         y = ~(((t & low7) + low7) | t | low7)  # the high bit of each byte that is a quote
         q += ((y >> np.uint64(7)) * ones) >> np.uint64(56)
         i += 8
     while i < end:
         q += buf[i] == 34
         i += 1
-    inside = q & 1
+    return q
+
+
+@jit
+def cut(buf: Any, start: int, end: int, parity: int) -> int:
+    """The offset just after the last newline of ``buf[start:end]`` that is outside quotes,
+    or -1 when there is none; ``parity`` is that of the number of quotes in
+    ``buf[start:end]``, a record starting at ``start``. Read backwards from the end."""
+    inside = parity & 1
     i = end - 1
     while i >= start:
         c = buf[i]
