@@ -10,15 +10,16 @@ onto an instrument is a separate step (:mod:`aspire_models.formats.mapping`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+import operator
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol, overload, runtime_checkable
 
 import attrs
 import pyarrow as pa
 
 from aspire_models.errors import Problem
 
-__all__ = ["Grid", "Provenance", "ReadOptions", "Reader", "Source", "SourceColumn"]
+__all__ = ["ColumnRows", "Grid", "Provenance", "ReadOptions", "Reader", "Source", "SourceColumn"]
 
 #: bytes of a file a reader is shown to recognise it
 HEAD_BYTES = 64 * 1024
@@ -40,11 +41,74 @@ class ReadOptions:
     delimiter: str | None = None
 
 
+class ColumnRows(Sequence[tuple[str | None, ...]]):
+    """The rows of a grid held column by column (Arrow text arrays of one length, null =
+    blank): a row is made into a tuple of Python strings only when it is asked for, so a
+    large workbook's cells are never all turned into Python objects (readers look at its
+    first rows; :func:`~aspire_models.formats.layout.make_table` takes the columns as
+    they are). Equal to a tuple of the same rows."""
+
+    #: rows made into tuples at a time when iterating
+    _BLOCK = 4096
+
+    def __init__(self, columns: Sequence[pa.Array], length: int) -> None:
+        if any(len(c) != length for c in columns):
+            raise ValueError("every column of a grid must hold one cell per row")
+        self._columns = tuple(columns)
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str | None, ...]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[tuple[str | None, ...], ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            if step != 1:
+                return tuple(self._block(k, k + 1)[0] for k in range(start, stop, step))
+            return self._block(start, stop)
+        k = operator.index(index)
+        if k < 0:
+            k += self._length
+        if not 0 <= k < self._length:
+            raise IndexError("grid row out of range")
+        return self._block(k, k + 1)[0]
+
+    def _block(self, start: int, stop: int) -> tuple[tuple[str | None, ...], ...]:
+        if stop <= start:
+            return ()
+        if not self._columns:
+            return tuple(() for _ in range(start, stop))
+        cells = [c.slice(start, stop - start).to_pylist() for c in self._columns]
+        return tuple(zip(*cells, strict=True))
+
+    def __iter__(self) -> Iterator[tuple[str | None, ...]]:
+        for start in range(0, self._length, self._BLOCK):
+            yield from self._block(start, min(start + self._BLOCK, self._length))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ColumnRows | tuple | list):
+            return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"ColumnRows({len(self._columns)} columns x {self._length} rows)"
+
+
 @attrs.frozen
 class Grid:
     """A file's cells as text, row by row (``None`` = blank), before any header is known."""
 
-    rows: tuple[tuple[str | None, ...], ...]
+    #: a tuple of row tuples, or for a workbook the same rows read from :attr:`columns`
+    rows: Sequence[tuple[str | None, ...]]
     #: the encoding the text was read in (None for a workbook)
     encoding: str | None
     #: the sheet read (None for a text file)
@@ -54,6 +118,9 @@ class Grid:
     warnings: tuple[str, ...] = ()
     #: 0-based rows whose number of fields differs from the header's: (row, fields found)
     ragged: tuple[tuple[int, int], ...] = ()
+    #: the same cells column by column (Arrow text, null = blank; every row as wide as the
+    #: widest), when the file was read that way (a workbook without merged cells); None otherwise
+    columns: tuple[pa.Array, ...] | None = None
 
 
 @attrs.frozen

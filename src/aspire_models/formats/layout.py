@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 
 from aspire_models.errors import Problem, ResponseError
@@ -90,9 +91,52 @@ def make_table(
     """The data rows from ``first_data_row`` on (0-based in the grid; rows in ``skip``
     left out, e.g. a repeated header) as a table of text columns named by ``columns``."""
     width = len(columns)
+    problems: dict[int, tuple[Problem, ...]] = {}
+    if grid.columns is not None and len(grid.columns) == width:  # every row as wide as the header
+        table = _column_table(grid.columns, columns, first_data_row, skip)
+    else:
+        table = _row_table(grid, columns, first_data_row, skip, problems, source)
+    prov = Provenance(
+        format=fmt,
+        source=source.filename,
+        encoding=grid.encoding,
+        header_rows=header_rows,
+        columns=tuple(columns),
+        sheet=grid.sheet,
+        container=grid.container,
+        warnings=(*grid.warnings, *(f"{source.filename}: {w}" for w in warnings)),
+        row_problems=problems,
+    )
+    return table, prov
+
+
+def _column_table(
+    grid_columns: Sequence[pa.Array], columns: Sequence[SourceColumn], first_data_row: int, skip: Sequence[int]
+) -> pa.Table:
+    """The data rows of a grid held column by column: its columns sliced (no cell copied)."""
+    data = [c.slice(first_data_row) for c in grid_columns]
+    n = len(data[0]) if data else 0
+    leave_out = sorted({i - first_data_row for i in skip if first_data_row <= i < first_data_row + n})
+    if leave_out:
+        keep = np.ones(n, dtype=bool)
+        keep[leave_out] = False
+        data = [c.filter(pa.array(keep)) for c in data]
+    return pa.table({c.name: v for c, v in zip(columns, data, strict=True)})
+
+
+def _row_table(
+    grid: Grid,
+    columns: Sequence[SourceColumn],
+    first_data_row: int,
+    skip: Sequence[int],
+    problems: dict[int, tuple[Problem, ...]],
+    source: Source,
+) -> pa.Table:
+    """The data rows of a grid held row by row (rows with too few or too many fields are
+    padded or cut, and a problem is noted for each)."""
+    width = len(columns)
     leave_out = set(skip)
     data = [r for i, r in enumerate(grid.rows[first_data_row:], start=first_data_row) if i not in leave_out]
-    problems: dict[int, tuple[Problem, ...]] = {}
     pad = (None,) * width
     for n, row in enumerate(data):
         if len(row) != width:
@@ -108,19 +152,7 @@ def make_table(
                 )
             data[n] = (tuple(row) + pad)[:width]
     cols = list(zip(*data, strict=True)) if data else [() for _ in range(width)]
-    table = pa.table({c.name: pa.array(v, type=pa.string()) for c, v in zip(columns, cols, strict=True)})
-    prov = Provenance(
-        format=fmt,
-        source=source.filename,
-        encoding=grid.encoding,
-        header_rows=header_rows,
-        columns=tuple(columns),
-        sheet=grid.sheet,
-        container=grid.container,
-        warnings=(*grid.warnings, *(f"{source.filename}: {w}" for w in warnings)),
-        row_problems=problems,
-    )
-    return table, prov
+    return pa.table({c.name: pa.array(v, type=pa.string()) for c, v in zip(columns, cols, strict=True)})
 
 
 def first_cells(rows: Sequence[Sequence[str | None]] | None, row: int = 0) -> list[str]:
