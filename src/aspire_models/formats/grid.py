@@ -389,6 +389,10 @@ def _column_text(values: NDArray[np.object_]) -> pa.Array:
     text -> null): numbers (floats) in one vectorised step, text as it is, anything else
     (booleans, dates, times...) cell by cell."""
     n = len(values)
+    try:  # a column of text only (ids, comments) needs no look at each cell's type
+        return _plain_text(values)
+    except TypeError:  # a cell that is not text (str.isspace refuses it)
+        pass
     kinds = np.fromiter(map(type, values), dtype=object, count=n)
     floats = np.asarray(kinds == _FLOAT, dtype=bool)
     n_float = int(floats.sum())
@@ -416,13 +420,19 @@ def _float_text(values: NDArray[np.object_], floats: NDArray[np.bool_]) -> pa.Ar
     return text
 
 
+def _plain_text(values: NDArray[np.object_]) -> pa.Array:
+    """Cells that are all text as Arrow text, blank (empty or white space only) -> null;
+    TypeError when a cell is not text (``str.isspace`` refuses it)."""
+    blank = np.fromiter(map(str.isspace, values), dtype=bool, count=len(values))
+    blank |= np.asarray(values == "", dtype=bool)
+    return pa.array(values, type=pa.string(), mask=blank)
+
+
 def _other_text(values: NDArray[np.object_], kinds: NDArray[np.object_]) -> pa.Array:
     """Cells that are not floats as :func:`_cell` writes them: text as it is (blank ->
     null) in one step when all are text, else cell by cell (each distinct value once)."""
     if bool(np.all(kinds == _STR)):
-        blank = np.asarray(values == "", dtype=bool)
-        blank |= np.fromiter(map(str.isspace, values), dtype=bool, count=len(values))
-        return pa.array(values, type=pa.string(), mask=blank)
+        return _plain_text(values)
     seen: dict[tuple[type, Any], str | None] = {}
     out: list[str | None] = []
     for v in values.tolist():
