@@ -5,6 +5,7 @@ block reader does not take goes to the general reader."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import tempfile
@@ -199,3 +200,36 @@ def test_small_or_encoded_files_take_the_general_reader(core: Registry, tmp_path
     assert seen == []
     read(p, sop, stream=True)
     assert seen == ["stream"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.sampled_from(["", "1", "3", "5", "6", "10", "0", " 4 ", "4.0", "x"]),
+            st.sampled_from(["", "2", "9", "11", "7.5", "abc"]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    piece=st.sampled_from([16, 1 << 20]),
+)
+def test_answers_on_several_scales(core: Registry, cells: list[tuple[str, str]], piece: int) -> None:
+    """Each answer column is coded, checked and named on its own scale."""
+    doc = core.instrument("aspire-sop-self-assessment").to_dict()
+    doc["id"] = "two-scales"
+    doc["scales"].append({"id": "five", "type": "numeric", "label": "1-5", "min": 1, "max": 5, "integer": True})
+    doc["items"][1]["scale"] = "five"  # the second theme on a five-point scale
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "two.json"
+        path.write_text(json.dumps(doc))
+        instrument = core.load_instrument(path)
+    assert len({c.scale for c in instrument.numeric_columns()}) == 2
+    first, second = doc["items"][0]["id"], doc["items"][1]["id"]
+    header = ["respondent_id", "organisation", f"{first}.now", f"{second}.now", f"{second}.future"]
+    lines = [",".join(header)] + [f"r{i},C1,{a},{a},{b}" for i, (a, b) in enumerate(cells)]
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        p = Path(d) / "r.csv"
+        p.write_text("\n".join(lines) + "\n")
+        mp.setattr(_csvscan, "PIECE", piece)
+        same(read(p, instrument, stream=True), read(p, instrument, stream=False))

@@ -88,45 +88,17 @@ def _kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., An
 
 
 class _Block:
-    """One part of a block's scan, as the answer codec reads it (what
-    :meth:`aspire_models.formats.codec._Answers.convert` asks of a block of fields): the
-    answer codes the scan stored, and the cells it listed as odd (to parse, or breaking a
-    rule) with their keys and byte offsets."""
+    """One part of a block's scan: its bytes, the answer codes the scan stored (rows x the
+    block's answer columns, column by column), and the cells it listed as odd (to parse, or
+    breaking a rule: row, answer, start, end, doubled quotes, key)."""
 
-    __slots__ = ("buf", "odd", "rows", "slot", "vals")
+    __slots__ = ("buf", "odd", "rows", "vals")
 
-    def __init__(
-        self, buf: NDArray[np.uint8], vals: NDArray[np.uint8], odd: NDArray[np.int64], slot: Mapping[int, int]
-    ) -> None:
+    def __init__(self, buf: NDArray[np.uint8], vals: NDArray[np.uint8], odd: NDArray[np.int64]) -> None:
         self.buf = buf
         self.vals = vals
         self.odd = odd
         self.rows = vals.shape[0]
-        self.slot = slot
-
-    def stored(self, j: int) -> NDArray[np.uint8]:
-        """Field ``j``'s answer codes (BROKEN where listed as odd)."""
-        out: NDArray[np.uint8] = self.vals[:, self.slot[j]]
-        return out
-
-    def odd_keys(self, j: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """The rows of field ``j`` listed as odd, and their keys."""
-        listed = self.odd[self.odd[:, 1] == self.slot[j]]
-        return listed[:, 0], listed[:, 5]
-
-    def gather(self, parts: list[tuple[int, NDArray[np.int64] | None]]) -> pa.Array:
-        """The odd answer cells asked for (every one of them was listed by the scan)."""
-        starts, ends, esc = [], [], []
-        for j, rows in parts:
-            listed = self.odd[self.odd[:, 1] == self.slot[j]]
-            want = np.arange(self.rows) if rows is None else rows
-            at = np.searchsorted(listed[:, 0], want)
-            if len(want) and (at.max() >= len(listed) or (listed[at, 0] != want).any()):
-                raise AssertionError("a cell was asked for that the scan did not list")
-            starts.append(listed[at, 2])
-            ends.append(listed[at, 3])
-            esc.append(listed[at, 4] > 0)
-        return _strings(self.buf, np.concatenate(starts), np.concatenate(ends), np.concatenate(esc))
 
 
 def _strings(buf: NDArray[np.uint8], s: NDArray[np.int64], e: NDArray[np.int64], esc: NDArray[np.bool_]) -> pa.Array:
@@ -144,6 +116,79 @@ def _strings(buf: NDArray[np.uint8], s: NDArray[np.int64], e: NDArray[np.int64],
     if esc.any():
         out = pc.if_else(pa.array(esc), pc.replace_substring(out, '""', '"'), out)
     return out
+
+
+def _convert(
+    answers: Any, start: int, block: _Block, columns: NDArray[np.int64], slots: NDArray[np.int64]
+) -> list[Any]:
+    """A block's answers into the codec's matrix from row ``start``, and the cells that break
+    a rule (the codec's ``Found``: column, rows, rule bits, the cells as given), for the whole
+    block at once: ``columns[k]`` is the codec's column of the block's answer ``slots[k]``.
+    What :meth:`aspire_models.formats.codec._Answers.convert` does for a coded block of
+    fields, without a round of calls per column."""
+    from aspire_models.formats import codec
+
+    r = block.rows
+    if len(columns) and (np.diff(columns) == 1).all() and (slots == np.arange(len(slots))).all():
+        j0 = int(columns[0])
+        answers.values[start : start + r, j0 : j0 + len(columns)] = block.vals[:, : len(slots)]
+    else:
+        for j, k in zip(columns.tolist(), slots.tolist(), strict=True):
+            answers.values[start : start + r, j] = block.vals[:, k]
+    odd = block.odd
+    if not len(odd):
+        return []
+    column_of = np.zeros(int(slots.max()) + 1, dtype=np.int64)
+    column_of[slots] = columns
+    col = column_of[odd[:, 1]]
+    code = np.take(_csvsplit_codes(), odd[:, 5])
+    bits = np.zeros(len(odd), dtype=np.uint8)
+    scales = [answers.scales[j] for j in col.tolist()]
+    for scale in {id(x): x for x in scales}.values():
+        mine = np.array([x is scale for x in scales], dtype=bool)
+        bits[mine] = np.take(answers.tables[id(scale)], code[mine])
+    found: list[Any] = []
+    hit = np.flatnonzero(bits)  # one or two digits that break a rule (out of the scale)
+    for j in np.unique(col[hit]).tolist():
+        at = hit[col[hit] == j]
+        found.append((j, odd[at, 0] + start, bits[at], [_digits()[k - 2] for k in code[at].tolist()]))
+    other = np.flatnonzero(code == 0)  # OTHER: to be parsed as text
+    if len(other):
+        strings = _strings(block.buf, odd[other, 2], odd[other, 3], odd[other, 4] > 0)
+        if answers.decimal_comma:
+            strings = pc.replace_substring(strings, ",", ".")
+        v_all, bad_all = codec._parse_text(strings)
+        rule = np.zeros(len(other), dtype=np.uint8)
+        stored = np.zeros(len(other), dtype=answers.values.dtype)
+        other_scales = [scales[i] for i in other.tolist()]
+        for scale in {id(x): x for x in other_scales}.values():
+            mine = np.array([x is scale for x in other_scales], dtype=bool)
+            b = codec._rule_bits(v_all[mine], scale) | np.where(bad_all[mine], codec._TYPE, 0).astype(np.uint8)
+            rule[mine] = b
+            stored[mine] = answers._encode(v_all[mine], b, scale)
+        answers.values[odd[other, 0] + start, col[other]] = stored
+        broken = np.flatnonzero(rule)
+        given = strings.take(pa.array(broken)).to_pylist() if len(broken) else []
+        by = col[other][broken]
+        for j in np.unique(by).tolist():
+            mine = np.flatnonzero(by == j)
+            at = other[broken[mine]]
+            found.append((j, odd[at, 0] + start, rule[broken[mine]], [given[m] for m in mine.tolist()]))
+    return found
+
+
+@functools.cache
+def _csvsplit_codes() -> NDArray[np.int16]:
+    from aspire_models.formats._csvsplit import KEY_CODES
+
+    return KEY_CODES
+
+
+@functools.cache
+def _digits() -> tuple[str, ...]:
+    from aspire_models._columnar import DIGITS
+
+    return DIGITS
 
 
 class FileText(DeferredText):
@@ -503,7 +548,8 @@ def stream_csv(
     for k, i in enumerate(kept_fields):
         kinds[i], slot[i] = KEPT, k
     text_min = min((texts[names[i]] for i in text_fields), default=1 << 62)
-    answer_slot = {i: k for k, i in enumerate(answer_fields)}
+    answer_columns = np.array([answers.index[names[i]] for i in answer_fields], dtype=np.int64)
+    answer_slots = np.arange(len(answer_fields), dtype=np.int64)
     delim = delimiter.encode()[0]
     if not answers.coded:
         return None  # answers stored as numbers, not codes: the general reader
@@ -577,8 +623,8 @@ def stream_csv(
         found: list[Any] = []
         at = start
         for part in parts:
-            block = _Block(buf, part.vals, part.odd, answer_slot)
-            found += answers.convert(at, {names[i]: (block, i) for i in answer_fields})
+            block = _Block(buf, part.vals, part.odd)
+            found += _convert(answers, at, block, answer_columns, answer_slots)
             part.vals = part.odd = None  # type: ignore[assignment]
             at += part.rows
         if len(buf) == _pooled_size():

@@ -240,16 +240,7 @@ class _Answers:
             if isinstance(piece, tuple):  # fields of a plain CSV block
                 fields, i = piece
                 out = self.values[start : start + fields.rows, j]
-                if self.coded and hasattr(fields, "stored"):  # codes looked up by the scan (._csvscan)
-                    out[:] = fields.stored(i)
-                    odd, odd_keys = fields.odd_keys(i)  # cells to parse, or that break a rule
-                    code = np.take(_csvsplit.KEY_CODES, odd_keys)
-                    bits = np.take(self.tables[id(scale)], code)
-                    other = odd[code == _columnar.OTHER]
-                    rows = odd[bits != 0]
-                    given = ("digits", code[bits != 0])
-                    bits = bits[bits != 0]
-                elif self.coded:  # one look-up from a field's bytes to its answer code
+                if self.coded:  # one look-up from a field's bytes to its answer code
                     key = fields.keys(i)
                     np.take(self._key_table(scale), key, out=out)
                     odd = np.flatnonzero(out == BROKEN)  # cells to parse, or that break a rule
