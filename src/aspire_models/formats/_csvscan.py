@@ -154,10 +154,10 @@ def _convert(
         found.append((j, odd[at, 0] + start, bits[at], [_digits()[k - 2] for k in code[at].tolist()]))
     other = np.flatnonzero(code == 0)  # OTHER: to be parsed as text
     if len(other):
-        strings = _strings(block.buf, odd[other, 2], odd[other, 3], odd[other, 4] > 0)
-        if answers.decimal_comma:
-            strings = pc.replace_substring(strings, ",", ".")
-        v_all, bad_all = codec._parse_text(strings)
+        strings = _strings(block.buf, odd[other, 2], odd[other, 3], odd[other, 4] > 0)  # as given
+        v_all, bad_all = codec._parse_text(
+            pc.replace_substring(strings, ",", ".") if answers.decimal_comma else strings
+        )
         rule = np.zeros(len(other), dtype=np.uint8)
         stored = np.zeros(len(other), dtype=answers.values.dtype)
         other_scales = [scales[i] for i in other.tolist()]
