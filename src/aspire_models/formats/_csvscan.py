@@ -7,10 +7,10 @@ fields with one compiled pass over its bytes (numba: one loop, a few comparisons
 the pure-numpy split in :mod:`aspire_models.formats._csvsplit` needs several passes and
 copies, and keeps the whole file in memory). Per record it gives:
 
-* for each answer column, the field's *key* (its length, up to 3, and its first two bytes),
-  which the answer codec turns into an answer with one table look-up; the few cells that
-  are not one or two digits (``" 7 "``, ``"7.0"``, text) are listed with their byte
-  offsets, to be parsed exactly;
+* for each answer column, the answer code, looked up in the codec's table by the field's
+  *key* (its length, up to 3, and its first two bytes) as the field is scanned; the few
+  cells that are not one or two digits on the scale (``" 7 "``, ``"7.0"``, ``"11"``, text)
+  are listed with their byte offsets and key, to be parsed exactly or named;
 * for the other columns that are kept in memory (respondent id, organisation, team, ...),
   the byte offsets of each field, gathered into Arrow strings block by block;
 * for free-text (open question) columns, only the length in characters of the cells longer
@@ -50,7 +50,7 @@ from aspire_models.responses import DeferredText
 
 __all__ = ["PIECE", "FileText", "Scan", "available", "stream_csv"]
 
-#: bytes read (and hashed) at a time
+#: bytes per block (a block ends at the last record that ends in it)
 PIECE = 32 << 20
 #: records scanned per call of the compiled loop (bounds the per-thread scratch arrays)
 _ROWS = 1 << 15
