@@ -80,7 +80,9 @@ def test_hand_computed_subject() -> None:
     assert others["delivery"].n == 6 and others["delivery"].mean == pytest.approx(21 / 6)
     assert others["vision"].n == 6 and others["vision"].mean == pytest.approx(23 / 6)
     assert others["listening"].n_raters == 7
-    assert others["listening"].sd is None and others["listening"].min is None
+    # the pooled raters' SD: 3, 4, 4, 2, 4, 3, 5 -> sum of squares 95 - 25**2 / 7 = 40 / 7, over 6
+    assert others["listening"].sd == pytest.approx(math.sqrt(20 / 21))
+    assert others["listening"].min is None and others["listening"].max is None
 
     summ = {s.behaviour: s for s in ann.summary}
     assert summ["listening"].self_mean == 5.0

@@ -582,11 +582,19 @@ def _aggregate(
     reported = ~(too_few | pool_n_bad | pool_rows_bad)
     with np.errstate(divide="ignore", invalid="ignore"):
         others_mean = np.where(reported, others_total / others_n, np.nan)
-    # all-others' spread from each group's own: sum of squared deviations plus
-    # n (group mean - all-others mean)^2 (the parallel formula; exact up to rounding)
-    count_ns = count3[:, nonself, :]
-    mean_ns = np.where(count_ns > 0, mean.reshape(shape3)[:, nonself, :], 0.0)
-    others_m2 = (ssd.reshape(shape3)[:, nonself, :] + count_ns * (mean_ns - others_mean[:, None, :]) ** 2).sum(axis=1)
+    # all-others' spread over the pooled raters' own answers, from sums of deviations from a
+    # whole number near the mean: on whole-number scales every sum is exact, so the figure
+    # does not depend on how the raters split into groups or in which order they come, to
+    # the last bit (a published figure must not tell how raters of withheld groups are split)
+    pooled = ~is_self[group_codes]
+    centre = np.where(np.isnan(others_mean), 0.0, np.round(others_mean))
+    others_dev = np.where(observed & pooled[:, None], data - centre[unit_codes], 0.0)
+    s1 = np.zeros((n_units, n_beh))
+    np.add.at(s1, unit_codes, others_dev)
+    s2 = np.zeros((n_units, n_beh))
+    np.add.at(s2, unit_codes, others_dev * others_dev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others_m2 = np.maximum(s2 - s1 * s1 / others_n, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         others_sd = np.where(reported & (others_n > 1), np.sqrt(others_m2 / (others_n - 1)), np.nan)
 
