@@ -70,13 +70,25 @@ _WHY = {
 }
 
 
+@functools.cache
 def available() -> bool:
-    """Whether numba is installed (the ``fast`` extra); without it the general readers are used."""
+    """Whether the compiled loops can be used: numba imports, and the loops compile (or load
+    from numba's cache) and run on a one-record file. Without them the general reader is
+    used, with the same results. Asked once per process, when a large file is read."""
     try:
-        import numba  # noqa: F401
-    except ImportError:
+        scan, cut, gather, quotes = _kernels()
+        buf = np.frombuffer(b"a,1\n" + bytes(4), dtype=np.uint8).copy()
+        buf64 = buf.view(np.uint64)
+        s = _Scratch(1, 1, 2)
+        kinds = np.array([KEPT, ANSWER], dtype=np.int8)
+        slot = np.zeros(2, dtype=np.int64)
+        rows = scan(buf, buf64, 0, 4, True, 44, kinds, slot, _NO_TABLE, _NO_TAB, 1 << 62,
+                    s.vals, s.kstart, s.kend, s.kesc, s.rec, s.odd, s.long)[0]  # fmt: skip
+        off = np.empty(2, dtype=np.int64)
+        ok = rows == 1 and cut(buf, 0, 4, quotes(buf, buf64, 0, 4)) == 4
+        return bool(ok and len(gather(buf, s.kstart[:1, 0], s.kend[:1, 0], off)) == 1)
+    except Exception:  # numba missing, or a platform it cannot compile for
         return False
-    return True
 
 
 @functools.cache

@@ -47,6 +47,7 @@ _SPLIT_ROWS = 20_000
 #: files of at least this many bytes are read block by block (:mod:`._csvscan`), when they can be
 STREAM_MIN_BYTES = 32 << 20
 
+
 def read_csv(
     path: str | Path,
     instrument: Instrument,
@@ -83,9 +84,7 @@ def read_csv(
     source = str(p)
     if progress is not None:
         progress = _never_back(progress)
-    streamed = _read_streaming(
-        p, instrument, delimiter, encoding, extra_columns, allow_missing_items, limits, progress
-    )
+    streamed = _read_streaming(p, instrument, delimiter, encoding, extra_columns, allow_missing_items, limits, progress)
     if streamed is not None:
         return streamed
     raw = read_input_bytes(p, limits=limits, what="response file")
@@ -211,11 +210,11 @@ def _read_streaming(
     anything the scan leaves to the general reader (a ragged row, a blank line, a stray
     quote, bytes that are not UTF-8: the general reader reports them by row)."""
     source = str(p)
-    if encoding not in (None, "utf-8", "utf8", "UTF-8") or not _csvscan.available():
+    if encoding not in (None, "utf-8", "utf8", "UTF-8"):
         return None
     with open_input(p, limits=limits, what="response file") as fh:
         size = os.fstat(fh.fileno()).st_size
-        if size < STREAM_MIN_BYTES:
+        if size < STREAM_MIN_BYTES or not _csvscan.available():  # (numba is imported only here)
             return None
         first = fh.read(1 << 20)
         bom = 3 if first.startswith(codecs.BOM_UTF8) else 0
