@@ -20,14 +20,16 @@ copies, and keeps the whole file in memory). Per record it gives:
 * the offset of the record, and checks that every byte is valid UTF-8, that every record
   has the header's number of fields and that quotes are where RFC 4180 puts them.
 
-Blocks are scanned on two threads (the compiled loop releases the GIL): a block ends after
-the last newline that is outside quotes, found from the parity of the quotes before it.
-Anything the scan does not take (a ragged row, a blank line, a stray quote, bytes that are
-not UTF-8) makes :func:`stream_csv` return ``None``, and the caller reads the file the
-general way, which reports those problems by row.
+Three threads share the work (the compiled loops release the GIL): one reads the file and
+hashes it, one scans the pieces in order (a piece's last, unfinished record is carried to
+the front of the next, so no record boundary has to be known in advance), and one converts
+the scanned answers and gathers the kept columns. Anything the scan does not take (a
+ragged row, a blank line, a stray quote, bytes that are not UTF-8) makes
+:func:`stream_csv` return ``None``, and the caller reads the file the general way, which
+reports those problems by row.
 
-The file's SHA-256 digest is computed in the same pass, each 256 KB as it is read, while
-those bytes are in the processor's cache (the same digest as ``sha256sum`` gives).
+The file's SHA-256 digest is computed as it is read, each 256 KB while those bytes are in
+the processor's cache (the same digest as ``sha256sum`` gives).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -54,7 +56,7 @@ __all__ = ["PIECE", "FileText", "Scan", "available", "stream_csv"]
 PIECE = 32 << 20
 #: records scanned per call of the compiled loop (bounds the per-thread scratch arrays)
 _ROWS = 1 << 15
-#: bytes read (hashed, their quotes counted) at a time
+#: bytes read (and hashed) at a time
 _SUB = 256 << 10
 #: odd answer cells and long texts listed per call at most (then the call ends early)
 _LISTED = 1 << 14
@@ -76,7 +78,7 @@ def available() -> bool:
     from numba's cache) and run on a one-record file. Without them the general reader is
     used, with the same results. Asked once per process, when a large file is read."""
     try:
-        scan, cut, gather, quotes = _kernels()
+        scan, gather = _kernels()
         buf = np.frombuffer(b"a,1\n" + bytes(4), dtype=np.uint8).copy()
         buf64 = buf.view(np.uint64)
         s = _Scratch(1, 1, 2)
@@ -85,18 +87,17 @@ def available() -> bool:
         rows = scan(buf, buf64, 0, 4, True, 44, kinds, slot, _NO_TABLE, _NO_TAB, 1 << 62,
                     s.vals, s.kstart, s.kend, s.kesc, s.rec, s.odd, s.long)[0]  # fmt: skip
         off = np.empty(2, dtype=np.int64)
-        ok = rows == 1 and cut(buf, 0, 4, quotes(buf, buf64, 0, 4)) == 4
-        return bool(ok and len(gather(buf, s.kstart[:1, 0], s.kend[:1, 0], off)) == 1)
+        return bool(rows == 1 and len(gather(buf, s.kstart[:1, 0], s.kend[:1, 0], off)) == 1)
     except Exception:  # numba missing, or a platform it cannot compile for
         return False
 
 
 @functools.cache
-def _kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+def _kernels() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The compiled loops (:mod:`._scankernels`: numba is imported only when a file needs them)."""
     from aspire_models.formats import _scankernels
 
-    return _scankernels.scan, _scankernels.cut, _scankernels.gather, _scankernels.quotes
+    return _scankernels.scan, _scankernels.gather
 
 
 class _Block:
@@ -118,7 +119,7 @@ def _strings(buf: NDArray[np.uint8], s: NDArray[np.int64], e: NDArray[np.int64],
     doubled quotes made single where ``esc``."""
     ln = e - s
     off = np.empty(len(ln) + 1, dtype=np.int64)
-    values = _kernels()[2](buf, np.ascontiguousarray(s), np.ascontiguousarray(e), off)
+    values = _kernels()[1](buf, np.ascontiguousarray(s), np.ascontiguousarray(e), off)
     empty = ln == 0
     nulls = int(empty.sum())
     validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
@@ -304,35 +305,19 @@ class _Rereader:
             return got
 
     def _read(self, field: int) -> pa.ChunkedArray:
-        scan = _kernels()[0]
         kinds = np.zeros(self.n_fields, dtype=np.int8)
         kinds[field] = KEPT
         slot = np.zeros(self.n_fields, dtype=np.int64)
         chunks: list[pa.Array] = []
-        rows = 0
+
+        def on_piece(buf: NDArray[np.uint8], parts: list[_Raw]) -> None:
+            chunks.extend(_strings(buf, p.kstart[:, 0], p.kend[:, 0], p.kesc[:, 0]) for p in parts)
+
+        args = (self.delim, kinds, slot, _NO_TABLE, _NO_TAB, 1 << 62)
         with self._open() as fh:
-            scratch = _Scratch(0, 1, self.n_fields)
-            for buf, a, b, final, _ in _blocks(fh, self.body, None, None):
-                if buf is None:
-                    continue
-                pos = a
-                while True:
-                    r, status, pos_next, _, _ = scan(
-                        buf, buf.view(np.uint64), pos, b, final, self.delim, kinds, slot, _NO_TABLE, _NO_TAB, 1 << 62,
-                        scratch.vals, scratch.kstart, scratch.kend, scratch.kesc, scratch.rec,
-                        scratch.odd, scratch.long,
-                    )  # fmt: skip
-                    if status not in (OK, FULL_ROWS, FULL_LISTS):
-                        raise AssertionError(f"the file no longer scans: {status}")
-                    chunks.append(_strings(buf, scratch.kstart[:r, 0], scratch.kend[:r, 0], scratch.kesc[:r, 0]))
-                    rows += r
-                    pos = pos_next
-                    if status == OK:
-                        break
-                if pos < b:
-                    raise AssertionError("a block ended inside a record")
-        if rows != self.rows:
-            raise AssertionError("the file no longer has the rows it had")
+            ok = _scan_file(fh, self.body, args, _Scratch(0, 1, self.n_fields), on_piece)
+        if not ok or sum(len(c) for c in chunks) != self.rows:
+            raise AssertionError("the file no longer scans as it did")
         return pa.chunked_array(chunks, type=pa.large_string())
 
     def cell(self, row: int, field: int) -> str | None:
@@ -382,122 +367,211 @@ class _Scratch:
         self.long = np.empty((max(_LISTED, n_fields), 3), dtype=np.int64)
 
 
-def _blocks(
+#: bytes kept free before each piece, for the record carried over from the piece before
+_HEAD = 1 << 20
+
+
+def _pooled_size() -> int:
+    """The size of a read buffer: the free room and a piece, in whole 8-byte words."""
+    return (_HEAD + PIECE + 7) // 8 * 8
+
+
+def _pieces(
     fh: Any,
-    body: int,
-    progress: Callable[[int], None] | None,
     seen: Callable[[memoryview], Any] | None,
-    free: queue.SimpleQueue[NDArray[np.uint8]] | None = None,
-) -> Any:
-    """Blocks of whole records of an open file: ``(buffer, start, end, final, base)``;
-    ``buffer[start:end]`` holds whole records (the last block: to the end of the file), the
-    first block starting at ``body`` (after the header); ``base`` is the file offset of
-    ``buffer[0]``. Each buffer is a new array, so a block can be worked on while the next is
-    read. The file is read in small pieces, each given to ``seen`` (all the file's bytes, in
-    order: the digest) and its quotes counted while it is in the processor's cache. Buffers
-    of :func:`_pooled_size` are taken from ``free`` when it has one (the caller puts a
-    block's buffer back when done with it): new memory costs a page fault per 4 KB."""
-    _, cut, _, count = _kernels()
+    progress: Callable[[int], None] | None,
+    free: queue.SimpleQueue[NDArray[np.uint8]] | None,
+) -> Iterator[tuple[NDArray[np.uint8], int, int]]:
+    """The file's bytes from its start, :data:`PIECE` at a time: ``(buffer, end, offset)``,
+    the piece in ``buffer[_HEAD:end]`` and ``offset`` the file offset of its first byte. It
+    is read :data:`_SUB` bytes at a time, each given to ``seen`` (the digest) as it is read,
+    while it is in the processor's cache. Buffers come from ``free`` when it has one: new
+    memory costs a page fault per 4 KB."""
     fh.seek(0)
-    carry = np.zeros(0, dtype=np.uint8)
-    carry_quotes = 0  # quotes in the carried bytes
-    first = True
-    read = 0  # bytes read so far
+    offset = 0
     while True:
-        base = read - len(carry)  # the file offset of buf[0]
-        size = (len(carry) + PIECE + 7) // 8 * 8  # whole 8-byte words
         buf = None
-        if free is not None and size <= _pooled_size():
+        if free is not None:
             try:
                 buf = free.get_nowait()
             except queue.Empty:
-                buf = np.empty(_pooled_size(), dtype=np.uint8)
+                buf = None
         if buf is None:
-            buf = np.empty(size, dtype=np.uint8)
-        buf64 = buf.view(np.uint64)
-        buf[: len(carry)] = carry
-        end = len(carry)
-        q = carry_quotes
-        while end < len(carry) + PIECE:
-            n = fh.readinto(buf.data[end : min(len(carry) + PIECE, end + _SUB)]) or 0
+            buf = np.empty(_pooled_size(), dtype=np.uint8)
+        end = _HEAD
+        while end < _HEAD + PIECE:
+            n = fh.readinto(buf.data[end : min(_HEAD + PIECE, end + _SUB)]) or 0
             if not n:
                 break
             if seen is not None:
                 seen(buf.data[end : end + n])
-            q += count(buf, buf64, end, end + n)
-            end += n
-            read += n
             if progress is not None:
                 progress(n)
-        start = body if first else 0
-        if end == len(carry):  # the end of the file
-            if end > start:
-                yield buf, start, end, True, base
+            end += n
+        if end == _HEAD:
             return
-        at = cut(buf, start, end, q - (count(buf, buf64, 0, start) if start else 0))  # (not the header's)
-        if at < 0:  # a record longer than a piece: read on
-            carry = buf[:end]
-            carry_quotes = q
-            yield None, 0, 0, False, base
-            continue
-        first = False
-        yield buf, start, at, False, base
-        carry = buf[at:end].copy()
-        carry_quotes = count(carry, carry.view(np.uint64) if len(carry) % 8 == 0 else _pad64(carry), 0, len(carry))
+        yield buf, end, offset
+        offset += end - _HEAD
 
 
-def _pooled_size() -> int:
-    """The size of a recycled buffer: a piece and a carried record of up to 1 MB."""
-    return (PIECE + (1 << 20) + 7) // 8 * 8
+def _ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
+    """``items`` produced on a thread of its own, at most ``depth`` ahead of the consumer."""
+    out: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        out.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            out.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            out.put(exc)
+
+    thread = threading.Thread(target=produce, name="aspire-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let the reader see the stop, however full the queue
+            try:
+                out.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
-def _pad64(a: NDArray[np.uint8]) -> NDArray[np.uint64]:
-    """``a``'s bytes as whole 8-byte words (zero bytes after the end)."""
-    out = np.zeros((len(a) + 7) // 8 * 8, dtype=np.uint8)
-    out[: len(a)] = a
-    return out.view(np.uint64)
+class _Raw:
+    """Up to :data:`_ROWS` records as the compiled scan leaves them (copied out of the scratch
+    arrays): answer codes, odd answer cells, kept fields' byte ranges, long texts, and the
+    file offset of each record."""
+
+    __slots__ = ("kend", "kesc", "kstart", "long", "odd", "records", "rows", "vals")
+
+    def __init__(self, s: _Scratch, r: int, no: int, nl: int, offset: int) -> None:
+        self.rows = r
+        self.vals = s.vals[:r].copy(order="F")
+        self.odd = s.odd[:no].copy()
+        self.kstart = s.kstart[:r].copy()
+        self.kend = s.kend[:r].copy()
+        self.kesc = s.kesc[:r].copy()
+        self.long = s.long[:nl].copy()
+        self.records = s.rec[:r] + offset
 
 
-@functools.cache
-def _key_codes() -> NDArray[np.int16]:
-    from aspire_models.formats._csvsplit import KEY_CODES
+def _scan_file(
+    fh: Any,
+    body: int,
+    args: tuple[Any, ...],
+    scratch: _Scratch,
+    on_piece: Callable[[NDArray[np.uint8], list[_Raw]], None],
+    *,
+    seen: Callable[[memoryview], Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+    free: queue.SimpleQueue[NDArray[np.uint8]] | None = None,
+    read_ahead: bool = False,
+) -> bool:
+    """Scan every record of the file from byte ``body``, piece after piece, in order, on
+    this thread: a piece's last, unfinished record is carried to the front of the next
+    piece, so no record boundary needs to be known before its piece is scanned. For each
+    piece, ``on_piece(buffer, parts)`` (it then owns the buffer). ``args`` are the compiled
+    scan's column arguments (delimiter, kinds, slot, tables, tab, text limit). False when the
+    scan gives up (see the module's notes); the file is read on another thread with
+    ``read_ahead``."""
+    scan = _kernels()[0]
+    delim, kinds, slot, tables, tab, text_min = args
+    s = scratch
+    pieces: Iterator[tuple[NDArray[np.uint8], int, int]] = _pieces(fh, seen, progress, free)
+    if read_ahead:
+        pieces = _ahead(pieces, 2)
+    carry = np.zeros(0, dtype=np.uint8)
+    skip = body  # the header's bytes
 
-    return np.ascontiguousarray(KEY_CODES, dtype=np.int16)
+    def records(buf: NDArray[np.uint8], start: int, end: int, final: bool, offset: int) -> tuple[bool, int, list[_Raw]]:
+        buf64 = buf.view(np.uint64)
+        parts: list[_Raw] = []
+        pos = start
+        while True:
+            r, status, nxt, no, nl = scan(
+                buf, buf64, pos, end, final, delim, kinds, slot, tables, tab, text_min,
+                s.vals, s.kstart, s.kend, s.kesc, s.rec, s.odd, s.long,
+            )  # fmt: skip
+            if status not in (OK, FULL_ROWS, FULL_LISTS):
+                return False, pos, parts
+            if r:
+                parts.append(_Raw(s, r, no, nl, offset))
+            pos = nxt
+            if status == OK:
+                return (pos == end) or not final, pos, parts
 
-
-class _Part:
-    """Up to :data:`_ROWS` records of a block."""
-
-    __slots__ = ("kept", "longs", "odd", "records", "rows", "vals")
-
-    def __init__(
-        self,
-        rows: int,
-        vals: NDArray[np.uint8],
-        odd: NDArray[np.int64],
-        longs: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]],
-        records: NDArray[np.int64],
-        kept: list[pa.Array],
-    ) -> None:
-        self.rows = rows
-        self.vals = vals
-        self.odd = odd
-        self.longs = longs  # {text field: (rows in the block, lengths)}
-        self.records = records  # file offset of each record
-        self.kept = kept
+    try:
+        for buf, end, at in pieces:
+            start = _HEAD
+            if skip:
+                taken = min(skip, end - start)
+                start += taken
+                skip -= taken
+                if start == end:
+                    if free is not None and len(buf) == _pooled_size():
+                        free.put(buf)
+                    continue
+            if len(carry) <= _HEAD:
+                start -= len(carry)
+                buf[start : start + len(carry)] = carry
+                offset = at - _HEAD
+            else:  # a record longer than the free room: one buffer for it and the piece
+                whole = np.empty((len(carry) + end - start + 7) // 8 * 8, dtype=np.uint8)
+                whole[: len(carry)] = carry
+                whole[len(carry) : len(carry) + end - start] = buf[start:end]
+                offset = at + (start - _HEAD) - len(carry)
+                if free is not None and len(buf) == _pooled_size():
+                    free.put(buf)
+                buf, start, end = whole, 0, len(carry) + end - start
+            ok, pos, parts = records(buf, start, end, False, offset)
+            if not ok:
+                return False
+            carry = buf[pos:end].copy()
+            on_piece(buf, parts)
+        if len(carry):  # the last record, without a newline at the end, or unfinished
+            last = np.zeros((len(carry) + 7) // 8 * 8, dtype=np.uint8)
+            last[: len(carry)] = carry
+            size = os.fstat(fh.fileno()).st_size
+            ok, pos, parts = records(last, 0, len(carry), True, size - len(carry))
+            if not ok or pos != len(carry):
+                return False
+            on_piece(last, parts)
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+    return True
 
 
 class _Done:
-    """A scanned and converted block: its first row, rows, parts, and the cells that break
-    a rule."""
+    """A piece scanned and converted: its first row, rows, parts, and the cells that break a
+    rule."""
 
-    __slots__ = ("found", "parts", "rows", "start")
+    __slots__ = ("found", "kept", "parts", "rows", "start")
 
-    def __init__(self, start: int, rows: int, parts: list[_Part], found: list[Any]) -> None:
+    def __init__(self, start: int, rows: int, parts: list[_Raw], found: list[Any], kept: list[list[pa.Array]]) -> None:
         self.start = start
         self.rows = rows
         self.parts = parts
         self.found = found
+        self.kept = kept
 
 
 class Scan:
@@ -545,7 +619,6 @@ def stream_csv(
     """
     if len(delimiter.encode()) != 1:
         return None
-    scan = _kernels()[0]
     n_fields = len(names)
     kinds = np.full(n_fields, KEPT, dtype=np.int8)
     slot = np.zeros(n_fields, dtype=np.int64)
@@ -576,72 +649,23 @@ def stream_csv(
             stacked.append(answers._key_table(scale))
         tab[k] = by_scale[id(scale)]
     tables = np.stack(stacked) if stacked else _NO_TABLE
-    local = threading.local()
-
-    def scratch() -> _Scratch:
-        s: _Scratch | None = getattr(local, "s", None)
-        if s is None:
-            s = local.s = _Scratch(len(answer_fields), len(kept_fields), n_fields)
-        return s
-
     free: queue.SimpleQueue[NDArray[np.uint8]] = queue.SimpleQueue()  # buffers to read into again
-    # a block's rows start where the rows of the blocks before it end: each block's count is
-    # a future, set as soon as the block is scanned (-1 when the scan gave up)
-    counts: list[Future[int]] = []
+    rows = [0]
 
-    def work(k: int, buf: NDArray[np.uint8], a: int, b: int, final: bool, offset: int) -> _Done | None:
-        s = scratch()
-        buf64 = buf.view(np.uint64)
-        parts: list[_Part] = []
-        pos = a
-        rows = 0
-        outcome = OK
-        try:
-            while True:
-                r, status, nxt, no, nl = scan(
-                    buf, buf64, pos, b, final, delim, kinds, slot, tables, tab, text_min,
-                    s.vals, s.kstart, s.kend, s.kesc, s.rec, s.odd, s.long,
-                )  # fmt: skip
-                if status not in (OK, FULL_ROWS, FULL_LISTS):
-                    outcome = status
-                    break
-                if r:
-                    kept_arrays = [
-                        _strings(buf, s.kstart[:r, c], s.kend[:r, c], s.kesc[:r, c]) for c in range(len(kept_fields))
-                    ]
-                    lg = s.long[:nl]
-                    longs = {}
-                    for t in np.unique(lg[:, 1]):
-                        mine = lg[lg[:, 1] == t]
-                        longs[text_fields[int(t)]] = (mine[:, 0] + rows, mine[:, 2])
-                    vals = s.vals[:r].copy(order="F")
-                    parts.append(_Part(r, vals, s.odd[:no].copy(), longs, s.rec[:r] + offset, kept_arrays))
-                rows += r
-                pos = nxt
-                if status == OK:
-                    if pos < b:
-                        outcome = QUOTE  # stopped short of the block's end
-                    break
-        finally:
-            counts[k].set_result(rows if outcome == OK else -1)
-        if outcome != OK:
-            return None
-        start = 0
-        for j in range(k):
-            got = counts[j].result()
-            if got < 0:
-                return None
-            start += got
+    def convert(buf: NDArray[np.uint8], parts: list[_Raw], start: int) -> _Done:
         found: list[Any] = []
+        kept: list[list[pa.Array]] = []
         at = start
         for part in parts:
-            block = _Block(buf, part.vals, part.odd)
-            found += _convert(answers, at, block, answer_columns, answer_slots)
-            part.vals = part.odd = None  # type: ignore[assignment]
+            found += _convert(answers, at, _Block(buf, part.vals, part.odd), answer_columns, answer_slots)
+            kept.append(
+                [_strings(buf, part.kstart[:, c], part.kend[:, c], part.kesc[:, c]) for c in range(len(kept_fields))]
+            )
+            part.vals = part.odd = part.kstart = part.kend = part.kesc = None  # type: ignore[assignment]
             at += part.rows
         if len(buf) == _pooled_size():
-            free.put(buf)  # nothing refers to the block's bytes any more
-        return _Done(start, rows, parts, found)
+            free.put(buf)  # nothing refers to the piece's bytes any more
+        return _Done(start, at - start, parts, found, kept)
 
     st = os.fstat(fh.fileno())
     size = st.st_size
@@ -652,46 +676,50 @@ def stream_csv(
         if progress is not None:
             progress(min(done_bytes[0], size), size)
 
-    results: list[Future[_Done | None]] = []
+    results: list[Future[_Done]] = []
     sha = hashlib.sha256()  # of the whole file, as it is read: each small piece while it is in the cache
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        k = 0
-        for buf, a, b, final, base in _blocks(fh, body, advanced, sha.update, free):
-            if buf is None:  # a record longer than a piece: read on
-                continue
-            counts.append(Future())
-            results.append(pool.submit(work, k, buf, a, b, final, base))
-            k += 1
-            waiting = [f for f in results if not f.done()]
-            if len(waiting) > threads + 1:  # at most a few blocks in memory
+    scratch = _Scratch(len(answer_fields), len(kept_fields), n_fields)
+    args = (delim, kinds, slot, tables, tab, text_min)
+    with ThreadPoolExecutor(max_workers=max(1, threads - 1)) as pool:
+
+        def on_piece(buf: NDArray[np.uint8], parts: list[_Raw]) -> None:
+            results.append(pool.submit(convert, buf, parts, rows[0]))
+            rows[0] += sum(p.rows for p in parts)
+            waiting = [f for f in results[-8:] if not f.done()]
+            if len(waiting) > 3:  # at most a few pieces in memory
                 waiting[0].result()
+
+        ok = _scan_file(
+            fh, body, args, scratch, on_piece, seen=sha.update, progress=advanced, free=free, read_ahead=True
+        )
         outs = [f.result() for f in results]
-    if any(o is None for o in outs):
+    if not ok:
         return None
-    rows = 0
     found: list[Any] = []
     kept: dict[str, list[pa.Array]] = {names[i]: [] for i in kept_fields}
     record_starts: list[NDArray[np.int64]] = []
     long_rows: dict[int, list[NDArray[np.int64]]] = {i: [] for i in text_fields}
     long_len: dict[int, list[NDArray[np.int64]]] = {i: [] for i in text_fields}
     for o in outs:
-        assert o is not None
         found += o.found
-        for part in o.parts:
+        at = o.start
+        for part, arrays in zip(o.parts, o.kept, strict=True):
             for c, i in enumerate(kept_fields):
-                kept[names[i]].append(part.kept[c])
+                kept[names[i]].append(arrays[c])
             record_starts.append(part.records)
-            for field, (at, length) in part.longs.items():
-                long_rows[field].append(at + o.start)
-                long_len[field].append(length)
-        rows += o.rows
+            for t in np.unique(part.long[:, 1]).tolist():
+                mine = part.long[part.long[:, 1] == t]
+                long_rows[text_fields[t]].append(mine[:, 0] + at)
+                long_len[text_fields[t]].append(mine[:, 2])
+            at += part.rows
+    n_rows = rows[0]
     reader = _Rereader(
         path,
         (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns),
         body,
         delim,
         n_fields,
-        rows,
+        n_rows,
         np.concatenate(record_starts) if record_starts else np.zeros(0, dtype=np.int64),
     )
     text = {
@@ -699,14 +727,14 @@ def stream_csv(
             reader,
             names[i],
             i,
-            rows,
+            n_rows,
             dict(zip(_cat(long_rows[i]).tolist(), _cat(long_len[i]).tolist(), strict=True)),
             texts[names[i]],
         )
         for i in text_fields
     }
     return Scan(
-        rows,
+        n_rows,
         found,
         {n: pa.chunked_array(v, type=pa.large_string()) for n, v in kept.items()},
         text,

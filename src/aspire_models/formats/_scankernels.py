@@ -83,6 +83,8 @@ def scan(
             return r, 6, i, no, nl
         rs = i
         rec[r] = i
+        no0 = no
+        nl0 = nl
         c0 = buf[i]
         if c0 == 10 or (c0 == 13 and i + 1 < end and buf[i + 1] == 10):
             return r, 4, i, no, nl
@@ -135,11 +137,11 @@ def scan(
                     if i >= end:
                         if final:
                             return r, 2, i, no, nl
-                        return r, 0, rs, no, nl
+                        return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
                     c = buf[i]
                     if c == 34:
                         if i + 1 >= end and not final:
-                            return r, 0, rs, no, nl
+                            return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
                         if i + 1 < end and buf[i + 1] == 34:
                             nesc += 1
                             i += 2
@@ -150,7 +152,7 @@ def scan(
                         if n == 0 or (n < 0 and final):
                             return r, 3, i, no, nl
                         if n < 0:
-                            return r, 0, rs, no, nl
+                            return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
                         cont += n - 1
                         i += n
                         continue
@@ -162,14 +164,14 @@ def scan(
                     if c == 13:
                         if i + 1 >= end:
                             if not final:
-                                return r, 0, rs, no, nl
+                                return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
                             return r, 2, i, no, nl
                         if buf[i + 1] != 10:
                             return r, 2, i, no, nl
                     elif c != delim and c != 10:
                         return r, 2, i, no, nl
                 elif not final:
-                    return r, 0, rs, no, nl
+                    return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
             else:
                 cs = i
                 while i < end:
@@ -193,13 +195,13 @@ def scan(
                         if n == 0 or (n < 0 and final):
                             return r, 3, i, no, nl
                         if n < 0:
-                            return r, 0, rs, no, nl
+                            return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
                         cont += n - 1
                         i += n
                         continue
                     i += 1
                 if i >= end and not final:
-                    return r, 0, rs, no, nl
+                    return r, 0, rs, no0, nl0  # an unfinished record: nothing of it listed
                 ce = i
                 if (i >= end or buf[i] == 10) and ce > cs and buf[ce - 1] == 13:
                     ce -= 1
@@ -247,51 +249,6 @@ def scan(
             return r, 1, rs, no, nl
         r += 1
     return r, 0, i, no, nl
-
-
-@jit
-def quotes(buf: Any, buf64: Any, start: int, end: int) -> int:
-    """The number of quote characters in ``buf[start:end]``, eight bytes at a time (all in
-    unsigned 64-bit arithmetic, which the compiler vectorises)."""
-    low7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-    ones = np.uint64(0x0101010101010101)
-    quote = np.uint64(0x2222222222222222)
-    seven = np.uint64(7)
-    top = np.uint64(56)
-    q = 0
-    i = start
-    while i < end and (i & 7) != 0:
-        q += buf[i] == 34
-        i += 1
-    words = np.uint64(0)
-    k0 = i >> 3
-    k1 = (end >> 3) if i < end else k0
-    for k in range(k0, k1):
-        t = buf64[k] ^ quote
-        y = ~(((t & low7) + low7) | t | low7)  # the high bit of each byte that is a quote
-        words += ((y >> seven) * ones) >> top
-    i = max(i, k1 << 3)
-    while i < end:
-        q += buf[i] == 34
-        i += 1
-    return q + int(words)
-
-
-@jit
-def cut(buf: Any, start: int, end: int, parity: int) -> int:
-    """The offset just after the last newline of ``buf[start:end]`` that is outside quotes,
-    or -1 when there is none; ``parity`` is that of the number of quotes in
-    ``buf[start:end]``, a record starting at ``start``. Read backwards from the end."""
-    inside = parity & 1
-    i = end - 1
-    while i >= start:
-        c = buf[i]
-        if c == 34:
-            inside ^= 1
-        elif c == 10 and inside == 0:
-            return i + 1
-        i -= 1
-    return -1
 
 
 @jit
