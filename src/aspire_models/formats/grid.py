@@ -294,6 +294,22 @@ def _cells(raw: Sequence[Sequence[Any]]) -> list[list[str | None]]:
     return out
 
 
+def choose_sheet(names: Sequence[str], source: str, options: ReadOptions) -> str:
+    """The sheet ``options.sheet`` names (a name, or a 0-based position), the first when it
+    names none; a named error listing the sheets when there is no such sheet."""
+    sheet_opt = options.sheet
+    if sheet_opt is None:
+        return names[0] if names else ""
+    if isinstance(sheet_opt, int) or (isinstance(sheet_opt, str) and sheet_opt.isdigit() and sheet_opt not in names):
+        pos = int(sheet_opt)
+        if not 0 <= pos < len(names):
+            raise _fail(source, "sheet", f"there is no sheet {pos} (0-based); sheets: {', '.join(names)}")
+        return names[pos]
+    if sheet_opt not in names:
+        raise _fail(source, "sheet", f"there is no sheet {sheet_opt!r}; sheets: {', '.join(names)}")
+    return str(sheet_opt)
+
+
 def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[Any]], list[Any], str]:
     """A workbook sheet's typed cells as python-calamine gives them (row lists), its merged
     cell ranges and its name."""
@@ -303,19 +319,7 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types
         raise _fail(source, "workbook", f"cannot read the workbook: {exc}") from None
-    names = list(book.sheet_names)
-    sheet_opt = options.sheet
-    if sheet_opt is None:
-        name = names[0] if names else ""
-    elif isinstance(sheet_opt, int) or (isinstance(sheet_opt, str) and sheet_opt.isdigit() and sheet_opt not in names):
-        pos = int(sheet_opt)
-        if not 0 <= pos < len(names):
-            raise _fail(source, "sheet", f"there is no sheet {pos} (0-based); sheets: {', '.join(names)}")
-        name = names[pos]
-    else:
-        if sheet_opt not in names:
-            raise _fail(source, "sheet", f"there is no sheet {sheet_opt!r}; sheets: {', '.join(names)}")
-        name = str(sheet_opt)
+    name = choose_sheet(list(book.sheet_names), source, options)
     try:
         sheet = book.get_sheet_by_name(name)
         raw = sheet.to_python(skip_empty_area=False)
@@ -452,8 +456,18 @@ def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
     encoding: str | None
     columns: list[pa.Array] | None = None
     if is_workbook(inner, name):
-        raw, merged, sheet = _sheet(inner, filename, options)
-        by_column = None if merged else _workbook_columns(raw)
+        from aspire_models.formats import _xlsxscan
+
+        fast = _xlsxscan.read_columns(inner, options, lambda names: choose_sheet(names, filename, options))
+        raw: list[list[Any]] = []
+        merged: list[Any] = []
+        by_column: tuple[list[pa.Array], int] | None
+        if fast is not None:  # a large .xlsx sheet of plain cells, read from its XML
+            by_column = fast[0], fast[1]
+            sheet = fast[2]
+        else:
+            raw, merged, sheet = _sheet(inner, filename, options)
+            by_column = None if merged else _workbook_columns(raw)
         if by_column is not None:  # the fast path: no Python string made per cell
             columns, n_rows = by_column
             rows: Sequence[Sequence[str | None]] = ColumnRows(columns, n_rows)

@@ -1,0 +1,426 @@
+"""A large ``.xlsx`` / ``.xlsm`` sheet read straight from its XML into Arrow text columns.
+
+python-calamine makes a Python object of every cell and reads a sheet's XML twice (the
+second time for merged cells): for a 100,000-row survey export that is most of the time it
+takes to score it. Here the sheet's part is inflated once and read by one compiled pass
+(:mod:`._xlsxkernels`) that lists each cell's bytes; the columns are then copied out of
+the XML (and the shared-string table) in one more pass. The text is the same as the
+calamine path makes, cell for cell (numbers as :func:`~aspire_models.formats.grid._cell`
+writes them; XML entities, ``_xHHHH_`` escapes, line ends and trimmed white space decoded
+as calamine decodes them; blank cells null).
+
+Only the plain shapes are read here. Anything else (merged cells, dates, times and other
+number formats with letters, error cells, ISO-date cells, rich inline text, namespaced
+tags, a DOCTYPE, a part that is not UTF-8 XML, a damaged zip member, a shape the loops do
+not know) returns None, and the caller reads the sheet with python-calamine as before:
+the result does not depend on which reader was used.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+from xml.etree import ElementTree
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from aspire_models.formats.base import ReadOptions
+from aspire_models.limits import DEFAULT_LIMITS
+
+__all__ = ["FAST_MIN_BYTES", "available", "read_columns"]
+
+#: workbooks smaller than this are read by python-calamine (the compiled loops cost about
+#: 0.3 s to load in a new process; calamine reads a small sheet faster than that)
+FAST_MIN_BYTES = 4 << 20
+#: largest workbook part (workbook, relationships, styles) parsed with ElementTree
+_SMALL_PART = 16 << 20
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+#: built-in number formats python-calamine reads as plain numbers (the rest are dates,
+#: times and durations, or not fixed by the standard)
+_PLAIN_FORMATS = frozenset({0, 1, 2, 3, 4, 9, 10, 11, 12, 13, 37, 38, 39, 40, 48, 49})
+_NUMBER = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_ESCAPE = re.compile(r"_x([0-9a-fA-F]{4})_")
+_RICH_TOKEN = re.compile(rb"<(/?)([A-Za-z]+)((?:\s[^<>]*?)?)(/?)>|([^<]+)")
+
+
+_G = TypeVar("_G", bound=np.generic)
+
+
+class _Fallback(Exception):  # noqa: N818 - not an error: the other reader is used
+    """The sheet has a shape read only by python-calamine."""
+
+
+@functools.cache
+def _kernels() -> Any:
+    from aspire_models.formats import _xlsxkernels
+
+    return _xlsxkernels
+
+
+@functools.cache
+def available() -> bool:
+    """Whether the compiled loops load (or compile) and read a one-cell sheet; without them
+    every workbook is read by python-calamine. Asked once per process."""
+    try:
+        sheet = b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>7</v></c></row>'
+        strings = b"<si><t>a</t></si>"
+        columns, rows = _columns(sheet, 0, len(sheet), strings, 0, len(strings), np.zeros(1, dtype=bool))
+        return rows == 1 and [c.to_pylist() for c in columns] == [["a"], ["7"]]
+    except Exception:  # numba missing, or a platform it cannot compile for
+        return False
+
+
+def read_columns(
+    data: bytes, options: ReadOptions, choose: Callable[[list[str]], str]
+) -> tuple[list[pa.Array], int, str] | None:
+    """The chosen sheet of an ``.xlsx`` / ``.xlsm`` workbook as Arrow text columns (trailing
+    empty rows and columns dropped), its row count and its name; None when python-calamine
+    must read it (see the module's notes). ``choose`` picks the sheet from the workbook's
+    sheet names (and raises the named error when there is no such sheet)."""
+    if len(data) < FAST_MIN_BYTES or not data.startswith(b"PK\x03\x04") or not available():
+        return None
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        sheets, strings_part, styles_part = _parts(book)
+        name = choose(list(sheets))
+        unsafe = _unsafe_styles(book, styles_part)
+        sheet = _inflate(book, data, sheets[name])
+        start, end = _content(sheet, b"sheetData")
+        if sheet.find(b"<mergeCell", end) >= 0:
+            raise _Fallback("merged cells")
+        strings, s_start, s_end = b"", 0, 0
+        if strings_part is not None:
+            strings = _inflate(book, data, strings_part)
+            s_start, s_end = _content(strings, b"sst")
+        columns, rows = _columns(sheet, start, end, strings, s_start, s_end, unsafe)
+    except (_Fallback, zipfile.BadZipFile, KeyError, ValueError, OSError, zlib.error, ElementTree.ParseError):
+        return None
+    return columns, rows, name
+
+
+def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    """A small part parsed; one with a DOCTYPE (entities) is not read here."""
+    info = book.getinfo(name)
+    if info.file_size > _SMALL_PART:
+        raise _Fallback(f"{name} is large")
+    raw = book.read(name)
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise _Fallback(f"{name} has a DOCTYPE")
+    return ElementTree.fromstring(raw)
+
+
+def _parts(book: zipfile.ZipFile) -> tuple[dict[str, str], str | None, str | None]:
+    """The workbook's sheets (name -> part, in the workbook's order), its shared-string part
+    and its styles part; every sheet must be a worksheet."""
+    workbook = _xml(book, "xl/workbook.xml")
+    rels = _xml(book, "xl/_rels/workbook.xml.rels")
+    targets: dict[str, tuple[str, str]] = {}
+    for rel in rels.iter(f"{_PKG}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id", "")] = (rel.get("Type", "").removeprefix(_TYPE), path)
+    names = set(book.namelist())
+    sheets: dict[str, str] = {}
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        kind, path = targets.get(sheet.get(f"{_REL}id", ""), ("", ""))
+        if kind != "worksheet" or path not in names:
+            raise _Fallback("a sheet that is not a worksheet")
+        sheets[sheet.get("name", "")] = path
+    if not sheets:
+        raise _Fallback("no sheets")
+    strings = [p for k, p in targets.values() if k == "sharedStrings"]
+    styles = [p for k, p in targets.values() if k == "styles"]
+    if len(strings) > 1 or len(styles) > 1 or any(p not in names for p in strings + styles):
+        raise _Fallback("shared strings or styles not found")
+    return sheets, (strings[0] if strings else None), (styles[0] if styles else None)
+
+
+def _plain_format(code: str) -> bool:
+    """Whether a number format writes a number as a number: no letters (``d``, ``m``,
+    ``y``, ``h``, ``s``... make dates and times) and no ``[...]`` outside quoted text."""
+    outside = re.sub(r'"[^"]*"', "", code)
+    return code == "General" or not re.search(r"[A-Za-z\[\\]", outside)
+
+
+def _unsafe_styles(book: zipfile.ZipFile, part: str | None) -> NDArray[np.bool_]:
+    """For each cell format (``cellXfs``), whether its number format is one calamine turns
+    into something other than a number (a date, a time, a duration), or not known."""
+    if part is None:
+        return np.zeros(0, dtype=bool)
+    styles = _xml(book, part)
+    codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{_MAIN}numFmt")}
+    xfs = styles.find(f"{_MAIN}cellXfs")
+    unsafe: list[bool] = []
+    for xf in xfs.iter(f"{_MAIN}xf") if xfs is not None else ():
+        fmt = int(xf.get("numFmtId", "0"))
+        unsafe.append(not _plain_format(codes[fmt]) if fmt in codes else fmt not in _PLAIN_FORMATS)
+    return np.array(unsafe, dtype=bool)
+
+
+def _inflate(book: zipfile.ZipFile, data: bytes, name: str) -> bytes:
+    """A part's bytes, inflated in one call (stored parts as they are), its CRC checked."""
+    info = book.getinfo(name)
+    if info.file_size > DEFAULT_LIMITS.max_file_bytes:
+        raise _Fallback(f"{name}: over the file size limit unpacked")
+    if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _Fallback(f"{name}: encrypted or compressed another way")
+    head = info.header_offset
+    if data[head : head + 4] != b"PK\x03\x04":
+        raise _Fallback(f"{name}: no local header")
+    name_len, extra_len = struct.unpack("<HH", data[head + 26 : head + 30])
+    begin = head + 30 + name_len + extra_len
+    packed = memoryview(data)[begin : begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        raw = bytes(packed)
+    else:
+        inflater = zlib.decompressobj(-15)
+        raw = inflater.decompress(packed, info.file_size + 1)
+        if inflater.unconsumed_tail or len(raw) != info.file_size:
+            raise _Fallback(f"{name}: not the size the zip says")
+    if len(raw) != info.file_size or zlib.crc32(raw) != info.CRC:
+        raise _Fallback(f"{name}: damaged")
+    return raw
+
+
+def _content(xml: bytes, element: bytes) -> tuple[int, int]:
+    """Where the content of the one ``<element>`` (``sheetData`` or ``sst``) starts and
+    ends; an empty range when it closes itself. The part must be UTF-8 without a DOCTYPE."""
+    at = xml.find(b"<" + element)
+    if at < 0:
+        raise _Fallback(f"no <{element.decode()}>")
+    head = xml[:at]
+    if b"<!" in head or b"\x00" in head[:4]:
+        raise _Fallback("a DOCTYPE, a comment or wide text before the data")
+    declared = re.search(rb"encoding\s*=\s*[\"']([A-Za-z0-9_.-]+)", head[:200])
+    if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        raise _Fallback("not UTF-8")
+    close = xml.find(b">", at)
+    tag = xml[at + 1 + len(element) : close]
+    if close < 0 or (tag and tag[:1] not in b" \t\r\n/"):
+        raise _Fallback("not the element")
+    if tag.endswith(b"/"):
+        return close + 1, close + 1
+    end = xml.rfind(b"</" + element + b">")
+    if end < close:
+        raise _Fallback(f"<{element.decode()}> does not end")
+    return close + 1, end
+
+
+def _columns(
+    sheet: bytes, start: int, end: int, strings: bytes, s_start: int, s_end: int, unsafe: NDArray[np.bool_]
+) -> tuple[list[pa.Array], int]:
+    k = _kernels()
+    buf = np.frombuffer(sheet, dtype=np.uint8)
+    cap = max(1 << 12, (end - start) // 24) + k.MAX_COL + 1
+    rows = np.empty(cap, dtype=np.int32)
+    cols = np.empty(cap, dtype=np.int16)
+    kinds = np.empty(cap, dtype=np.uint8)
+    starts = np.empty(cap, dtype=np.int64)
+    lens = np.empty(cap, dtype=np.int64)
+    st = np.array([start, 0, -1, 0, 0], dtype=np.int64)
+    while True:
+        k.scan_sheet(buf, end, unsafe, rows, cols, kinds, starts, lens, st)
+        if st[3] != k.ROOM:
+            break
+        cap *= 2
+        rows, cols, kinds = _grow(rows, cap), _grow(cols, cap), _grow(kinds, cap)
+        starts, lens = _grow(starts, cap), _grow(lens, cap)
+    if st[3] != k.DONE:
+        raise _Fallback(f"sheet: outcome {int(st[3])} at byte {int(st[4])}")
+    n = int(st[1])
+    extra = bytearray(b"FALSETRUE")
+    memo: dict[tuple[int, bytes], tuple[int, int, int]] = {}
+    _decode_listed(sheet, kinds[:n], starts[:n], lens[:n], extra, memo)
+    s_kinds, s_starts, s_lens = _strings(strings, s_start, s_end, extra, memo)
+    s_buf = np.frombuffer(strings or b"\x00", dtype=np.uint8)
+    n_rows, n_cols, bad = k.extent(rows, cols, kinds, starts, n, s_kinds)
+    if bad >= 0:
+        raise _Fallback("a shared-string index out of range")
+    if n_rows * n_cols > 4 * n + (1 << 20):  # a sparse sheet: calamine's dense range path
+        raise _Fallback("sparse")
+    offsets = np.empty((n_cols, n_rows + 1), dtype=np.int32)
+    valid = np.zeros((n_cols, n_rows), dtype=bool)
+    sizes = np.zeros(max(n_cols, 1), dtype=np.int64)
+    pool = np.frombuffer(bytes(extra), dtype=np.uint8)
+    data = k.columns(n_rows, n_cols, rows, cols, kinds, starts, lens, n, buf, s_kinds, s_starts, s_lens, s_buf, pool,
+                     offsets, valid, sizes)  # fmt: skip
+    if sizes[0] < 0:
+        raise _Fallback("a column over 2 GB")
+    whole = pa.py_buffer(data)
+    out: list[pa.Array] = []
+    base = 0
+    for j in range(n_cols):
+        ok = valid[j]
+        nulls = n_rows - int(np.count_nonzero(ok))
+        validity = pa.py_buffer(np.packbits(ok, bitorder="little")) if nulls else None
+        size = int(sizes[j])
+        column = pa.Array.from_buffers(
+            pa.string(), n_rows, [validity, pa.py_buffer(offsets[j]), whole.slice(base, size)], null_count=nulls
+        )
+        column.validate(full=True)  # bytes that are not UTF-8 raise (calamine then reports them)
+        out.append(column)
+        base += size
+    return out, n_rows
+
+
+def _grow(a: NDArray[_G], cap: int) -> NDArray[_G]:
+    """``a`` in a larger array (its values first)."""
+    out = np.empty(cap, dtype=a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+def _decode_listed(
+    xml: bytes,
+    kinds: NDArray[np.uint8],
+    starts: NDArray[np.int64],
+    lens: NDArray[np.int64],
+    extra: bytearray,
+    memo: dict[tuple[int, bytes], tuple[int, int, int]],
+) -> None:
+    """Decode, in Python, the listed cells the loops left (numbers not written as whole
+    numbers, text with entities or escapes...): each becomes text in ``extra`` (kind EXTRA)
+    or blank (NULL). The same bytes are decoded once."""
+    k = _kernels()
+    todo = np.flatnonzero(kinds >= k.NUM_ODD)
+    for i in todo.tolist():
+        kind = int(kinds[i])
+        raw = xml[int(starts[i]) : int(starts[i]) + int(lens[i])]
+        got = memo.get((kind, raw))
+        if got is None:
+            if kind == k.NUM_ODD:
+                text = _number(raw)
+            elif kind == k.RICH:
+                text = _rich(raw)
+            else:
+                text = _xml_text(raw, keep=kind == k.TEXT_KEEP)
+            if not text or text.isspace():
+                got = (k.NULL, 0, 0)
+            else:
+                encoded = text.encode("utf-8")
+                got = (k.EXTRA, len(extra), len(encoded))
+                extra += encoded
+            memo[(kind, raw)] = got
+        kinds[i], starts[i], lens[i] = got
+
+
+def _strings(
+    xml: bytes, start: int, end: int, extra: bytearray, memo: dict[tuple[int, bytes], tuple[int, int, int]]
+) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]]:
+    """The shared strings: kind, start and length each (RAW: bytes of ``xml``; EXTRA: of
+    ``extra``; NULL: blank)."""
+    k = _kernels()
+    buf = np.frombuffer(xml or b"\x00", dtype=np.uint8)
+    cap = max(1 << 10, (end - start) // 16)
+    kinds = np.empty(cap, dtype=np.uint8)
+    starts = np.empty(cap, dtype=np.int64)
+    lens = np.empty(cap, dtype=np.int64)
+    st = np.array([start, 0, 0, 0], dtype=np.int64)
+    while True:
+        k.scan_strings(buf, end, kinds, starts, lens, st)
+        if st[2] != k.ROOM:
+            break
+        cap *= 2
+        kinds, starts, lens = _grow(kinds, cap), _grow(starts, cap), _grow(lens, cap)
+    if st[2] != k.DONE:
+        raise _Fallback(f"shared strings: outcome {int(st[2])} at byte {int(st[3])}")
+    n = int(st[1])
+    out_kinds: NDArray[np.uint8] = kinds[:n].copy()
+    out_starts: NDArray[np.int64] = starts[:n].copy()
+    out_lens: NDArray[np.int64] = lens[:n].copy()
+    _decode_listed(xml, out_kinds, out_starts, out_lens, extra, memo)
+    return out_kinds, out_starts, out_lens
+
+
+def _number(raw: bytes) -> str | None:
+    """A number cell's value as :func:`~aspire_models.formats.grid._cell` writes the float
+    calamine reads; a value that is not a plain decimal number is left to calamine."""
+    from aspire_models.formats.grid import _cell
+
+    if not _NUMBER.fullmatch(raw):
+        raise _Fallback(f"number {raw[:20]!r}")
+    return _cell(float(raw))
+
+
+def _xml_text(raw: bytes, *, keep: bool) -> str:
+    """The text of a ``<t>`` (or a formula's ``<v>``) as calamine reads it: XML white space
+    at the ends trimmed unless ``xml:space="preserve"``; line ends (CRLF, CR) made LF; the
+    five entities and character references decoded; then ``_xHHHH_`` escapes (not
+    surrogates)."""
+    if not keep:
+        raw = raw.strip(b" \t\r\n")
+        if b"&#" in raw:  # a reference may stand for white space at an end
+            raise _Fallback("a character reference in trimmed text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Fallback("not UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        if text.count("&") != len(_ENTITY.findall(text)):
+            raise _Fallback("an entity XML does not define")
+        text = _ENTITY.sub(_entity, text)
+    if "_x" in text:
+        text = _ESCAPE.sub(_escape, text)
+    return text
+
+
+def _entity(m: re.Match[str]) -> str:
+    if m.group(1):
+        return _NAMED[m.group(1)]
+    code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        raise _Fallback("a character reference to no character")
+    return chr(code)
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def _rich(raw: bytes) -> str:
+    """A shared string of several ``<t>`` (runs of rich text; phonetic runs left out)."""
+    parts: list[str] = []
+    stack: list[bytes] = []
+    keep = False
+    for m in _RICH_TOKEN.finditer(raw):
+        closing, tag, attrs, closed, text = m.groups()
+        if text is not None:
+            if stack[-1:] == [b"t"]:
+                if b"rPh" not in stack:
+                    parts.append(_xml_text(text, keep=keep))
+            elif b"rPr" not in stack and text.strip(b" \t\r\n"):
+                raise _Fallback("text outside <t>")
+            continue
+        if closing:
+            if not stack or stack.pop() != tag:
+                raise _Fallback("rich text out of order")
+        elif not closed:
+            if tag == b"t":
+                keep = b'xml:space="preserve"' in attrs
+                if attrs.strip() and not keep:
+                    raise _Fallback("a <t> attribute")
+            elif tag not in (b"r", b"rPr", b"rPh") and b"rPr" not in stack:
+                raise _Fallback(f"rich text <{tag.decode()}>")
+            stack.append(tag)
+    if stack:
+        raise _Fallback("rich text does not end")
+    return "".join(parts)
