@@ -718,3 +718,42 @@ def columns(
         for q in range(filled[j], n_rows):
             offsets[j, q + 1] = used[j]
     return data
+
+
+@jit
+def refs_extent(buf: Any) -> tuple[int, int, int]:
+    """The largest row and column (1-based) that any ``r="..."`` attribute in a sheet's XML
+    names (cell references such as ``XFD1048576``, row numbers), and the number of ``<c``
+    tags: how large a grid the sheet asks for, against the cells it holds."""
+    end = len(buf)
+    max_row = 0
+    max_col = 0
+    cells = 0
+    for i in range(1, end - 3):
+        c = buf[i]
+        if c == _LT:
+            if buf[i + 1] == 99 and (_ws(buf[i + 2]) or buf[i + 2] == _GT or buf[i + 2] == _SL):
+                cells += 1
+            continue
+        if c != 114 or not _ws(buf[i - 1]):
+            continue
+        j = _skip_ws(buf, i + 1, end)
+        if j >= end or buf[j] != _EQ:
+            continue
+        j = _skip_ws(buf, j + 1, end)
+        if j >= end or (buf[j] != _QQ and buf[j] != _Q1):
+            continue
+        j += 1
+        col = 0
+        while j < end and 65 <= buf[j] <= 90 and col < 1 << 40:
+            col = col * 26 + buf[j] - 64
+            j += 1
+        row = 0
+        while j < end and 48 <= buf[j] <= 57 and row < 1 << 40:
+            row = row * 10 + buf[j] - 48
+            j += 1
+        if row > max_row:
+            max_row = row
+        if col > max_col:
+            max_col = col
+    return max_row, max_col, cells

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from aspire_models.formats.base import ReadOptions
 from aspire_models.limits import DEFAULT_LIMITS
 
-__all__ = ["FAST_MIN_BYTES", "available", "read_columns"]
+__all__ = ["FAST_MIN_BYTES", "available", "read_columns", "sparse_sheet"]
 
 #: workbooks smaller than this are read by python-calamine (the compiled loops cost about
 #: 0.3 s to load in a new process; calamine reads a small sheet faster than that)
@@ -111,6 +111,46 @@ def read_columns(
     except (_Fallback, zipfile.BadZipFile, KeyError, ValueError, OSError, zlib.error, ElementTree.ParseError):
         return None
     return columns, rows, name
+
+
+#: a sheet asking for a grid of more cells than this, and over 8 times the cells it holds,
+#: is refused: python-calamine makes the whole grid (a one-cell file naming ``XFD1048576``
+#: asks for 17 billion cells, and the process is killed when memory runs out)
+MAX_SPARSE_CELLS = 20_000_000
+_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Z]{0,3})([0-9]{0,12})")
+
+
+def sparse_sheet(data: bytes, name: str) -> str | None:
+    """Why the sheet ``name`` of an ``.xlsx`` / ``.xlsm`` workbook must not be read as a
+    grid (a cell reference far beyond the cells it holds), or None. A workbook whose parts
+    cannot be found here is left to python-calamine to judge."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        sheets, _, _ = _parts(book)
+        if name not in sheets:
+            return None
+        xml = _inflate(book, data, sheets[name])
+    except (_Fallback, zipfile.BadZipFile, KeyError, ValueError, OSError, zlib.error, ElementTree.ParseError):
+        return None
+    if len(xml) >= FAST_MIN_BYTES and available():
+        max_row, max_col, cells = _kernels().refs_extent(np.frombuffer(xml, dtype=np.uint8))
+    else:
+        cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
+        max_row = max_col = 0
+        for m in _REF.finditer(xml):
+            col = 0
+            for ch in m.group(1):
+                col = col * 26 + ch - 64
+            max_col = max(max_col, col)
+            max_row = max(max_row, int(m.group(2) or 0))
+    grid = max(max_row, 1) * max(max_col, 1)
+    if grid <= MAX_SPARSE_CELLS or grid <= 8 * cells:
+        return None
+    return (
+        f"sheet {name!r} names a cell as far as row {max_row:,}, column {max_col:,} "
+        f"({grid:,} cells as a grid) but holds {cells:,} cells; delete the far cells, or "
+        "copy the table to a sheet of its own"
+    )
 
 
 def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:

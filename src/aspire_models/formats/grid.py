@@ -320,6 +320,11 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
     except Exception as exc:  # calamine raises its own error types
         raise _fail(source, "workbook", f"cannot read the workbook: {exc}") from None
     name = choose_sheet(list(book.sheet_names), source, options)
+    from aspire_models.formats._xlsxscan import sparse_sheet
+
+    why = sparse_sheet(data, name)  # calamine makes the whole grid: refuse one that cannot fit
+    if why is not None:
+        raise _fail(source, "sheet-size", why)
     try:
         sheet = book.get_sheet_by_name(name)
         raw = sheet.to_python(skip_empty_area=False)

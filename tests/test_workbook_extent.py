@@ -1,0 +1,122 @@
+"""A workbook whose sheet names a cell far beyond the cells it holds is refused by name, not
+handed to python-calamine, which makes the whole grid (a 1 KB file naming ``XFD1048576``
+asks for 17 billion cells and the process is killed when memory runs out)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aspire_models.errors import ResponseError
+from aspire_models.formats import _xlsxscan
+from aspire_models.formats.base import ReadOptions
+from aspire_models.formats.grid import read_grid
+
+ASPIRE = Path(sys.executable).with_name("aspire")
+_NS = "http://schemas.openxmlformats.org"
+
+
+def book(sheet_data: str) -> bytes:
+    """A one-sheet workbook (sheet ``S``) holding ``sheet_data`` inside ``<sheetData>``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            f'<Types xmlns="{_NS}/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{_NS}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{_NS}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_NS}/spreadsheetml/2006/main" xmlns:r="{_NS}/officeDocument/2006/relationships">'
+            '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{_NS}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{_NS}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>",
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{_NS}/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>',
+        )
+    return out.getvalue()
+
+
+FAR = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>respondent_id</t></is></c></row>'
+    '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+)
+
+
+def test_a_far_cell_is_refused_by_name() -> None:
+    with pytest.raises(ResponseError) as err:
+        read_grid(book(FAR), "far.xlsx", ReadOptions())
+    problem = err.value.problems[0]
+    assert problem.rule == "sheet-size" and problem.file == "far.xlsx"
+    assert "row 1,048,576, column 16,384" in problem.message and "holds 2 cells" in problem.message
+
+
+def test_a_far_cell_on_the_command_line_exits_1_without_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(book(FAR))
+    r = subprocess.run(
+        [str(ASPIRE), "score", "-i", "aspire-sop-self-assessment", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, (r.returncode, r.stderr[-2000:])
+    assert "sheet-size" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_sheet_with_a_far_column_of_real_size_is_read() -> None:
+    # 200 rows that each fill A and Z: the grid (200 x 26) is the sheet's own size
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="Z{r}" t="inlineStr"><is><t>note</t></is></c></row>'
+        for r in range(1, 201)
+    )
+    grid = read_grid(book(rows), "ok.xlsx", ReadOptions())
+    assert len(grid.rows) == 200 and grid.rows[199][0] == "200" and grid.rows[199][25] == "note"
+
+
+@pytest.mark.parametrize(
+    "sheet_data",
+    [
+        FAR,
+        '<row r="3"><c r="C3"><v>1</v></c><c r="AB3"><v>2</v></c></row><row r="70000"><c r="B70000"><v>1</v></c></row>',
+        "<row><c><v>1</v></c><c><v>2</v></c></row>",
+        '<row r = "12"><c r=\'D12\' s="0"><v>1</v></c></row>',
+    ],
+)
+def test_the_compiled_extent_is_the_one_python_finds(sheet_data: str) -> None:
+    xml = book(sheet_data)
+    with zipfile.ZipFile(io.BytesIO(xml)) as z:
+        part = z.read("xl/worksheets/sheet1.xml")
+    assert _xlsxscan.available()
+    compiled = _xlsxscan._kernels().refs_extent(np.frombuffer(part, dtype=np.uint8))
+    cells = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
+    max_row = max_col = 0
+    for m in _xlsxscan._REF.finditer(part):
+        col = 0
+        for ch in m.group(1):
+            col = col * 26 + ch - 64
+        max_col = max(max_col, col)
+        max_row = max(max_row, int(m.group(2) or 0))
+    assert tuple(compiled) == (max_row, max_col, cells)
