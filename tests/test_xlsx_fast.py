@@ -265,7 +265,8 @@ NUMBERS = [
     "0", "1", "42", "-3", "007", "-007", "3.5", "-0.25", "1E3", "1e-3", "2.5E+2", "-0", "0.0", "-0.0",
     "123456789012345678", "-123456789012345678", "999999999999999", "-999999999999999", "1000000000000000",
     "9007199254740993", "+7", ".5", "5.", "0.1", "1.0", "2.50", "1E400", "4.9E-324", "0.30000000000000004",
-    "100000000000000000000", "12345678901234567890123",
+    "100000000000000000000", "12345678901234567890123", "2e-400", "-2e-400", "1.7976931348623157e308",
+    "1.7976931348623159e308", "0000000000000001", "1e15", "-1e15", "999999999999999.9", "0.1e1",
 ]  # fmt: skip
 
 
@@ -609,6 +610,66 @@ def test_a_workbook_not_in_utf8_falls_back() -> None:
     assert fast(data) is None
 
 
+@pytest.mark.parametrize(
+    "text", [b"ab\xffcd", b"ab\xed\xa0\x80cd", b"ab\xc0\xafcd", b"\xe9t\xe9", b"ab\xf4\x90\x80\x80"]
+)
+@pytest.mark.parametrize("where", ["inline", "shared"])
+def test_bytes_that_are_not_utf8_fall_back(text: bytes, where: str) -> None:
+    """Not UTF-8 (a stray byte, an encoded surrogate, an overlong form, Latin-1, beyond U+10FFFF)."""
+    cell = (
+        b'<c r="A1" t="s"><v>0</v></c>'
+        if where == "shared"
+        else b'<c r="A1" t="inlineStr"><is><t>' + text + b"</t></is></c>"
+    )
+    strings = shared_strings(["<t>x</t>"]).encode()
+    if where == "shared":
+        strings = strings.replace(b"<t>x</t>", b"<t>" + text + b"</t>")
+
+    def change(name: str, part: bytes) -> list[tuple[str, bytes]]:
+        if name == "xl/worksheets/sheet1.xml":
+            part = worksheet("").encode().replace(b"<sheetData>", b'<sheetData><row r="1">' + cell + b"</row>")
+        elif name == "xl/sharedStrings.xml":
+            part = strings
+        return [(name, part)]
+
+    assert_falls_back(rewrite(one_sheet("", strings=["<t>x</t>"]), change))
+
+
+def test_a_sheet_in_latin1_falls_back() -> None:
+    head = '<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+    body = worksheet('<row r="1"><c r="A1" t="inlineStr"><is><t>caf\u00e9</t></is></c></row>', head=head)
+    data = rewrite(one_sheet(""), lambda n, p: [(n, body.encode("latin-1") if n.endswith("sheet1.xml") else p)])
+    assert_falls_back(data)
+
+
+def test_an_empty_sheet_is_the_same_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = one_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t> </t></is></c></row>')
+    assert_same(data)
+    with pytest.raises(ResponseError) as by_fast:
+        grid_module.read_grid(data, SOURCE, ReadOptions())
+    monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 1 << 62)
+    with pytest.raises(ResponseError) as by_calamine:
+        grid_module.read_grid(data, SOURCE, ReadOptions())
+    assert [p.rule for p in by_fast.value.problems] == ["not-empty"]
+    assert str(by_fast.value) == str(by_calamine.value)
+
+
+def test_an_xlsm_workbook() -> None:
+    macro = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+    def change(name: str, part: bytes) -> list[tuple[str, bytes]]:
+        if name == "[Content_Types].xml":
+            part = part.replace(f"{CONTENT}.sheet.main+xml".encode(), macro.encode())
+            return [(name, part), ("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really")]
+        return [(name, part)]
+
+    data = rewrite(one_sheet(ROWS, strings=["<t>a</t>"]), change)
+    assert_same(data)
+    grid = grid_module.read_grid(data, "book.xlsm", ReadOptions())
+    assert grid.columns is not None
+    assert tuple(grid.rows) == (("a", "2"), (None, "3.5"))
+
+
 def test_a_stored_zip_is_read() -> None:
     data = xlsx([("Sheet1", worksheet(ROWS))], strings=shared_strings(["<t>a</t>"]), compression=zipfile.ZIP_STORED)
     assert_same(data)
@@ -847,7 +908,7 @@ def test_read_grid_is_the_same_with_and_without_the_reader(monkeypatch: pytest.M
         monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 0)
         with_reader = grid_module.read_grid(data, SOURCE, options)
         assert with_reader.columns is not None
-        monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", _xlsxscan.FAST_MIN_BYTES.__class__(1 << 62))
+        monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 1 << 62)
         without = grid_module.read_grid(data, SOURCE, options)
         assert tuple(with_reader.rows) == tuple(without.rows)
         assert with_reader.sheet == without.sheet
