@@ -1051,7 +1051,8 @@ def test_fixture_workbooks_without_dates_are_read(path: str) -> None:
 PIECES = [
     "a", "b", "Z", "0", "7", " ", "  ", "\t", "\n", "\r\n", "\r", "\x0b", "\u00a0", "\u3000", "😀", "é", "\u6f22",
     "&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#10;", "&#65;", "&#x42;", "&#32;", "&#13;", "_x000D_", "_x0041_",
-    "_x005F_x000D_", "_x000d_", "_xD83D_", "_xDE00_", "_x0020_", "_x", "x_", "_",
+    "_x005F_x000D_", "_x000d_", "_xD83D_", "_xDE00_", "_x0020_", "_x", "x_", "_", "_x00FF_", "_x00e9_", "_x0001_",
+    "_x0009_", "&#x1F600;", "&#x85;", "\x85", "\u2028", "\x1c",
 ]  # fmt: skip
 TEXT = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
 BLANK = st.lists(st.sampled_from([" ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\x0b"]), min_size=1, max_size=3).map(
@@ -1177,7 +1178,9 @@ def random_sheet(draw: st.DrawFn, *, plain: bool = False) -> bytes:
     return xlsx(
         [("Sheet1", sheet)],
         strings=shared_strings(strings, counts=draw(st.booleans())) if strings or draw(st.booleans()) else None,
-        styles=STYLES if styles or draw(st.booleans()) else None,
+        styles=STYLES.replace('formatCode="0.0%"', f'formatCode="{draw(st.sampled_from(FORMATS))}"')
+        if styles or draw(st.booleans())
+        else None,
     )
 
 
