@@ -86,6 +86,19 @@ def test_a_far_cell_on_the_command_line_exits_1_without_a_crash(tmp_path: Path) 
     assert "sheet-size" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    "far",
+    [
+        '<row r="2"><c r="xfd1048576"><v>1</v></c></row>',  # calamine reads letters in either case
+        '<row r="2"><c r="AAAAAA2"><v>1</v></c></row>',  # and any number of them
+        '<row r="2000000000"><c><v>1</v></c><c r="ZZ2000000000"><v>1</v></c></row>',
+    ],
+)
+def test_other_spellings_of_a_far_cell_are_refused(far: str) -> None:
+    with pytest.raises(ResponseError, match=r"\[rule: sheet-size\]"):
+        read_grid(book('<row r="1"><c r="A1"><v>1</v></c></row>' + far), "far.xlsx", ReadOptions())
+
+
 def test_a_sheet_with_a_far_column_of_real_size_is_read() -> None:
     # 200 rows that each fill A and Z: the grid (200 x 26) is the sheet's own size
     rows = "".join(
@@ -103,6 +116,7 @@ def test_a_sheet_with_a_far_column_of_real_size_is_read() -> None:
         '<row r="3"><c r="C3"><v>1</v></c><c r="AB3"><v>2</v></c></row><row r="70000"><c r="B70000"><v>1</v></c></row>',
         "<row><c><v>1</v></c><c><v>2</v></c></row>",
         '<row r = "12"><c r=\'D12\' s="0"><v>1</v></c></row>',
+        '<row r="2"><c r="xfd1048576"><v>1</v></c><c r="aaaaaaaaaaaaaaaa99999999999999999"><v>2</v></c></row>',
     ],
 )
 def test_the_compiled_extent_is_the_one_python_finds(sheet_data: str) -> None:
@@ -115,8 +129,8 @@ def test_the_compiled_extent_is_the_one_python_finds(sheet_data: str) -> None:
     max_row = max_col = 0
     for m in _xlsxscan._REF.finditer(part):
         col = 0
-        for ch in m.group(1):
+        for ch in m.group(1)[:12].upper():
             col = col * 26 + ch - 64
         max_col = max(max_col, col)
-        max_row = max(max_row, int(m.group(2) or 0))
+        max_row = max(max_row, int(m.group(2)[:14] or 0))
     assert tuple(compiled) == (max_row, max_col, cells)

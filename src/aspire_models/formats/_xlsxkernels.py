@@ -81,6 +81,15 @@ def _tag(buf: Any, i: int, end: int, pat: Any) -> bool:
 
 
 @jit
+def _name_char(c: int, first: bool) -> bool:
+    """Whether ``c`` may be in an attribute's name (ASCII letters, ``_`` and ``:``; digits,
+    ``-`` and ``.`` after the first)."""
+    if (65 <= c <= 90) or (97 <= c <= 122) or c == 95 or c == 58:
+        return True
+    return not first and ((48 <= c <= 57) or c == 45 or c == 46)
+
+
+@jit
 def _attr(buf: Any, i: int, end: int) -> tuple[int, int, int, int, int]:
     """The next attribute of an open tag at ``i``: (name start, name end, value start, value
     end, position after it); name start -1 when the tag ends here (position at ``>`` or
@@ -92,7 +101,7 @@ def _attr(buf: Any, i: int, end: int) -> tuple[int, int, int, int, int]:
     if c == _GT or c == _SL:  # noqa: SIM109 - compiled by numba
         return -1, 0, 0, 0, i
     a = i
-    while i < end and not _ws(buf[i]) and buf[i] != _EQ and buf[i] != _GT and buf[i] != _SL:
+    while i < end and _name_char(buf[i], i == a):
         i += 1
     b = i
     i = _skip_ws(buf, i, end)
@@ -108,7 +117,10 @@ def _attr(buf: Any, i: int, end: int) -> tuple[int, int, int, int, int]:
         if buf[i] == _LT:
             return -2, 0, 0, 0, i
         i += 1
-    if i >= end:
+    if i + 1 >= end:
+        return -2, 0, 0, 0, i
+    c = buf[i + 1]  # a value is followed by white space or the tag's end
+    if not _ws(c) and c != _GT and c != _SL:
         return -2, 0, 0, 0, i
     return a, b, s, i, i + 1
 
@@ -415,11 +427,27 @@ def scan_sheet(
                     vs = i
                     ve = i
                     i += 4
-                elif _tag(buf, i, end, _F):
-                    i = _skip_element(buf, i, end, _F_END)
+                elif _tag(buf, i, end, _F):  # a formula: its text is passed over
+                    i += 2
+                    while True:
+                        a, b, s, e, nxt = _attr(buf, i, end)
+                        if a < 0:
+                            i = nxt
+                            break
+                        i = nxt
+                    if a == -2:
+                        why = BAD_ATTR
+                        break
+                    i, fclosed = _tag_end(buf, i, end)
                     if i < 0:
                         why = BAD_TAG
                         break
+                    if not fclosed:
+                        i, fflags = _text(buf, i, end)
+                        if fflags & 1 or not _is(buf, i, end, _F_END):  # an entity in a formula: left to calamine
+                            why = BAD_TAG
+                            break
+                        i += 4
                 elif _is(buf, i, end, _IS) and kind_t == 5:
                     i += 4
                     while True:
@@ -745,12 +773,18 @@ def refs_extent(buf: Any) -> tuple[int, int, int]:
             continue
         j += 1
         col = 0
-        while j < end and 65 <= buf[j] <= 90 and col < 1 << 40:
-            col = col * 26 + buf[j] - 64
+        k = 0
+        while j < end and (65 <= buf[j] <= 90 or 97 <= buf[j] <= 122):  # either case, as calamine reads
+            if k < 12:
+                col = col * 26 + (buf[j] & 0xDF) - 64
+            k += 1
             j += 1
         row = 0
-        while j < end and 48 <= buf[j] <= 57 and row < 1 << 40:
-            row = row * 10 + buf[j] - 48
+        k = 0
+        while j < end and 48 <= buf[j] <= 57:
+            if k < 14:
+                row = row * 10 + buf[j] - 48
+            k += 1
             j += 1
         if row > max_row:
             max_row = row

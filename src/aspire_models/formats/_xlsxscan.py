@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import io
-import posixpath
 import re
 import struct
 import zipfile
@@ -54,8 +53,11 @@ _PLAIN_FORMATS = frozenset({0, 1, 2, 3, 4, 9, 10, 11, 12, 13, 37, 38, 39, 40, 48
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-_ESCAPE = re.compile(r"_x([0-9a-fA-F]{4})_")
-_RICH_TOKEN = re.compile(rb"<(/?)([A-Za-z]+)((?:\s[^<>]*?)?)(/?)>|([^<]+)")
+_ESCAPE = re.compile(r"_x00([0-9a-fA-F]{2}|\+[0-9a-fA-F])_")
+_ATTRIBUTE = re.compile(rb"([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
+_RICH_TOKEN = re.compile(
+    rb"<(/?)([A-Za-z]+)((?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*\s*)(/?)>|([^<]+)|(<)"
+)
 
 
 _G = TypeVar("_G", bound=np.generic)
@@ -117,7 +119,7 @@ def read_columns(
 #: is refused: python-calamine makes the whole grid (a one-cell file naming ``XFD1048576``
 #: asks for 17 billion cells, and the process is killed when memory runs out)
 MAX_SPARSE_CELLS = 20_000_000
-_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Z]{0,3})([0-9]{0,12})")
+_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)([0-9]*)")
 
 
 def sparse_sheet(data: bytes, name: str) -> str | None:
@@ -126,23 +128,35 @@ def sparse_sheet(data: bytes, name: str) -> str | None:
     cannot be found here is left to python-calamine to judge."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
-        sheets, _, _ = _parts(book)
-        if name not in sheets:
-            return None
-        xml = _inflate(book, data, sheets[name])
-    except (_Fallback, zipfile.BadZipFile, KeyError, ValueError, OSError, zlib.error, ElementTree.ParseError):
+    except zipfile.BadZipFile:
         return None
+    try:
+        parts = [_parts(book)[0][name]]
+    except (_Fallback, KeyError, ValueError, OSError, zlib.error, ElementTree.ParseError):
+        # the sheet's part not found as calamine finds it: every worksheet part is looked at
+        parts = sorted(n for n in book.namelist() if n.lower().startswith("xl/worksheets/"))
+    for part in parts:
+        try:
+            why = _sparse_part(_inflate(book, data, part), part if len(parts) > 1 else name)
+        except (_Fallback, KeyError, ValueError, OSError, zlib.error):
+            continue
+        if why is not None:
+            return why
+    return None
+
+
+def _sparse_part(xml: bytes, name: str) -> str | None:
     if len(xml) >= FAST_MIN_BYTES and available():
         max_row, max_col, cells = _kernels().refs_extent(np.frombuffer(xml, dtype=np.uint8))
     else:
         cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
         max_row = max_col = 0
-        for m in _REF.finditer(xml):
+        for m in _REF.finditer(xml):  # letters in either case, as calamine reads them
             col = 0
-            for ch in m.group(1):
+            for ch in m.group(1)[:12].upper():
                 col = col * 26 + ch - 64
             max_col = max(max_col, col)
-            max_row = max(max_row, int(m.group(2) or 0))
+            max_row = max(max_row, int(m.group(2)[:14] or 0))
     grid = max(max_row, 1) * max(max_col, 1)
     if grid <= MAX_SPARSE_CELLS or grid <= 8 * cells:
         return None
@@ -166,30 +180,50 @@ def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
 
 def _parts(book: zipfile.ZipFile) -> tuple[dict[str, str], str | None, str | None]:
     """The workbook's sheets (name -> part, in the workbook's order), its shared-string part
-    and its styles part; every sheet must be a worksheet."""
+    and its styles part, found where python-calamine finds them (``xl/sharedStrings.xml``
+    and ``xl/styles.xml`` whatever the relationships say, a sheet's target joined to
+    ``xl/`` as it is written). Anything calamine might find elsewhere or not at all (part
+    names differing only in case, ``..`` in a target, two sheets of one name, white space
+    other than spaces in a sheet's tag that XML would change) is left to calamine."""
+    names = set(book.namelist())
+    folded = {n.lower().replace("\\", "/") for n in names}
+    if len(folded) != len(names):
+        raise _Fallback("part names that differ only in case")
+    package = _xml(book, "_rels/.rels")
+    office = [
+        r.get("Target", "")
+        for r in package.iter(f"{_PKG}Relationship")
+        if r.get("Type", "").endswith("/relationships/officeDocument")
+    ]
+    if [t.removeprefix("/") for t in office] != ["xl/workbook.xml"]:
+        raise _Fallback("the workbook is not xl/workbook.xml")
+    raw_workbook = book.read("xl/workbook.xml")
+    if re.search(rb"<(?:\w+:)?sheet\s[^>]*[\t\r\n]", raw_workbook):
+        raise _Fallback("a sheet tag with tabs or line ends")
     workbook = _xml(book, "xl/workbook.xml")
     rels = _xml(book, "xl/_rels/workbook.xml.rels")
     targets: dict[str, tuple[str, str]] = {}
     for rel in rels.iter(f"{_PKG}Relationship"):
         target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        path = target[1:] if target.startswith("/") else "xl/" + target
         targets[rel.get("Id", "")] = (rel.get("Type", "").removeprefix(_TYPE), path)
-    names = set(book.namelist())
     sheets: dict[str, str] = {}
     for sheet in workbook.iter(f"{_MAIN}sheet"):
         kind, path = targets.get(sheet.get(f"{_REL}id", ""), ("", ""))
-        if kind != "worksheet" or path not in names:
-            raise _Fallback("a sheet that is not a worksheet")
-        sheets[sheet.get("name", "")] = path
+        if kind != "worksheet" or path not in names or ".." in path:
+            raise _Fallback("a sheet that is not a worksheet part")
+        name = sheet.get("name", "")
+        if name in sheets:
+            raise _Fallback("two sheets of one name")
+        sheets[name] = path
     if not sheets:
         raise _Fallback("no sheets")
-    strings = [p for k, p in targets.values() if k == "sharedStrings"]
-    styles = [p for k, p in targets.values() if k == "styles"]
-    if len(strings) > 1 or len(styles) > 1 or any(p not in names for p in strings + styles):
-        raise _Fallback("shared strings or styles not found")
-    return sheets, (strings[0] if strings else None), (styles[0] if styles else None)
+    for kind, path in targets.values():
+        if kind in ("sharedStrings", "styles") and path != f"xl/{kind}.xml":
+            raise _Fallback(f"{kind} elsewhere than calamine reads them")
+    strings = "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None
+    styles = "xl/styles.xml" if "xl/styles.xml" in names else None
+    return sheets, strings, styles
 
 
 def _plain_format(code: str) -> bool:
@@ -205,12 +239,19 @@ def _unsafe_styles(book: zipfile.ZipFile, part: str | None) -> NDArray[np.bool_]
     if part is None:
         return np.zeros(0, dtype=bool)
     styles = _xml(book, part)
-    codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{_MAIN}numFmt")}
-    xfs = styles.find(f"{_MAIN}cellXfs")
+    codes: dict[str, str] = {}
+    for group in styles.findall(f"{_MAIN}numFmts"):  # not the <numFmt> of <dxfs>
+        for f in group.findall(f"{_MAIN}numFmt"):
+            if f.get("numFmtId") is not None and f.get("formatCode") is not None:
+                codes[f.get("numFmtId", "")] = f.get("formatCode", "")
     unsafe: list[bool] = []
-    for xf in xfs.iter(f"{_MAIN}xf") if xfs is not None else ():
-        fmt = int(xf.get("numFmtId", "0"))
-        unsafe.append(not _plain_format(codes[fmt]) if fmt in codes else fmt not in _PLAIN_FORMATS)
+    for xfs in styles.findall(f"{_MAIN}cellXfs"):
+        for xf in xfs.findall(f"{_MAIN}xf"):
+            fmt = xf.get("numFmtId", "0")
+            if fmt in codes:
+                unsafe.append(not _plain_format(codes[fmt]))
+            else:
+                unsafe.append(not (fmt.isdigit() and int(fmt) in _PLAIN_FORMATS and fmt == str(int(fmt))))
     return np.array(unsafe, dtype=bool)
 
 
@@ -402,8 +443,7 @@ def _number(raw: bytes) -> str | None:
 def _xml_text(raw: bytes, *, keep: bool) -> str:
     """The text of a ``<t>`` (or a formula's ``<v>``) as calamine reads it: XML white space
     at the ends trimmed unless ``xml:space="preserve"``; line ends (CRLF, CR) made LF; the
-    five entities and character references decoded; then ``_xHHHH_`` escapes (not
-    surrogates)."""
+    five entities and character references decoded; then ``_x00HH_`` escapes."""
     if not keep:
         raw = raw.strip(b" \t\r\n")
         if b"&#" in raw:  # a reference may stand for white space at an end
@@ -432,8 +472,9 @@ def _entity(m: re.Match[str]) -> str:
 
 
 def _escape(m: re.Match[str]) -> str:
-    code = int(m.group(1), 16)
-    return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+    """An ``_x00HH_`` escape as calamine reads it: the character U+00HH (other ``_xHHHH_``
+    are left as they are)."""
+    return chr(int(m.group(1), 16))
 
 
 def _rich(raw: bytes) -> str:
@@ -442,7 +483,9 @@ def _rich(raw: bytes) -> str:
     stack: list[bytes] = []
     keep = False
     for m in _RICH_TOKEN.finditer(raw):
-        closing, tag, attrs, closed, text = m.groups()
+        closing, tag, attrs, closed, text, stray = m.groups()
+        if stray is not None or (closing and (attrs.strip() or closed)):
+            raise _Fallback("rich text that is not well-formed")
         if text is not None:
             if stack[-1:] == [b"t"]:
                 if b"rPh" not in stack:
@@ -455,9 +498,10 @@ def _rich(raw: bytes) -> str:
                 raise _Fallback("rich text out of order")
         elif not closed:
             if tag == b"t":
-                keep = b'xml:space="preserve"' in attrs
-                if attrs.strip() and not keep:
+                given = _ATTRIBUTE.findall(attrs)
+                if any(name != b"xml:space" for name, _, _ in given):
                     raise _Fallback("a <t> attribute")
+                keep = any(a == b"preserve" or b == b"preserve" for _, a, b in given)
             elif tag not in (b"r", b"rPr", b"rPh") and b"rPr" not in stack:
                 raise _Fallback(f"rich text <{tag.decode()}>")
             stack.append(tag)
