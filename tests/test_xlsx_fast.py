@@ -338,6 +338,24 @@ def test_escapes_beyond_latin1(text: str, shape: str) -> None:
     assert_same(text_sheet(text, shape))
 
 
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "a", " ", "_", "_x", "&amp;"]),
+            st.text(alphabet="0123456789abcdefABCDEFxX+- _", min_size=1, max_size=5),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from(["shared", "preserved", "inline", "inline-preserved"]),
+)
+def test_random_escapes(parts: list[tuple[str, str]], shape: str) -> None:
+    """Text near the ``_xHHHH_`` form (a digit short or over, a sign, a space, another case)."""
+    text = "".join(f"{before}_x{digits}_" for before, digits in parts)
+    event("read" if same_or_none(text_sheet(text, shape)) else "left to calamine")
+
+
 RICH = [
     "<r><t>bold</t></r>",
     '<r><rPr><b/><sz val="11"/><color rgb="FFFF0000"/><rFont val="Calibri"/><family val="2"/></rPr><t>bold</t></r>'
