@@ -1125,14 +1125,14 @@ def cell(draw: st.DrawFn, strings: list[str], kinds: Sequence[str], styles: Sequ
     strings are added to ``strings``."""
     kind = draw(st.sampled_from(kinds))
     style = ""
-    if styles and draw(st.booleans()):
+    if len(styles) > 0 and draw(st.booleans()):
         style = f' s="{draw(st.sampled_from(styles))}"'
     if kind == "number":
         explicit = ' t="n"' if not plain and draw(st.booleans()) else ""
         value = draw(WHOLE if plain else NUMBER)
         return f"{style}{explicit}><v>{value}</v>"
     if kind == "shared":
-        if strings and draw(st.booleans()):
+        if len(strings) > 0 and draw(st.booleans()):
             index = draw(st.integers(0, len(strings) - 1))
         else:
             strings.append(f"<t>{draw(PLAIN_TEXT)}</t>" if plain else draw(shared_item()))
@@ -1186,7 +1186,7 @@ def random_sheet(draw: st.DrawFn, *, plain: bool = False) -> bytes:
         if with_r and draw(st.booleans()):
             attrs += f' spans="1:{max(col + 1, 1)}" x14ac:dyDescent="0.25"'
         inner = gap_text + gap_text.join(cells) + gap_text
-        rows.append(f"<row{attrs}>{inner}</row>" if cells or draw(st.booleans()) else f"<row{attrs}/>")
+        rows.append(f"<row{attrs}>{inner}</row>" if len(cells) > 0 or draw(st.booleans()) else f"<row{attrs}/>")
     before = draw(
         st.sampled_from(
             [
@@ -1201,9 +1201,11 @@ def random_sheet(draw: st.DrawFn, *, plain: bool = False) -> bytes:
     sheet = worksheet(gap_text + gap_text.join(rows) + gap_text, before=before, after=after)
     return xlsx(
         [("Sheet1", sheet)],
-        strings=shared_strings(strings, counts=draw(st.booleans())) if strings or draw(st.booleans()) else None,
+        strings=shared_strings(strings, counts=draw(st.booleans()))
+        if len(strings) > 0 or draw(st.booleans())
+        else None,
         styles=STYLES.replace('formatCode="0.0%"', f'formatCode="{draw(st.sampled_from(FORMATS))}"')
-        if styles or draw(st.booleans())
+        if len(styles) > 0 or draw(st.booleans())
         else None,
     )
 
