@@ -749,45 +749,92 @@ def columns(
 
 
 @jit
+def _local_tag(buf: Any, i: int, end: int) -> tuple[int, int]:
+    """The element opened at ``buf[i]`` (``<``): 1 for ``row``, 2 for ``c`` (any namespace
+    prefix), 0 for another or a closing tag; and where its name ends."""
+    j = i + 1
+    local = j
+    while j < end and _name_char(buf[j], j == i + 1):
+        if buf[j] == 58:  # a prefix ends
+            local = j + 1
+        j += 1
+    n = j - local
+    if n == 3 and buf[local] == 114 and buf[local + 1] == 111 and buf[local + 2] == 119:
+        return 1, j
+    if n == 1 and buf[local] == 99:
+        return 2, j
+    return 0, j
+
+
+@jit
 def refs_extent(buf: Any) -> tuple[int, int, int]:
-    """The largest row and column (1-based) that any ``r="..."`` attribute in a sheet's XML
-    names (cell references such as ``XFD1048576``, row numbers), and the number of ``<c``
-    tags: how large a grid the sheet asks for, against the cells it holds."""
+    """The largest row and column (1-based) of a cell holding a value in a sheet's XML, as
+    python-calamine places cells (a cell's reference, such as ``XFD1048576`` with letters
+    in either case, or the next column of its row; a row's ``r``, or the next row), and the
+    number of such cells: how large a grid calamine makes of the sheet, against the cells it
+    holds. A cell without content (``<c r="X9" s="1"/>``, ``<c></c>``) holds no value; one
+    with any content is counted."""
     end = len(buf)
     max_row = 0
     max_col = 0
     cells = 0
-    for i in range(1, end - 3):
-        c = buf[i]
-        if c == _LT:
-            if buf[i + 1] == 99 and (_ws(buf[i + 2]) or buf[i + 2] == _GT or buf[i + 2] == _SL):
+    row = 0
+    col = 0
+    i = 0
+    while i < end:
+        if buf[i] != _LT:
+            i += 1
+            continue
+        what, j = _local_tag(buf, i, end)
+        if what == 0:
+            i = j if j > i + 1 else i + 1
+            continue
+        ref_col = 0
+        ref_row = 0
+        closed = False
+        while j < end:  # the attributes, up to the tag's end (quoted values may hold '>')
+            c = buf[j]
+            if c == _GT:
+                closed = buf[j - 1] == _SL
+                j += 1
+                break
+            if c == _QQ or c == _Q1:  # noqa: SIM109 - compiled by numba
+                j += 1
+                while j < end and buf[j] != c:
+                    j += 1
+                j += 1
+                continue
+            if c == 114 and _ws(buf[j - 1]):
+                k = _skip_ws(buf, j + 1, end)
+                if k < end and buf[k] == _EQ:
+                    k = _skip_ws(buf, k + 1, end)
+                    if k < end and (buf[k] == _QQ or buf[k] == _Q1):
+                        k += 1
+                        n = 0
+                        while k < end and (65 <= buf[k] <= 90 or 97 <= buf[k] <= 122):
+                            if n < 12:
+                                ref_col = ref_col * 26 + (buf[k] & 0xDF) - 64
+                            n += 1
+                            k += 1
+                        n = 0
+                        while k < end and 48 <= buf[k] <= 57:
+                            if n < 14:
+                                ref_row = ref_row * 10 + buf[k] - 48
+                            n += 1
+                            k += 1
+            j += 1
+        if what == 1:
+            row = ref_row if ref_row > 0 else row + 1
+            col = 0
+        else:
+            col = ref_col if ref_col > 0 else col + 1
+            here = ref_row if ref_row > 0 else row
+            k = _skip_ws(buf, j, end)
+            if not closed and not (k + 1 < end and buf[k] == _LT and buf[k + 1] == _SL):
                 cells += 1
-            continue
-        if c != 114 or not _ws(buf[i - 1]):
-            continue
-        j = _skip_ws(buf, i + 1, end)
-        if j >= end or buf[j] != _EQ:
-            continue
-        j = _skip_ws(buf, j + 1, end)
-        if j >= end or (buf[j] != _QQ and buf[j] != _Q1):
-            continue
-        j += 1
-        col = 0
-        k = 0
-        while j < end and (65 <= buf[j] <= 90 or 97 <= buf[j] <= 122):  # either case, as calamine reads
-            if k < 12:
-                col = col * 26 + (buf[j] & 0xDF) - 64
-            k += 1
-            j += 1
-        row = 0
-        k = 0
-        while j < end and 48 <= buf[j] <= 57:
-            if k < 14:
-                row = row * 10 + buf[j] - 48
-            k += 1
-            j += 1
-        if row > max_row:
-            max_row = row
-        if col > max_col:
-            max_col = col
+                if here > max_row:
+                    max_row = here
+                if col > max_col:
+                    max_col = col
+        i = j
     return max_row, max_col, cells

@@ -119,7 +119,9 @@ def read_columns(
 #: is refused: python-calamine makes the whole grid (a one-cell file naming ``XFD1048576``
 #: asks for 17 billion cells, and the process is killed when memory runs out)
 MAX_SPARSE_CELLS = 20_000_000
+_TAG = re.compile(rb"<(?:[A-Za-z_][-A-Za-z0-9_.]*:)?(row|c)((?:\s(?:[^\"'>]|\"[^\"]*\"|'[^']*')*)?)>")
 _REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)([0-9]*)")
+_EMPTY = re.compile(rb"\s*</")
 
 
 def sparse_sheet(data: bytes, name: str) -> str | None:
@@ -149,14 +151,7 @@ def _sparse_part(xml: bytes, name: str) -> str | None:
     if len(xml) >= FAST_MIN_BYTES and available():
         max_row, max_col, cells = _kernels().refs_extent(np.frombuffer(xml, dtype=np.uint8))
     else:
-        cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
-        max_row = max_col = 0
-        for m in _REF.finditer(xml):  # letters in either case, as calamine reads them
-            col = 0
-            for ch in m.group(1)[:12].upper():
-                col = col * 26 + ch - 64
-            max_col = max(max_col, col)
-            max_row = max(max_row, int(m.group(2)[:14] or 0))
+        max_row, max_col, cells = refs_extent(xml)
     grid = max(max_row, 1) * max(max_col, 1)
     if grid <= MAX_SPARSE_CELLS or grid <= 8 * cells:
         return None
@@ -165,6 +160,32 @@ def _sparse_part(xml: bytes, name: str) -> str | None:
         f"({grid:,} cells as a grid) but holds {cells:,} cells; delete the far cells, or "
         "copy the table to a sheet of its own"
     )
+
+
+def refs_extent(xml: bytes) -> tuple[int, int, int]:
+    """What :func:`._xlsxkernels.refs_extent` finds (the largest row and column of a cell
+    with a value, as calamine places cells, and how many such cells), with regular
+    expressions: for small sheets, or without numba."""
+    max_row = max_col = cells = row = col = 0
+    for m in _TAG.finditer(xml):
+        attrs = m.group(2)
+        ref = _REF.search(b" " + attrs) if attrs else None
+        ref_col = ref_row = 0
+        if ref is not None:
+            for ch in ref.group(1)[:12].upper():
+                ref_col = ref_col * 26 + ch - 64
+            ref_row = int(ref.group(2)[:14] or 0)
+        if m.group(1) == b"row":
+            row = ref_row if ref_row > 0 else row + 1
+            col = 0
+            continue
+        col = ref_col if ref_col > 0 else col + 1
+        if attrs.endswith(b"/") or _EMPTY.match(xml, m.end()):
+            continue
+        cells += 1
+        max_row = max(max_row, ref_row if ref_row > 0 else row)
+        max_col = max(max_col, col)
+    return max_row, max_col, cells
 
 
 def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
