@@ -542,11 +542,6 @@ def test_many_small_cells_and_strings() -> None:
     assert_same(one_sheet(rows, strings=strings))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sheet-size guard before calamine counts a far cell without a value (calamine reads it as 1x1); "
-    "the compiled reader reads the sheet",
-)
 @pytest.mark.parametrize(
     "far",
     ['<row r="1048576"><c r="XFD1048576" s="0"/></row>', '<row r="1048576"><c r="XFD1048576" t="s"/></row>'],
@@ -565,6 +560,30 @@ def test_a_far_cell_without_a_value(far: str) -> None:
         assert fast(data) is None
     else:
         assert fast(data) == expected
+
+
+@pytest.mark.xfail(strict=True, reason="the reader reads a sheet whose far blank cell the sheet-size guard refuses")
+@pytest.mark.parametrize(
+    "far",
+    [
+        '<c r="XFD1048576" t="inlineStr"><is><t> </t></is></c>',
+        '<c r="XFD1048576" t="inlineStr"><is><t></t></is></c>',
+        '<c r="XFD1048576" t="s"><v>1</v></c>',
+        '<c r="XFD1048576" t="str"><f>""</f><v></v></c>',
+    ],
+)
+def test_a_far_cell_with_a_blank_value(far: str) -> None:
+    """A far cell holding blank text: calamine would make the whole grid, so the sheet-size
+    guard refuses the sheet (checked first, so calamine is never asked); the reader must
+    not read it instead (or the answer would depend on the file's size)."""
+    data = one_sheet(
+        f'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">{far}</row>', strings=["<t>a</t>", "<t> </t>"]
+    )
+    assert _xlsxscan.sparse_sheet(data, "Sheet1") is not None
+    with pytest.raises(ResponseError) as caught:
+        grid_module.read_grid(data, SOURCE, ReadOptions())
+    assert [p.rule for p in caught.value.problems] == ["sheet-size"]
+    assert fast(data) is None
 
 
 # -- styles --------------------------------------------------------------------------------------
@@ -1003,10 +1022,11 @@ def sheet_xml(data: bytes) -> str:
 
 @pytest.mark.parametrize("write_only", [False, True])
 def test_openpyxl_workbooks(write_only: bool) -> None:
+    """openpyxl (3.1) writes text as inline strings in both modes, and a formula it has not
+    computed as ``<f>1+1</f><v />``: the reader may leave such a sheet to calamine."""
     data = openpyxl_book(write_only, OPENPYXL_ROWS)
-    xml = sheet_xml(data)
-    assert 't="s"' in xml or 't="inlineStr"' in xml
-    assert same_or_none(data) or "<f>" in xml
+    assert "<f>1+1</f>" in sheet_xml(data)
+    same_or_none(data)
 
 
 @pytest.mark.parametrize("write_only", [False, True])
