@@ -542,24 +542,37 @@ def test_many_small_cells_and_strings() -> None:
     assert_same(one_sheet(rows, strings=strings))
 
 
+#: a far cell calamine places no value in, which the sheet-size guard counts as one
+GUARD_COUNTS = pytest.mark.xfail(
+    strict=True, reason="the sheet-size guard refuses a far cell that calamine leaves empty (it reads 1x1)"
+)
+
+
 @pytest.mark.parametrize(
     "far",
-    ['<row r="1048576"><c r="XFD1048576" s="0"/></row>', '<row r="1048576"><c r="XFD1048576" t="s"/></row>'],
+    [
+        '<c r="XFD1048576" s="0"/>',
+        '<c r="XFD1048576" t="s"/>',
+        '<c r="XFD1048576" t="n"></c>',
+        '<c r="XFD1048576" t="b"></c>',
+        '<c r="XFD1048576"> </c>',
+        pytest.param('<c r="XFD1048576"><f>1+1</f></c>', marks=GUARD_COUNTS),
+        pytest.param('<c r="XFD1048576"><f>1+1</f><v></v></c>', marks=GUARD_COUNTS),
+        pytest.param('<c r="XFD1048576"><v/></c>', marks=GUARD_COUNTS),
+        pytest.param('<c r="XFD1048576" t="str"><f>""</f></c>', marks=GUARD_COUNTS),
+    ],
 )
 def test_a_far_cell_without_a_value(far: str) -> None:
-    """A formatted cell far away holds no value: calamine does not make a grid reaching it
-    (checked below on calamine itself), and the two paths must agree on the sheet."""
+    """A cell far away without a value (formatted, a formula not computed, an empty value):
+    calamine does not make a grid reaching it (checked below on calamine itself), so the
+    workbook is read, and by both paths alike."""
     import python_calamine
 
-    data = one_sheet(f'<row r="1"><c r="A1"><v>1</v></c></row>{far}', styles=STYLES)
+    data = one_sheet(f'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">{far}</row>', styles=STYLES)
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert book.get_sheet_by_name("Sheet1").to_python(skip_empty_area=False) == [[1.0]]
-    try:
-        expected = calamine(data)
-    except ResponseError:
-        assert fast(data) is None
-    else:
-        assert fast(data) == expected
+    assert calamine(data) == (([["1"]], 1), "Sheet1")
+    assert fast(data) in (None, (([["1"]], 1), "Sheet1"))
 
 
 @pytest.mark.xfail(strict=True, reason="the reader reads a sheet whose far blank cell the sheet-size guard refuses")
@@ -568,6 +581,8 @@ def test_a_far_cell_without_a_value(far: str) -> None:
     [
         '<c r="XFD1048576" t="inlineStr"><is><t> </t></is></c>',
         '<c r="XFD1048576" t="inlineStr"><is><t></t></is></c>',
+        '<c r="XFD1048576" t="inlineStr"><is><t/></is></c>',
+        '<c r="XFD1048576" t="inlineStr"><is></is></c>',
         '<c r="XFD1048576" t="s"><v>1</v></c>',
         '<c r="XFD1048576" t="str"><f>""</f><v></v></c>',
     ],
