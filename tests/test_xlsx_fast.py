@@ -999,6 +999,28 @@ def test_read_grid_is_the_same_with_and_without_the_reader(monkeypatch: pytest.M
         assert [c.to_pylist() for c in with_reader.columns] == [c.to_pylist() for c in without.columns]
 
 
+def test_without_the_compiled_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where numba cannot load, every workbook is read by calamine, with the same cells."""
+    data = three_sheets()
+    expected = grid_module.read_grid(data, SOURCE, ReadOptions(sheet=1))
+    monkeypatch.setattr(_xlsxscan, "available", lambda: False)
+    assert fast(data) is None
+    got = grid_module.read_grid(data, SOURCE, ReadOptions(sheet=1))
+    assert tuple(got.rows) == tuple(expected.rows) == (("second", "2"),)
+
+
+def test_a_gzipped_workbook(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    data = gzip.compress(three_sheets())
+    with_reader = grid_module.read_grid(data, "book.xlsx.gz", ReadOptions(sheet="Third sheet"))
+    monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 1 << 62)
+    without = grid_module.read_grid(data, "book.xlsx.gz", ReadOptions(sheet="Third sheet"))
+    assert with_reader.columns is not None
+    assert tuple(with_reader.rows) == tuple(without.rows) == ((None, None), (None, "third"))
+    assert with_reader.container == without.container == "gz+workbook"
+
+
 # -- workbooks written by openpyxl ---------------------------------------------------------------
 
 
@@ -1187,15 +1209,10 @@ def cell(draw: st.DrawFn, strings: list[str], kinds: Sequence[str], styles: Sequ
     return draw(st.sampled_from(EMPTY_BODIES))
 
 
-@st.composite
-def random_sheet(draw: st.DrawFn, *, plain: bool = False) -> bytes:
-    """A workbook of one sheet of random rows and cells (with and without references, gaps,
-    leading empty rows, trailing blank cells, white space between tags), its shared strings
-    and maybe styles. Each sheet uses a few kinds of cell and style (so that one shape left
-    to calamine does not decide every sheet)."""
-    strings: list[str] = []
-    kinds = sorted(draw(st.sets(st.sampled_from(PLAIN_KINDS if plain else CELL_KINDS), min_size=1)))
-    styles = [] if plain else sorted(draw(st.sets(st.integers(0, 4))))
+def sheet_part(draw: st.DrawFn, strings: list[str], kinds: Sequence[str], styles: Sequence[int], plain: bool) -> str:
+    """A worksheet part of random rows and cells (with and without references, gaps, leading
+    empty rows, trailing blank cells, white space between tags); shared strings are added
+    to ``strings``."""
     gap_text = "" if plain else draw(st.sampled_from(["", "", "\n", "\n  ", "\r\n\t"]))
     row_no = draw(st.integers(0, 3))  # 1-based row of the row before the first
     rows: list[str] = []
@@ -1233,28 +1250,43 @@ def random_sheet(draw: st.DrawFn, *, plain: bool = False) -> bytes:
         )
     )
     after = draw(st.sampled_from(["", '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"/>']))
-    sheet = worksheet(gap_text + gap_text.join(rows) + gap_text, before=before, after=after)
+    return worksheet(gap_text + gap_text.join(rows) + gap_text, before=before, after=after)
+
+
+@st.composite
+def random_sheet(draw: st.DrawFn, *, plain: bool = False, sheets: int = 1) -> bytes:
+    """A workbook of ``sheets`` sheets of random cells (see :func:`sheet_part`), its shared
+    strings and maybe styles. Each sheet uses a few kinds of cell and style (so that one
+    shape left to calamine does not decide every sheet)."""
+    strings: list[str] = []
+    parts: list[tuple[str, str]] = []
+    any_styles = False
+    for k in range(sheets):
+        kinds = sorted(draw(st.sets(st.sampled_from(PLAIN_KINDS if plain else CELL_KINDS), min_size=1)))
+        styles = [] if plain else sorted(draw(st.sets(st.integers(0, 4))))
+        any_styles |= len(styles) > 0
+        parts.append((f"Sheet{k + 1}", sheet_part(draw, strings, kinds, styles, plain)))
     return xlsx(
-        [("Sheet1", sheet)],
+        parts,
         strings=shared_strings(strings, counts=draw(st.booleans()))
         if len(strings) > 0 or draw(st.booleans())
         else None,
         styles=STYLES.replace('formatCode="0.0%"', f'formatCode="{draw(st.sampled_from(FORMATS))}"')
-        if len(styles) > 0 or draw(st.booleans())
+        if any_styles or draw(st.booleans())
         else None,
     )
 
 
-def compare_random(data: bytes) -> None:
+def compare_random(data: bytes, options: ReadOptions | None = None) -> None:
     try:
-        expected, name = calamine(data)
+        expected, name = calamine(data, options)
     except BaseException as exc:  # a ResponseError; or calamine's Rust panic on a date out of range
         if not isinstance(exc, ResponseError) and type(exc).__name__ != "PanicException":
             raise
         event("calamine refuses the workbook")
-        assert fast(data) is None, f"calamine refuses it ({exc}) but the compiled reader reads it"
+        assert fast(data, options) is None, f"calamine refuses it ({exc}) but the compiled reader reads it"
         return
-    got = fast(data)
+    got = fast(data, options)
     if got is None:
         event("left to calamine")
         return
@@ -1273,3 +1305,11 @@ def test_random_sheets_read_the_same_or_fall_back(data: bytes) -> None:
 @given(random_sheet(plain=True))
 def test_random_plain_sheets_never_fall_back(data: bytes) -> None:
     assert_same(data)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 3).flatmap(lambda n: st.tuples(random_sheet(sheets=n), st.integers(0, n - 1))), st.booleans())
+def test_random_books_of_several_sheets(book: tuple[bytes, int], by_name: bool) -> None:
+    """One sheet of several (sharing the shared strings), chosen by position or by name."""
+    data, k = book
+    compare_random(data, ReadOptions(sheet=f"Sheet{k + 1}" if by_name else k))
