@@ -129,6 +129,13 @@ def test_a_sheet_with_a_far_column_of_real_size_is_read() -> None:
         ('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" s="0"/></row>', (1, 1, 1)),
         ('<row r="9"><c r="A9" s="1"></c><c r="B9">\n</c><x:c r="C9"><x:v>1</x:v></x:c></row>', (9, 3, 1)),
         ('<row r="4"><c r="B4" foo="a>r=&quot;Z9&quot;"><v>1</v></c></row>', (4, 2, 1)),
+        # what calamine places: a number needs a value; other types a value (even empty) or inline text
+        ('<row r="5"><c r="C5"><f>1+1</f></c><c r="D5"><f>1</f><v></v></c><c r="E5"><v/></c></row>', (0, 0, 0)),
+        ('<row r="5"><c r="C5" t="str"><f>""</f></c><c r="D5" t="n"><v></v></c></row>', (0, 0, 0)),
+        ('<row r="6"><c r="C6" t="str"><f>""</f><v></v></c></row>', (6, 3, 1)),
+        ('<row r="6"><c r="C6" t="s"><v/></c><c r="D6" t="inlineStr"><is/></c></row>', (6, 4, 2)),
+        ('<row r="7"><c r="C7" t="b"><v></v></c><c r="D7"><f t="shared" si="0"/><v>2</v></c></row>', (7, 4, 2)),
+        ('<row r="8"><c r="C8" t=\'n\'><x:f>1</x:f><x:v>3</x:v></c><c r="D8"><v> </v></c></row>', (8, 4, 2)),
     ],
 )
 def test_the_compiled_extent_is_the_one_python_finds(sheet_data: str, expected: tuple[int, int, int]) -> None:

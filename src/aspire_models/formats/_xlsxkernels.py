@@ -286,14 +286,19 @@ def scan_sheet(
     """List the cells of ``<sheetData>`` (``buf[st[0]:end]``, its content) that hold a value.
 
     ``st``: position, cells listed, last row (0-based, -1 before the first), outcome, the
-    position where a shape was not known. Each listed cell: row, column, kind, start and
-    length (a byte range of ``buf``; a shared-string index or boolean in ``start``). Returns
-    at a row's start with ROOM when fewer than a row's worth of cells fit; numbers styled by
-    a cell format in ``unsafe`` (dates, times, percentages...) end the scan with BAD_STYLE.
+    position where a shape was not known; then the rows and columns up to the last cell
+    python-calamine would place in its grid and the number of such cells (blank ones too:
+    see :func:`_placed`). Each listed cell: row, column, kind, start and length (a byte
+    range of ``buf``; a shared-string index or boolean in ``start``). Returns at a row's
+    start with ROOM when fewer than a row's worth of cells fit; numbers styled by a cell
+    format in ``unsafe`` (dates, times, percentages...) end the scan with BAD_STYLE.
     """
     i = st[0]
     n = st[1]
     last_row = st[2]
+    placed_rows = st[5]
+    placed_cols = st[6]
+    placed = st[7]
     cap = len(rows)
     why = DONE
     while True:
@@ -411,6 +416,7 @@ def scan_sheet(
             te = 0
             tflags = 0
             keep = False
+            inline = False
             while True:
                 i = _skip_ws(buf, i, end)
                 if _is(buf, i, end, _C_END):
@@ -449,6 +455,7 @@ def scan_sheet(
                             break
                         i += 4
                 elif _is(buf, i, end, _IS) and kind_t == 5:
+                    inline = True
                     i += 4
                     while True:
                         i = _skip_ws(buf, i, end)
@@ -479,16 +486,17 @@ def scan_sheet(
                     break
             if why != DONE:
                 break
+            if (ve > vs) if kind_t == 1 else (vs >= 0 or inline):  # a cell calamine places
+                placed += 1
+                placed_rows = max(placed_rows, row + 1)
+                placed_cols = max(placed_cols, col + 1)
             kind = NULL
             start = 0
             length = 0
             if kind_t == 1:
-                if vs >= 0:
+                if vs >= 0 and ve > vs:  # (an empty value, as a formula not computed has, is blank)
                     if style >= 0 and (style >= len(unsafe) or unsafe[style]):
                         why = BAD_STYLE
-                        break
-                    if ve == vs:
-                        why = BAD_VALUE
                         break
                     kind = RAW
                     k = vs + 1 if buf[vs] == 45 else vs
@@ -546,6 +554,9 @@ def scan_sheet(
     st[2] = last_row
     st[3] = why
     st[4] = i
+    st[5] = placed_rows
+    st[6] = placed_cols
+    st[7] = placed
 
 
 @jit
@@ -749,9 +760,52 @@ def columns(
 
 
 @jit
-def _local_tag(buf: Any, i: int, end: int) -> tuple[int, int]:
-    """The element opened at ``buf[i]`` (``<``): 1 for ``row``, 2 for ``c`` (any namespace
-    prefix), 0 for another or a closing tag; and where its name ends."""
+def _placed(buf: Any, j: int, end: int, numeric: bool) -> bool:
+    """Whether the cell whose content starts at ``j`` is one python-calamine places in its
+    grid: a number with a value of at least one character; any other type with a value
+    (even empty) or inline text. A formula without a value places nothing. Any
+    other content counts as placed (the guard errs on refusing)."""
+    while True:
+        j = _skip_ws(buf, j, end)
+        if j + 1 >= end or buf[j] != _LT:
+            return True
+        if buf[j + 1] == _SL:  # the cell ends
+            return False
+        what, k = _local_name(buf, j, end)
+        while k < end and buf[k] != _GT:
+            k += 1
+        if k >= end:
+            return True
+        empty = buf[k - 1] == _SL
+        if what == 3:  # <v>
+            if not empty:
+                e = k + 1
+                while e < end and buf[e] != _LT:
+                    e += 1
+                if e > k + 1 or not numeric:
+                    return True
+                k = e
+                while k < end and buf[k] != _GT:
+                    k += 1
+            elif not numeric:
+                return True
+        elif what == 4:  # <f>: its text, then its end tag
+            if not empty:
+                k += 1
+                while k < end and buf[k] != _LT:
+                    k += 1
+                while k < end and buf[k] != _GT:
+                    k += 1
+        else:
+            return True
+        j = k + 1
+
+
+@jit
+def _local_name(buf: Any, i: int, end: int) -> tuple[int, int]:
+    """The element opened at ``buf[i]`` (``<``), by its name without a namespace prefix: 1
+    ``row``, 2 ``c``, 3 ``v``, 4 ``f``, 0 another (or a closing tag); and where its name
+    ends."""
     j = i + 1
     local = j
     while j < end and _name_char(buf[j], j == i + 1):
@@ -761,19 +815,19 @@ def _local_tag(buf: Any, i: int, end: int) -> tuple[int, int]:
     n = j - local
     if n == 3 and buf[local] == 114 and buf[local + 1] == 111 and buf[local + 2] == 119:
         return 1, j
-    if n == 1 and buf[local] == 99:
-        return 2, j
+    if n == 1:
+        c = buf[local]
+        return (2 if c == 99 else 3 if c == 118 else 4 if c == 102 else 0), j
     return 0, j
 
 
 @jit
 def refs_extent(buf: Any) -> tuple[int, int, int]:
-    """The largest row and column (1-based) of a cell holding a value in a sheet's XML, as
-    python-calamine places cells (a cell's reference, such as ``XFD1048576`` with letters
-    in either case, or the next column of its row; a row's ``r``, or the next row), and the
-    number of such cells: how large a grid calamine makes of the sheet, against the cells it
-    holds. A cell without content (``<c r="X9" s="1"/>``, ``<c></c>``) holds no value; one
-    with any content is counted."""
+    """The largest row and column (1-based) of a cell python-calamine places in its grid
+    (see :func:`_placed`), as it places cells (a cell's reference, such as ``XFD1048576``
+    with letters in either case, or the next column of its row; a row's ``r``, or the next
+    row), and the number of such cells: how large a grid calamine makes of the sheet,
+    against the cells it holds."""
     end = len(buf)
     max_row = 0
     max_col = 0
@@ -785,12 +839,13 @@ def refs_extent(buf: Any) -> tuple[int, int, int]:
         if buf[i] != _LT:
             i += 1
             continue
-        what, j = _local_tag(buf, i, end)
-        if what == 0:
+        what, j = _local_name(buf, i, end)
+        if what != 1 and what != 2:
             i = j if j > i + 1 else i + 1
             continue
         ref_col = 0
         ref_row = 0
+        numeric = True
         closed = False
         while j < end:  # the attributes, up to the tag's end (quoted values may hold '>')
             c = buf[j]
@@ -804,12 +859,17 @@ def refs_extent(buf: Any) -> tuple[int, int, int]:
                     j += 1
                 j += 1
                 continue
-            if c == 114 and _ws(buf[j - 1]):
+            if (c == 114 or c == 116) and _ws(buf[j - 1]):
                 k = _skip_ws(buf, j + 1, end)
                 if k < end and buf[k] == _EQ:
                     k = _skip_ws(buf, k + 1, end)
                     if k < end and (buf[k] == _QQ or buf[k] == _Q1):
+                        q = buf[k]
                         k += 1
+                        if c == 116:  # t: a number ("n", or no t), or another type
+                            numeric = k + 1 < end and buf[k] == 110 and buf[k + 1] == q
+                            j = k - 1  # at the value's quote: passed over whole
+                            continue
                         n = 0
                         while k < end and (65 <= buf[k] <= 90 or 97 <= buf[k] <= 122):
                             if n < 12:
@@ -829,8 +889,7 @@ def refs_extent(buf: Any) -> tuple[int, int, int]:
         else:
             col = ref_col if ref_col > 0 else col + 1
             here = ref_row if ref_row > 0 else row
-            k = _skip_ws(buf, j, end)
-            if not closed and not (k + 1 < end and buf[k] == _LT and buf[k + 1] == _SL):
+            if not closed and _placed(buf, j, end, numeric):
                 cells += 1
                 if here > max_row:
                     max_row = here

@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from aspire_models.errors import Problem, ResponseError
 from aspire_models.formats.base import ReadOptions
 from aspire_models.limits import DEFAULT_LIMITS
 
@@ -63,6 +64,14 @@ _RICH_TOKEN = re.compile(
 _G = TypeVar("_G", bound=np.generic)
 
 
+class _Sparse(Exception):  # noqa: N818 - turned into the named error
+    """The sheet names a cell far beyond the cells it holds (see :func:`sparse_sheet`)."""
+
+    def __init__(self, max_row: int, max_col: int, cells: int) -> None:
+        super().__init__(max_row, max_col, cells)
+        self.extent = (max_row, max_col, cells)
+
+
 class _Fallback(Exception):  # noqa: N818 - not an error: the other reader is used
     """The sheet has a shape read only by python-calamine."""
 
@@ -88,12 +97,14 @@ def available() -> bool:
 
 
 def read_columns(
-    data: bytes, options: ReadOptions, choose: Callable[[list[str]], str]
+    data: bytes, options: ReadOptions, choose: Callable[[list[str]], str], source: str = ""
 ) -> tuple[list[pa.Array], int, str] | None:
     """The chosen sheet of an ``.xlsx`` / ``.xlsm`` workbook as Arrow text columns (trailing
     empty rows and columns dropped), its row count and its name; None when python-calamine
     must read it (see the module's notes). ``choose`` picks the sheet from the workbook's
-    sheet names (and raises the named error when there is no such sheet)."""
+    sheet names (and raises the named error when there is no such sheet). A sheet that
+    names a cell far beyond the cells it holds is refused (rule ``sheet-size``) as it is
+    before calamine reads one."""
     if len(data) < FAST_MIN_BYTES or not data.startswith(b"PK\x03\x04") or not available():
         return None
     try:
@@ -110,6 +121,10 @@ def read_columns(
             strings = _inflate(book, data, strings_part)
             s_start, s_end = _content(strings, b"sst")
         columns, rows = _columns(sheet, start, end, strings, s_start, s_end, unsafe)
+    except ResponseError:  # no such sheet
+        raise
+    except _Sparse as far:
+        raise ResponseError([Problem("sheet-size", _sparse_message(name, *far.extent), file=source)]) from None
     except (_Fallback, zipfile.BadZipFile, KeyError, ValueError, OSError, zlib.error, ElementTree.ParseError):
         return None
     return columns, rows, name
@@ -121,7 +136,10 @@ def read_columns(
 MAX_SPARSE_CELLS = 20_000_000
 _TAG = re.compile(rb"<(?:[A-Za-z_][-A-Za-z0-9_.]*:)?(row|c)((?:\s(?:[^\"'>]|\"[^\"]*\"|'[^']*')*)?)>")
 _REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)([0-9]*)")
-_EMPTY = re.compile(rb"\s*</")
+_TYPE_ATTR = re.compile(rb"\st\s*=\s*[\"']([^\"']*)")
+_CHILD = re.compile(
+    rb"\s*<(/?)(?:[A-Za-z_][-A-Za-z0-9_.]*:)?([A-Za-z_][-A-Za-z0-9_.]*)((?:[^\"'>]|\"[^\"]*\"|'[^']*')*)>"
+)
 
 
 def sparse_sheet(data: bytes, name: str) -> str | None:
@@ -152,9 +170,16 @@ def _sparse_part(xml: bytes, name: str) -> str | None:
         max_row, max_col, cells = _kernels().refs_extent(np.frombuffer(xml, dtype=np.uint8))
     else:
         max_row, max_col, cells = refs_extent(xml)
+    return _sparse_message(name, max_row, max_col, cells) if _too_sparse(max_row, max_col, cells) else None
+
+
+def _too_sparse(max_row: int, max_col: int, cells: int) -> bool:
     grid = max(max_row, 1) * max(max_col, 1)
-    if grid <= MAX_SPARSE_CELLS or grid <= 8 * cells:
-        return None
+    return grid > MAX_SPARSE_CELLS and grid > 8 * cells
+
+
+def _sparse_message(name: str, max_row: int, max_col: int, cells: int) -> str:
+    grid = max(max_row, 1) * max(max_col, 1)
     return (
         f"sheet {name!r} names a cell as far as row {max_row:,}, column {max_col:,} "
         f"({grid:,} cells as a grid) but holds {cells:,} cells; delete the far cells, or "
@@ -164,8 +189,8 @@ def _sparse_part(xml: bytes, name: str) -> str | None:
 
 def refs_extent(xml: bytes) -> tuple[int, int, int]:
     """What :func:`._xlsxkernels.refs_extent` finds (the largest row and column of a cell
-    with a value, as calamine places cells, and how many such cells), with regular
-    expressions: for small sheets, or without numba."""
+    calamine places in its grid, as it places cells, and how many such cells), with
+    regular expressions: for small sheets, or without numba."""
     max_row = max_col = cells = row = col = 0
     for m in _TAG.finditer(xml):
         attrs = m.group(2)
@@ -180,12 +205,41 @@ def refs_extent(xml: bytes) -> tuple[int, int, int]:
             col = 0
             continue
         col = ref_col if ref_col > 0 else col + 1
-        if attrs.endswith(b"/") or _EMPTY.match(xml, m.end()):
+        kind = _TYPE_ATTR.search(b" " + attrs)
+        numeric = kind is None or kind.group(1) == b"n"
+        if attrs.endswith(b"/") or not _placed(xml, m.end(), numeric):
             continue
         cells += 1
         max_row = max(max_row, ref_row if ref_row > 0 else row)
         max_col = max(max_col, col)
     return max_row, max_col, cells
+
+
+def _placed(xml: bytes, at: int, numeric: bool) -> bool:
+    """Whether the cell whose content starts at ``at`` is one calamine places in its grid
+    (see :func:`._xlsxkernels._placed`)."""
+    while True:
+        m = _CHILD.match(xml, at)
+        if m is None:
+            return True
+        if m.group(1):  # the cell ends
+            return False
+        name, empty = m.group(2), m.group(3).endswith(b"/")
+        if name not in (b"v", b"f"):
+            return True
+        at = m.end()
+        if not empty:
+            text_end = xml.find(b"<", at)
+            if text_end < 0:
+                return True
+            if name == b"v" and (text_end > at or not numeric):
+                return True
+            close = xml.find(b">", text_end)
+            if close < 0:
+                return True
+            at = close + 1
+        elif name == b"v" and not numeric:
+            return True
 
 
 def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
@@ -336,7 +390,7 @@ def _columns(
     kinds = np.empty(cap, dtype=np.uint8)
     starts = np.empty(cap, dtype=np.int64)
     lens = np.empty(cap, dtype=np.int64)
-    st = np.array([start, 0, -1, 0, 0], dtype=np.int64)
+    st = np.array([start, 0, -1, 0, 0, 0, 0, 0], dtype=np.int64)
     while True:
         k.scan_sheet(buf, end, unsafe, rows, cols, kinds, starts, lens, st)
         if st[3] != k.ROOM:
@@ -346,6 +400,8 @@ def _columns(
         starts, lens = _grow(starts, cap), _grow(lens, cap)
     if st[3] != k.DONE:
         raise _Fallback(f"sheet: outcome {int(st[3])} at byte {int(st[4])}")
+    if _too_sparse(int(st[5]), int(st[6]), int(st[7])):  # as the guard before calamine finds it
+        raise _Sparse(int(st[5]), int(st[6]), int(st[7]))
     n = int(st[1])
     extra = bytearray(b"FALSETRUE")
     memo: dict[tuple[int, bytes], tuple[int, int, int]] = {}

@@ -317,7 +317,9 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
 
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types
+    except BaseException as exc:  # calamine raises its own error types, and panics
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         raise _fail(source, "workbook", f"cannot read the workbook: {exc}") from None
     name = choose_sheet(list(book.sheet_names), source, options)
     from aspire_models.formats._xlsxscan import sparse_sheet
@@ -329,7 +331,9 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
         sheet = book.get_sheet_by_name(name)
         raw = sheet.to_python(skip_empty_area=False)
         merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
-    except Exception as exc:
+    except BaseException as exc:  # calamine's panics (pyo3's PanicException) are not Exceptions
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         raise _fail(source, "workbook", f"cannot read sheet {name!r}: {exc}") from None
     return raw, merged, name
 
@@ -463,7 +467,7 @@ def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
     if is_workbook(inner, name):
         from aspire_models.formats import _xlsxscan
 
-        fast = _xlsxscan.read_columns(inner, options, lambda names: choose_sheet(names, filename, options))
+        fast = _xlsxscan.read_columns(inner, options, lambda names: choose_sheet(names, filename, options), filename)
         raw: list[list[Any]] = []
         merged: list[Any] = []
         by_column: tuple[list[pa.Array], int] | None
