@@ -20,8 +20,12 @@ jit = numba.njit(nogil=True, cache=True, boundscheck=False)
 #: what a listed cell (or shared string) is: nothing (blank), a byte range of the XML kept
 #: as it is, an index into the shared strings, a boolean (0 or 1), text in the extra pool
 #: (decoded in Python), a number or a text to decode in Python (without and with
-#: ``xml:space="preserve"``), rich text to decode in Python
-NULL, RAW, SST, BOOL, EXTRA, NUM_ODD, TEXT_ODD, TEXT_KEEP, RICH = range(9)
+#: ``xml:space="preserve"``), rich text to decode in Python, a number shown as a date or
+#: time, or as a duration, to convert in Python
+NULL, RAW, SST, BOOL, EXTRA, NUM_ODD, TEXT_ODD, TEXT_KEEP, RICH, DATE_ODD, DURATION_ODD = range(11)
+#: what a cell format makes of a number, as python-calamine reads it: the number, a date
+#: or time, a duration; or not known here (the sheet is then left to calamine)
+PLAIN, DATE, DURATION, UNKNOWN = range(4)
 #: the loops' outcomes: done, out of room for another row, or a shape they do not know
 DONE, ROOM = 0, 1
 (
@@ -275,7 +279,7 @@ def _skip_element(buf: Any, i: int, end: int, close: Any) -> int:
 def scan_sheet(
     buf: Any,
     end: int,
-    unsafe: Any,
+    formats: Any,
     rows: Any,
     cols: Any,
     kinds: Any,
@@ -290,8 +294,9 @@ def scan_sheet(
     python-calamine would place in its grid and the number of such cells (blank ones too:
     see :func:`_placed`). Each listed cell: row, column, kind, start and length (a byte
     range of ``buf``; a shared-string index or boolean in ``start``). Returns at a row's
-    start with ROOM when fewer than a row's worth of cells fit; numbers styled by a cell
-    format in ``unsafe`` (dates, times, percentages...) end the scan with BAD_STYLE.
+    start with ROOM when fewer than a row's worth of cells fit. A number's cell format
+    (``formats``: what each makes of a number) lists it as a date or a duration to convert
+    in Python; a format not known here ends the scan with BAD_STYLE.
     """
     i = st[0]
     n = st[1]
@@ -495,9 +500,12 @@ def scan_sheet(
             length = 0
             if kind_t == 1:
                 if vs >= 0 and ve > vs:  # (an empty value, as a formula not computed has, is blank)
-                    if style >= 0 and (style >= len(unsafe) or unsafe[style]):
-                        why = BAD_STYLE
-                        break
+                    shown = PLAIN
+                    if style >= 0:
+                        shown = formats[style] if style < len(formats) else UNKNOWN
+                        if shown == UNKNOWN:
+                            why = BAD_STYLE
+                            break
                     kind = RAW
                     k = vs + 1 if buf[vs] == 45 else vs
                     if ve - k > 15 or ve == k or (buf[k] == 48 and ve - vs > 1):
@@ -507,6 +515,10 @@ def scan_sheet(
                             if buf[q] < 48 or buf[q] > 57:
                                 kind = NUM_ODD
                                 break
+                    if shown == DATE:
+                        kind = DATE_ODD
+                    elif shown == DURATION:
+                        kind = DURATION_ODD
                     start = vs
                     length = ve - vs
             elif kind_t == 2:

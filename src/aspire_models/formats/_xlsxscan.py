@@ -18,8 +18,10 @@ the result does not depend on which reader was used.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
+import math
 import re
 import struct
 import zipfile
@@ -51,6 +53,9 @@ _TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 #: built-in number formats python-calamine reads as plain numbers (the rest are dates,
 #: times and durations, or not fixed by the standard)
 _PLAIN_FORMATS = frozenset({0, 1, 2, 3, 4, 9, 10, 11, 12, 13, 37, 38, 39, 40, 48, 49})
+#: built-in number formats python-calamine reads as dates and times (46, ``[h]:mm:ss``, is
+#: a duration)
+_DATE_FORMATS = frozenset({"14", "15", "16", "17", "18", "19", "20", "21", "22", "45", "47"})
 _NUMBER = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -111,7 +116,7 @@ def read_columns(
         book = zipfile.ZipFile(io.BytesIO(data))
         sheets, strings_part, styles_part = _parts(book)
         name = choose(list(sheets))
-        unsafe = _unsafe_styles(book, styles_part)
+        formats = _number_formats(book, styles_part)
         sheet = _inflate(book, data, sheets[name])
         start, end = _content(sheet, b"sheetData")
         if sheet.find(b"<mergeCell", end) >= 0:
@@ -120,7 +125,7 @@ def read_columns(
         if strings_part is not None:
             strings = _inflate(book, data, strings_part)
             s_start, s_end = _content(strings, b"sst")
-        columns, rows = _columns(sheet, start, end, strings, s_start, s_end, unsafe)
+        columns, rows = _columns(sheet, start, end, strings, s_start, s_end, formats)
     except ResponseError:  # no such sheet
         raise
     except _Sparse as far:
@@ -276,6 +281,8 @@ def _parts(book: zipfile.ZipFile) -> tuple[dict[str, str], str | None, str | Non
     if re.search(rb"<(?:\w+:)?sheet\s[^>]*[\t\r\n]", raw_workbook):
         raise _Fallback("a sheet tag with tabs or line ends")
     workbook = _xml(book, "xl/workbook.xml")
+    if any(p.get("date1904", "").lower() in ("1", "true") for p in workbook.iter(f"{_MAIN}workbookPr")):
+        raise _Fallback("dates counted from 1904")
     rels = _xml(book, "xl/_rels/workbook.xml.rels")
     targets: dict[str, tuple[str, str]] = {}
     for rel in rels.iter(f"{_PKG}Relationship"):
@@ -308,26 +315,73 @@ def _plain_format(code: str) -> bool:
     return code == "General" or not re.search(r"[A-Za-z\[\\]", outside)
 
 
-def _unsafe_styles(book: zipfile.ZipFile, part: str | None) -> NDArray[np.bool_]:
-    """For each cell format (``cellXfs``), whether its number format is one calamine turns
-    into something other than a number (a date, a time, a duration), or not known."""
+def _number_formats(book: zipfile.ZipFile, part: str | None) -> NDArray[np.uint8]:
+    """What each cell format (``cellXfs``) makes of a number, as python-calamine reads it:
+    PLAIN, DATE (a date, time or date and time), DURATION; UNKNOWN where this reader does
+    not follow calamine (a built-in format it does not list, a code with letters calamine
+    does not read as a date)."""
+    k = _kernels()
     if part is None:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.uint8)
     styles = _xml(book, part)
     codes: dict[str, str] = {}
     for group in styles.findall(f"{_MAIN}numFmts"):  # not the <numFmt> of <dxfs>
         for f in group.findall(f"{_MAIN}numFmt"):
             if f.get("numFmtId") is not None and f.get("formatCode") is not None:
                 codes[f.get("numFmtId", "")] = f.get("formatCode", "")
-    unsafe: list[bool] = []
+    shown: list[int] = []
     for xfs in styles.findall(f"{_MAIN}cellXfs"):
         for xf in xfs.findall(f"{_MAIN}xf"):
-            fmt = xf.get("numFmtId", "0")
-            if fmt in codes:
-                unsafe.append(not _plain_format(codes[fmt]))
+            fmt = xf.get("numFmtId")
+            if fmt is None:
+                shown.append(k.PLAIN)
+            elif fmt in codes:
+                kind = _custom_format(codes[fmt])
+                shown.append(k.UNKNOWN if kind == k.PLAIN and not _plain_format(codes[fmt]) else kind)
+            elif fmt in _DATE_FORMATS:
+                shown.append(k.DATE)
+            elif fmt == "46":
+                shown.append(k.DURATION)
             else:
-                unsafe.append(not (fmt.isdigit() and int(fmt) in _PLAIN_FORMATS and fmt == str(int(fmt))))
-    return np.array(unsafe, dtype=bool)
+                plain = fmt.isdigit() and fmt == str(int(fmt)) and int(fmt) in _PLAIN_FORMATS
+                shown.append(k.PLAIN if plain else k.UNKNOWN)
+    return np.array(shown, dtype=np.uint8)
+
+
+def _custom_format(code: str) -> int:
+    """What a custom number format makes of a number, as calamine decides: a date or time
+    when, in its first section and outside quotes, brackets and escaped characters, it has
+    ``d``, ``m``, ``h``, ``y`` or ``s`` (or ``m``, ``p`` or ``/`` after ``a``, as in
+    ``AM/PM``); a duration for ``[h]``, ``[m]`` or ``[s]``."""
+    k = _kernels()
+    escaped = quoted = ampm = hms = False
+    brackets = 0
+    prev = " "
+    for ch in code:
+        if escaped:
+            escaped = False
+        elif ch in "_\\*":
+            escaped = True
+        elif quoted:
+            quoted = ch != '"'
+        elif ch == '"':
+            quoted = True
+        elif ch == ";":
+            return int(k.PLAIN)
+        elif ch == "[":
+            brackets = min(brackets + 1, 255)
+        elif ch == "]" and brackets == 1 and hms:
+            return int(k.DURATION)
+        elif ch == "]":
+            brackets = max(brackets - 1, 0)
+        elif ch in "aA" and not ampm and brackets == 0:
+            ampm = True
+        elif brackets == 0 and (ch in "pmPM/" if ampm else ch in "dmhysDMHYS"):
+            return int(k.DATE)
+        elif not (hms and ch.lower() == prev.lower()):
+            hms = prev == "[" and ch in "mhsMHS"
+        prev = ch
+    return int(k.PLAIN)
 
 
 def _inflate(book: zipfile.ZipFile, data: bytes, name: str) -> bytes:
@@ -380,7 +434,7 @@ def _content(xml: bytes, element: bytes) -> tuple[int, int]:
 
 
 def _columns(
-    sheet: bytes, start: int, end: int, strings: bytes, s_start: int, s_end: int, unsafe: NDArray[np.bool_]
+    sheet: bytes, start: int, end: int, strings: bytes, s_start: int, s_end: int, formats: NDArray[np.uint8]
 ) -> tuple[list[pa.Array], int]:
     k = _kernels()
     buf = np.frombuffer(sheet, dtype=np.uint8)
@@ -392,7 +446,7 @@ def _columns(
     lens = np.empty(cap, dtype=np.int64)
     st = np.array([start, 0, -1, 0, 0, 0, 0, 0], dtype=np.int64)
     while True:
-        k.scan_sheet(buf, end, unsafe, rows, cols, kinds, starts, lens, st)
+        k.scan_sheet(buf, end, formats, rows, cols, kinds, starts, lens, st)
         if st[3] != k.ROOM:
             break
         cap *= 2
@@ -465,6 +519,8 @@ def _decode_listed(
         if got is None:
             if kind == k.NUM_ODD:
                 text = _number(raw)
+            elif kind in (k.DATE_ODD, k.DURATION_ODD):
+                text = _shown(raw, duration=kind == k.DURATION_ODD)
             elif kind == k.RICH:
                 text = _rich(raw)
             else:
@@ -515,6 +571,43 @@ def _number(raw: bytes) -> str | None:
     if not _NUMBER.fullmatch(raw):
         raise _Fallback(f"number {raw[:20]!r}")
     return _cell(float(raw))
+
+
+#: milliseconds in a day, the unit calamine rounds a date's time to
+_MS_PER_DAY = 86_400_000.0
+_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _rounded(x: float) -> int:
+    """``x`` rounded half away from zero, as Rust's ``f64::round``."""
+    whole = math.floor(x)
+    return int(whole) + (1 if x - whole >= 0.5 else 0) if x >= 0 else -_rounded(-x)
+
+
+def _shown(raw: bytes, *, duration: bool) -> str | None:
+    """A number in a date, time or duration format as python-calamine gives it, written as
+    :func:`~aspire_models.formats.grid._cell` writes the value: a duration as a
+    ``timedelta``; a date and time counted in days from 1899-12-30 (Excel's 1900 leap-year
+    error kept: below 60 a day more), to the millisecond; a time alone below 1, a date alone
+    for a whole number, the number itself when the year is outside 1-9999."""
+    from aspire_models.formats.grid import _cell
+
+    if not _NUMBER.fullmatch(raw):
+        raise _Fallback(f"number {raw[:20]!r}")
+    v = float(raw)
+    if not math.isfinite(v) or abs(v) > 9e7:  # beyond the dates calamine can count: left to it
+        raise _Fallback(f"a date of {v!r} days")
+    if duration:
+        return _cell(dt.timedelta(milliseconds=_rounded(v * _MS_PER_DAY)))
+    ms = _rounded((v if v >= 60.0 else v + 1.0) * _MS_PER_DAY)
+    if v < 1.0:
+        day_ms = ms % 86_400_000
+        return _cell((dt.datetime.min + dt.timedelta(milliseconds=day_ms)).time())
+    try:
+        when = _EPOCH + dt.timedelta(milliseconds=ms)
+    except OverflowError:  # calamine's year range check: the number as it is
+        return _cell(v)
+    return _cell(when.date() if v == float(int(v)) else when)
 
 
 def _xml_text(raw: bytes, *, keep: bool) -> str:
