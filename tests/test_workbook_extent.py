@@ -145,3 +145,44 @@ def test_the_compiled_extent_is_the_one_python_finds(sheet_data: str, expected: 
     assert _xlsxscan.available()
     compiled = _xlsxscan._kernels().refs_extent(np.frombuffer(part, dtype=np.uint8))
     assert tuple(compiled) == _xlsxscan.refs_extent(part) == expected
+
+
+def test_a_sheet_unpacking_past_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aspire_models.limits import Limits
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 2001))
+    data = book(rows)  # about 60 KB of sheet XML, a few KB packed
+    assert read_grid(data, "big.xlsx", ReadOptions()).rows[1999] == ("2000",)
+    monkeypatch.setattr(_xlsxscan, "DEFAULT_LIMITS", Limits(max_file_bytes=20_000))
+    with pytest.raises(ResponseError) as err:
+        read_grid(data, "big.xlsx", ReadOptions())
+    problem = err.value.problems[0]
+    assert problem.rule == "max-file-bytes" and "over the limit of 20,000" in problem.message
+
+
+def _lying(data: bytes, part: str, size: int) -> bytes:
+    """The workbook with ``part``'s unpacked size given as ``size`` in both its headers."""
+    out = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+    out[info.header_offset + 22 : info.header_offset + 26] = size.to_bytes(4, "little")
+    at = 0
+    found = False
+    while (at := out.find(b"PK\x01\x02", at)) >= 0:  # the central directory entry of the part
+        name_len = int.from_bytes(out[at + 28 : at + 30], "little")
+        if out[at + 46 : at + 46 + name_len] == part.encode():
+            out[at + 24 : at + 28] = size.to_bytes(4, "little")
+            found = True
+        at += 4
+    assert found
+    return bytes(out)
+
+
+def test_a_sheet_unpacking_past_its_stated_size_is_refused_and_one_smaller_read() -> None:
+    """More than the zip entry says is refused before calamine unpacks it (calamine refuses it
+    too, after); less is left to calamine, which reads it."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 201))
+    with pytest.raises(ResponseError) as err:
+        read_grid(_lying(book(rows), "xl/worksheets/sheet1.xml", 10), "lying.xlsx", ReadOptions())
+    assert err.value.problems[0].rule == "workbook" and "more than the 10 bytes" in err.value.problems[0].message
+    grid = read_grid(_lying(book(rows), "xl/worksheets/sheet1.xml", 10_000_000), "lying.xlsx", ReadOptions())
+    assert len(grid.rows) == 200

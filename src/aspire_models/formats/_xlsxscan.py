@@ -81,6 +81,19 @@ class _Fallback(Exception):  # noqa: N818 - not an error: the other reader is us
     """The sheet has a shape read only by python-calamine."""
 
 
+class _Oversize(_Fallback):
+    """A part unpacks to more than the file size limit."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size:,} bytes unpacked")
+        self.size = size
+        self.limit = limit
+
+
+class _Damaged(_Fallback):
+    """A part unpacks to more than its zip entry gives."""
+
+
 @functools.cache
 def _kernels() -> Any:
     from aspire_models.formats import _xlsxkernels
@@ -147,10 +160,13 @@ _CHILD = re.compile(
 )
 
 
-def sparse_sheet(data: bytes, name: str) -> str | None:
-    """Why the sheet ``name`` of an ``.xlsx`` / ``.xlsm`` workbook must not be read as a
-    grid (a cell reference far beyond the cells it holds), or None. A workbook whose parts
-    cannot be found here is left to python-calamine to judge."""
+def sparse_sheet(data: bytes, name: str) -> tuple[str, str] | None:
+    """Why the sheet ``name`` of an ``.xlsx`` / ``.xlsm`` workbook must not be given to
+    python-calamine, as (rule, message), or None: ``sheet-size`` for a cell reference far
+    beyond the cells it holds, ``max-file-bytes`` for a part that unpacks to more than the
+    file size limit, ``workbook`` for one that unpacks to more than its zip entry gives (as
+    calamine would say, after unpacking it). A workbook whose parts cannot be found here is
+    left to calamine to judge."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -161,12 +177,17 @@ def sparse_sheet(data: bytes, name: str) -> str | None:
         # the sheet's part not found as calamine finds it: every worksheet part is looked at
         parts = sorted(n for n in book.namelist() if n.lower().startswith("xl/worksheets/"))
     for part in parts:
+        shown = part if len(parts) > 1 else name
         try:
-            why = _sparse_part(_inflate(book, data, part), part if len(parts) > 1 else name)
+            why = _sparse_part(_inflate(book, data, part), shown)
+        except _Oversize as exc:
+            return "max-file-bytes", f"sheet {shown!r} unpacks to {exc.size:,} bytes, over the limit of {exc.limit:,}"
+        except _Damaged as exc:
+            return "workbook", f"sheet {shown!r} is damaged: {exc}"
         except (_Fallback, KeyError, ValueError, OSError, zlib.error):
             continue
         if why is not None:
-            return why
+            return "sheet-size", why
     return None
 
 
@@ -388,7 +409,7 @@ def _inflate(book: zipfile.ZipFile, data: bytes, name: str) -> bytes:
     """A part's bytes, inflated in one call (stored parts as they are), its CRC checked."""
     info = book.getinfo(name)
     if info.file_size > DEFAULT_LIMITS.max_file_bytes:
-        raise _Fallback(f"{name}: over the file size limit unpacked")
+        raise _Oversize(info.file_size, DEFAULT_LIMITS.max_file_bytes)
     if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _Fallback(f"{name}: encrypted or compressed another way")
     head = info.header_offset
@@ -402,10 +423,10 @@ def _inflate(book: zipfile.ZipFile, data: bytes, name: str) -> bytes:
     else:
         inflater = zlib.decompressobj(-15)
         raw = inflater.decompress(packed, info.file_size + 1)
-        if inflater.unconsumed_tail or len(raw) != info.file_size:
-            raise _Fallback(f"{name}: not the size the zip says")
+        if len(raw) > info.file_size:
+            raise _Damaged(f"it unpacks to more than the {info.file_size:,} bytes its zip entry gives")
     if len(raw) != info.file_size or zlib.crc32(raw) != info.CRC:
-        raise _Fallback(f"{name}: damaged")
+        raise _Fallback(f"{name}: not the size or checksum its zip entry gives")
     return raw
 
 

@@ -326,7 +326,7 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
 
     why = sparse_sheet(data, name)  # calamine makes the whole grid: refuse one that cannot fit
     if why is not None:
-        raise _fail(source, "sheet-size", why)
+        raise _fail(source, *why)
     try:
         sheet = book.get_sheet_by_name(name)
         raw = sheet.to_python(skip_empty_area=False)
