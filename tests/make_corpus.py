@@ -10,8 +10,11 @@ self-assessment response file or document, so that it reaches the deeper readers
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 HERE = Path(__file__).parent / "corpus"
 EXAMPLE = Path(__file__).parents[1] / "src" / "aspire_models" / "examples" / "aspire-sop-responses.csv"
@@ -54,6 +57,41 @@ def _with_cell(row: int, column: str, value: str) -> list[str]:
 
 def _doc(name: str, folder: Path = INSTRUMENT) -> dict[str, object]:
     return json.loads((folder / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _xlsx(sheet_data: str) -> bytes:
+    """A one-sheet workbook holding ``sheet_data`` inside ``<sheetData>``."""
+    ns = "http://schemas.openxmlformats.org"
+    rel = f"{ns}/officeDocument/2006/relationships"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in {
+            "[Content_Types].xml": f'<Types xmlns="{ns}/package/2006/content-types"><Default Extension="xml" '
+            'ContentType="application/xml"/></Types>',
+            "_rels/.rels": f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+            "xl/workbook.xml": f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
+            '<sheet name="Responses" sheetId="1" r:id="rId1"/></sheets></workbook>',
+            "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{ns}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+            "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{sheet_data}'
+            "</sheetData></worksheet>",
+        }.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+def _stated_size(data: bytes, part: str, size: int) -> bytes:
+    """The workbook with ``part``'s unpacked size stated as ``size`` in its zip entries."""
+    out = bytearray(data)
+    head = zipfile.ZipFile(io.BytesIO(data)).getinfo(part).header_offset
+    out[head + 22 : head + 26] = size.to_bytes(4, "little")
+    at = 0
+    while (at := out.find(b"PK\x01\x02", at)) >= 0:
+        if out[at + 46 : at + 46 + int.from_bytes(out[at + 28 : at + 30], "little")] == part.encode():
+            out[at + 24 : at + 28] = size.to_bytes(4, "little")
+        at += 4
+    return bytes(out)
 
 
 def files() -> dict[str, bytes]:
@@ -137,6 +175,17 @@ def files() -> dict[str, bytes]:
     out["binary_garbage.csv"] = bytes(range(256)) * 16
     out["gzip_disguised.csv"] = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\x00" * 64
     out["xlsx_disguised.csv"] = b"PK\x03\x04" + b"\x00" * 200
+    # -- workbooks asking for more than they hold ------------------------------------------------
+    table = "".join(
+        f'<row r="{i + 1}">'
+        + "".join(f'<c t="inlineStr"><is><t>{escape(cell)}</t></is></c>' for cell in line.split(","))
+        + "</row>"
+        for i, line in enumerate([header, *rows[:3]])
+    )
+    out["far_cell.xlsx"] = _xlsx(table + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    out["far_cell_lower_case.xlsx"] = _xlsx(table + '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>')
+    out["far_row_without_refs.xlsx"] = _xlsx(table + '<row r="1048576"><c/><c/><c><v>1</v></c></row>')
+    out["sheet_larger_than_stated.xlsx"] = _stated_size(_xlsx(table), "xl/worksheets/sheet1.xml", 100)
     out["html_not_csv.csv"] = b"<!doctype html><html><body><table><tr><td>1</td></tr></table></body></html>\n"
     # -- JSON response records -------------------------------------------------------------
     recs = _records()

@@ -70,7 +70,7 @@ def test_a_far_cell_is_refused_by_name() -> None:
         read_grid(book(FAR), "far.xlsx", ReadOptions())
     problem = err.value.problems[0]
     assert problem.rule == "sheet-size" and problem.file == "far.xlsx"
-    assert "row 1,048,576, column 16,384" in problem.message and "holds 2 cells" in problem.message
+    assert "reaches XFD1048576 (row 1,048,576, column 16,384" in problem.message and "holds 2 cells" in problem.message
 
 
 def test_a_far_cell_on_the_command_line_exits_1_without_a_crash(tmp_path: Path) -> None:

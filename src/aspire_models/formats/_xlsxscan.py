@@ -206,10 +206,15 @@ def _too_sparse(max_row: int, max_col: int, cells: int) -> bool:
 
 def _sparse_message(name: str, max_row: int, max_col: int, cells: int) -> str:
     grid = max(max_row, 1) * max(max_col, 1)
+    letters = ""
+    col = max_col
+    while col > 0 and len(letters) < 8:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    corner = f"{letters}{max_row}" if max_col <= 16384 and max_row <= 1048576 else "beyond the last cell Excel has"
     return (
-        f"sheet {name!r} names a cell as far as row {max_row:,}, column {max_col:,} "
-        f"({grid:,} cells as a grid) but holds {cells:,} cells; delete the far cells, or "
-        "copy the table to a sheet of its own"
+        f"sheet {name!r} reaches {corner} (row {max_row:,}, column {max_col:,}: {grid:,} cells as a "
+        f"grid) but holds {cells:,} cells; delete the far cells, or copy the table to a sheet of its own"
     )
 
 
