@@ -59,6 +59,10 @@ def _doc(name: str, folder: Path = INSTRUMENT) -> dict[str, object]:
     return json.loads((folder / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+#: the time written in the corpus's zip files (so that making them again changes nothing)
+_STAMP = (2026, 1, 1, 0, 0, 0)
+
+
 def _xlsx(sheet_data: str) -> bytes:
     """A one-sheet workbook holding ``sheet_data`` inside ``<sheetData>``."""
     ns = "http://schemas.openxmlformats.org"
@@ -77,7 +81,7 @@ def _xlsx(sheet_data: str) -> bytes:
             "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{sheet_data}'
             "</sheetData></worksheet>",
         }.items():
-            z.writestr(name, text)
+            z.writestr(zipfile.ZipInfo(name, date_time=_STAMP), text, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -92,6 +96,22 @@ def _stated_size(data: bytes, part: str, size: int) -> bytes:
             out[at + 24 : at + 28] = size.to_bytes(4, "little")
         at += 4
     return bytes(out)
+
+
+def _ods(rows_xml: str) -> bytes:
+    """A one-sheet OpenDocument spreadsheet holding ``rows_xml`` in its table."""
+    ns = "urn:oasis:names:tc:opendocument:xmlns"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype", date_time=_STAMP), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(
+            zipfile.ZipInfo("content.xml", date_time=_STAMP),
+            f'<office:document-content xmlns:office="{ns}:office:1.0" xmlns:table="{ns}:table:1.0" '
+            f'xmlns:text="{ns}:text:1.0" office:version="1.2"><office:body><office:spreadsheet>'
+            f'<table:table table:name="Responses">{rows_xml}</table:table></office:spreadsheet></office:body>'
+            "</office:document-content>",
+        )
+    return out.getvalue()
 
 
 def files() -> dict[str, bytes]:
@@ -186,6 +206,10 @@ def files() -> dict[str, bytes]:
     out["far_cell_lower_case.xlsx"] = _xlsx(table + '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>')
     out["far_row_without_refs.xlsx"] = _xlsx(table + '<row r="1048576"><c/><c/><c><v>1</v></c></row>')
     out["sheet_larger_than_stated.xlsx"] = _stated_size(_xlsx(table), "xl/worksheets/sheet1.xml", 100)
+    out["repeated_cells.ods"] = _ods(
+        '<table:table-row table:number-rows-repeated="100000"><table:table-cell office:value-type="float" '
+        'office:value="1" table:number-columns-repeated="1000"><text:p>1</text:p></table:table-cell></table:table-row>'
+    )
     out["html_not_csv.csv"] = b"<!doctype html><html><body><table><tr><td>1</td></tr></table></body></html>\n"
     # -- JSON response records -------------------------------------------------------------
     recs = _records()

@@ -315,6 +315,12 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
     cell ranges and its name."""
     import python_calamine
 
+    if data.startswith(b"PK\x03\x04"):  # an OpenDocument file: calamine expands repeated cells when opening it
+        from aspire_models.formats._odsguard import ods_problem
+
+        why = ods_problem(data)
+        if why is not None:
+            raise _fail(source, *why)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except BaseException as exc:  # calamine raises its own error types, and panics
