@@ -186,3 +186,33 @@ def test_a_sheet_unpacking_past_its_stated_size_is_refused_and_one_smaller_read(
     assert err.value.problems[0].rule == "workbook" and "more than the 10 bytes" in err.value.problems[0].message
     grid = read_grid(_lying(book(rows), "xl/worksheets/sheet1.xml", 10_000_000), "lying.xlsx", ReadOptions())
     assert len(grid.rows) == 200
+
+
+def test_a_large_workbook_reports_progress_as_its_sheet_is_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``aspire score``'s bar moves while a large workbook is read: the compiled reader tells
+    the share of the sheet scanned, as bytes of the file, never going back, ending whole."""
+    from aspire_models import Registry
+    from aspire_models.engine import load_responses
+
+    monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 0)
+    monkeypatch.setattr(_xlsxscan, "PROGRESS_STEP", 1)
+    ins = Registry(entry_points=False).instrument("aspire-sop-self-assessment")
+    header = ["respondent_id", "organisation", "leadership.now", "leadership.future"]
+    rows = "".join(
+        f'<row r="{r}">'
+        + "".join(
+            f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in (header if r == 1 else [f"R{r}", "Org", "7", "9"])
+        )
+        + "</row>"
+        for r in range(1, 301)
+    )
+    path = tmp_path / "survey.xlsx"
+    path.write_bytes(book(rows))
+    told: list[tuple[int, int]] = []
+    rs = load_responses(ins, path, allow_missing_items=True, progress=lambda done, total: told.append((done, total)))
+    assert rs.n_input == 299
+    size = path.stat().st_size
+    assert len(told) >= 40 and {t for _, t in told} == {size}
+    assert [d for d, _ in told] == sorted(d for d, _ in told) and told[-1] == (size, size)

@@ -127,7 +127,7 @@ def _reject_rows(rs: ResponseSet, hits: Mapping[int, list[Problem]]) -> Response
 
 
 def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options: Any) -> ResponseSet:
-    progress = options.pop("progress", None)  # (bytes read, bytes in all), from the CSV reader
+    progress = options.pop("progress", None)  # (bytes read, bytes in all), from the CSV and workbook readers
     if isinstance(data, ResponseSet):
         return data
     if isinstance(data, str | Path):
@@ -149,7 +149,7 @@ def _load(instrument: Instrument, data: Responses, *, limits: Limits, **options:
         from aspire_models import formats
 
         if not formats.fast_path(path, options):  # workbooks, survey exports, other encodings
-            return formats.load_export(path, instrument, limits=limits, readers=readers, **options)
+            return formats.load_export(path, instrument, limits=limits, readers=readers, progress=progress, **options)
         rs = read_csv(path, instrument, limits=limits, progress=progress, **options)
         limits.check_rows(rs.n_input, str(path))
         return rs

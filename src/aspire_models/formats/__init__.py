@@ -40,7 +40,7 @@ The path data takes, module by module (the folder tree shows it):
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,15 +145,16 @@ def read_export(
     format: str | None = None,
     options: ReadOptions | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pa.Table, Provenance]:
     """Read an export with the reader that recognises it: its table of text cells and what
-    was found."""
+    was found. ``progress`` is told (bytes, bytes in all) as a large workbook is read."""
     from aspire_models.safeio import read_input_bytes
 
     data = read_input_bytes(path, limits=limits, what="response file")
     from aspire_models.formats.base import Source
 
-    source = Source(data, str(path), options)
+    source = Source(data, str(path), options, progress)
     reader = choose_reader(source, list(readers) if readers is not None else builtin_readers(), format)
     table, prov = reader.read(source)
     limits.check_rows(table.num_rows, str(path))
@@ -211,6 +212,7 @@ def load_export(
     limits: Limits = DEFAULT_LIMITS,
     extra_columns: str = "error",
     allow_missing_items: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ResponseSet:
     """Read any supported export (see the module docs) and validate it into a ResponseSet.
 
@@ -218,6 +220,7 @@ def load_export(
         mapping document; needed unless the headers are the instrument's column ids.
     :param format: the reader's id (``qualtrics``, ``surveymonkey``, ``googleforms``,
         ``msforms``, ``limesurvey``, ``csv``, ``workbook`` or a plugin's); default: recognised.
+    :param progress: told (bytes, bytes in all) as a large workbook's sheet is read.
     """
     import pyarrow as pa
 
@@ -228,7 +231,12 @@ def load_export(
 
     options = ReadOptions(encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter)
     table, prov = read_export(
-        path, readers=list(readers) if readers is not None else None, format=format, options=options, limits=limits
+        path,
+        readers=list(readers) if readers is not None else None,
+        format=format,
+        options=options,
+        limits=limits,
+        progress=progress,
     )
     source = str(path)
     first_line = prov.header_rows + 1

@@ -26,8 +26,10 @@ NULL, RAW, SST, BOOL, EXTRA, NUM_ODD, TEXT_ODD, TEXT_KEEP, RICH, DATE_ODD, DURAT
 #: what a cell format makes of a number, as python-calamine reads it: the number, a date
 #: or time, a duration; or not known here (the sheet is then left to calamine)
 PLAIN, DATE, DURATION, UNKNOWN = range(4)
-#: the loops' outcomes: done, out of room for another row, or a shape they do not know
+#: the loops' outcomes: done, out of room for another row, or a shape they do not know;
+#: paused at a row's start (to report progress)
 DONE, ROOM = 0, 1
+PAUSE = 11
 (
     BAD_TAG,
     BAD_ATTR,
@@ -286,6 +288,7 @@ def scan_sheet(
     starts: Any,
     lens: Any,
     st: Any,
+    pause: int,
 ) -> None:
     """List the cells of ``<sheetData>`` (``buf[st[0]:end]``, its content) that hold a value.
 
@@ -294,7 +297,8 @@ def scan_sheet(
     python-calamine would place in its grid and the number of such cells (blank ones too:
     see :func:`_placed`). Each listed cell: row, column, kind, start and length (a byte
     range of ``buf``; a shared-string index or boolean in ``start``). Returns at a row's
-    start with ROOM when fewer than a row's worth of cells fit. A number's cell format
+    start with ROOM when fewer than a row's worth of cells fit, with PAUSE at the first row
+    starting at or after ``pause``. A number's cell format
     (``formats``: what each makes of a number) lists it as a date or a duration to convert
     in Python; a format not known here ends the scan with BAD_STYLE.
     """
@@ -312,6 +316,9 @@ def scan_sheet(
             break
         if n + MAX_COL + 1 > cap:
             why = ROOM
+            break
+        if i >= pause:
+            why = PAUSE
             break
         if not _tag(buf, i, end, _ROW):
             why = BAD_TAG

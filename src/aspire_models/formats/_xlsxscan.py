@@ -43,6 +43,8 @@ __all__ = ["FAST_MIN_BYTES", "available", "read_columns", "sparse_sheet"]
 #: workbooks smaller than this are read by python-calamine (the compiled loops cost about
 #: 0.3 s to load in a new process; calamine reads a small sheet faster than that)
 FAST_MIN_BYTES = 4 << 20
+#: least bytes of sheet XML scanned between two progress reports
+PROGRESS_STEP = 4 << 20
 #: largest workbook part (workbook, relationships, styles) parsed with ElementTree
 _SMALL_PART = 16 << 20
 
@@ -115,14 +117,19 @@ def available() -> bool:
 
 
 def read_columns(
-    data: bytes, options: ReadOptions, choose: Callable[[list[str]], str], source: str = ""
+    data: bytes,
+    options: ReadOptions,
+    choose: Callable[[list[str]], str],
+    source: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[pa.Array], int, str] | None:
     """The chosen sheet of an ``.xlsx`` / ``.xlsm`` workbook as Arrow text columns (trailing
     empty rows and columns dropped), its row count and its name; None when python-calamine
     must read it (see the module's notes). ``choose`` picks the sheet from the workbook's
     sheet names (and raises the named error when there is no such sheet). A sheet that
     names a cell far beyond the cells it holds is refused (rule ``sheet-size``) as it is
-    before calamine reads one."""
+    before calamine reads one. ``progress`` is called as the sheet is scanned, with (bytes
+    of the file, in proportion to the sheet's XML scanned; the file's size)."""
     if len(data) < FAST_MIN_BYTES or not data.startswith(b"PK\x03\x04") or not available():
         return None
     try:
@@ -138,7 +145,8 @@ def read_columns(
         if strings_part is not None:
             strings = _inflate(book, data, strings_part)
             s_start, s_end = _content(strings, b"sst")
-        columns, rows = _columns(sheet, start, end, strings, s_start, s_end, formats)
+        scanned = None if progress is None else _scaled(progress, len(data))
+        columns, rows = _columns(sheet, start, end, strings, s_start, s_end, formats, scanned)
     except ResponseError:  # no such sheet
         raise
     except _Sparse as far:
@@ -158,6 +166,15 @@ _TYPE_ATTR = re.compile(rb"\st\s*=\s*[\"']([^\"']*)")
 _CHILD = re.compile(
     rb"\s*<(/?)(?:[A-Za-z_][-A-Za-z0-9_.]*:)?([A-Za-z_][-A-Za-z0-9_.]*)((?:[^\"'>]|\"[^\"]*\"|'[^']*')*)>"
 )
+
+
+def _scaled(progress: Callable[[int, int], None], size: int) -> Callable[[int, int], None]:
+    """``progress`` told a share of ``size`` (the file's bytes) for each share of the sheet."""
+
+    def told(done: int, total: int) -> None:
+        progress(size * done // max(total, 1), size)
+
+    return told
 
 
 def sparse_sheet(data: bytes, name: str) -> tuple[str, str] | None:
@@ -460,7 +477,14 @@ def _content(xml: bytes, element: bytes) -> tuple[int, int]:
 
 
 def _columns(
-    sheet: bytes, start: int, end: int, strings: bytes, s_start: int, s_end: int, formats: NDArray[np.uint8]
+    sheet: bytes,
+    start: int,
+    end: int,
+    strings: bytes,
+    s_start: int,
+    s_end: int,
+    formats: NDArray[np.uint8],
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[pa.Array], int]:
     k = _kernels()
     buf = np.frombuffer(sheet, dtype=np.uint8)
@@ -471,8 +495,13 @@ def _columns(
     starts = np.empty(cap, dtype=np.int64)
     lens = np.empty(cap, dtype=np.int64)
     st = np.array([start, 0, -1, 0, 0, 0, 0, 0], dtype=np.int64)
+    step = max((end - start) // 50, PROGRESS_STEP)  # progress reported about 50 times
     while True:
-        k.scan_sheet(buf, end, formats, rows, cols, kinds, starts, lens, st)
+        k.scan_sheet(buf, end, formats, rows, cols, kinds, starts, lens, st, int(st[0]) + step)
+        if progress is not None:
+            progress(int(st[0]) - start, end - start)
+        if st[3] == k.PAUSE:
+            continue
         if st[3] != k.ROOM:
             break
         cap *= 2

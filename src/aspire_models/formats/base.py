@@ -11,7 +11,7 @@ onto an instrument is a separate step (:mod:`aspire_models.formats.mapping`).
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, overload, runtime_checkable
 
 import attrs
@@ -181,10 +181,18 @@ class Source:
     """One export to read: its bytes, file name and the user's options. The decoded grid
     of cells is made once, on first use, and shared by every reader that looks at it."""
 
-    def __init__(self, data: bytes, filename: str, options: ReadOptions | None = None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        filename: str,
+        options: ReadOptions | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.data = data
         self.filename = filename
         self.options = options or ReadOptions()
+        #: told (bytes, bytes in all) while the grid is read (a large workbook's sheet)
+        self.progress = progress
         self._grid: list[Grid] = []
         self._error: list[Exception] = []
 
@@ -200,7 +208,7 @@ class Source:
             from aspire_models.formats.grid import read_grid
 
             try:
-                self._grid.append(read_grid(self.data, self.filename, self.options))
+                self._grid.append(read_grid(self.data, self.filename, self.options, self.progress))
             except Exception as exc:
                 self._error.append(exc)
                 raise

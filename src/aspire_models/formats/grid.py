@@ -16,7 +16,7 @@ import gzip
 import io
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -462,8 +462,11 @@ def _other_text(values: NDArray[np.object_], kinds: NDArray[np.object_]) -> pa.A
     return pa.array(out, type=pa.string())
 
 
-def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
-    """Every cell of a file (or its one sheet) as text, blank cells ``None``."""
+def read_grid(
+    data: bytes, filename: str, options: ReadOptions, progress: Callable[[int, int], None] | None = None
+) -> Grid:
+    """Every cell of a file (or its one sheet) as text, blank cells ``None``. ``progress``
+    is told (bytes, bytes in all) as a large workbook's sheet is read."""
     if not data:
         raise _fail(filename, "not-empty", "the file is empty")
     inner, name, container = unpack(data, filename)
@@ -473,7 +476,9 @@ def read_grid(data: bytes, filename: str, options: ReadOptions) -> Grid:
     if is_workbook(inner, name):
         from aspire_models.formats import _xlsxscan
 
-        fast = _xlsxscan.read_columns(inner, options, lambda names: choose_sheet(names, filename, options), filename)
+        fast = _xlsxscan.read_columns(
+            inner, options, lambda names: choose_sheet(names, filename, options), filename, progress
+        )
         raw: list[list[Any]] = []
         merged: list[Any] = []
         by_column: tuple[list[pa.Array], int] | None
