@@ -261,6 +261,22 @@ def _t_open(buf: Any, i: int, end: int) -> tuple[int, bool, bool]:
 
 
 @jit
+def _t_element(buf: Any, i: int, end: int) -> tuple[int, int, int, int, bool]:
+    """A ``<t>`` element at ``i``: (position after it, its text's start and end, the text's
+    flags (:func:`_text`), ``xml:space="preserve"``); position -1 for an attribute other than
+    ``xml:space``, -2 when the element does not end after its text."""
+    i, keep, closed = _t_open(buf, i, end)
+    if i < 0:
+        return -1, 0, 0, 0, False
+    if closed:
+        return i, i, i, 0, keep
+    te, flags = _text(buf, i, end)
+    if not _is(buf, te, end, _T_END):
+        return -2, 0, 0, 0, False
+    return te + 4, i, te, flags, keep
+
+
+@jit
 def _skip_element(buf: Any, i: int, end: int, close: Any) -> int:
     """Past an element opened at ``i`` (its open tag, then up to and past ``close``, or the
     open tag alone when it closes itself); -1 when it does not end."""
@@ -477,20 +493,11 @@ def scan_sheet(
                         if not _tag(buf, i, end, _T):
                             why = BAD_TAG
                             break
-                        i, keep, tclosed = _t_open(buf, i, end)
+                        i, ts, te, tflags, keep = _t_element(buf, i, end)
                         if i < 0:
-                            why = BAD_ATTR
+                            why = BAD_ATTR if i == -1 else BAD_TAG
                             break
                         nseg += 1
-                        ts = i
-                        te = i
-                        tflags = 0
-                        if not tclosed:
-                            te, tflags = _text(buf, i, end)
-                            if not _is(buf, te, end, _T_END):
-                                why = BAD_TAG
-                                break
-                            i = te + 4
                     if why != DONE:
                         break
                 else:
@@ -610,20 +617,11 @@ def scan_strings(buf: Any, end: int, kinds: Any, starts: Any, lens: Any, st: Any
                 i += 5
                 break
             if _tag(buf, i, end, _T):
-                i, keep, tclosed = _t_open(buf, i, end)
+                i, ts, te, tflags, keep = _t_element(buf, i, end)
                 if i < 0:
-                    why = BAD_ATTR
+                    why = BAD_ATTR if i == -1 else BAD_TAG
                     break
                 nseg += 1
-                ts = i
-                te = i
-                tflags = 0
-                if not tclosed:
-                    te, tflags = _text(buf, i, end)
-                    if not _is(buf, te, end, _T_END):
-                        why = BAD_TAG
-                        break
-                    i = te + 4
             elif _is(buf, i, end, _R):  # a run of rich text: its <t> decoded in Python
                 nseg += 2
                 i = _skip_element(buf, i, end, _R_END)
