@@ -114,6 +114,21 @@ def _ods(rows_xml: str) -> bytes:
     return out.getvalue()
 
 
+def _far_xlsb() -> bytes:
+    """The calamine project's ``issues.xlsb`` (tests/fixtures/workbooks/) with its first
+    sheet's last cell moved to the last row and column."""
+    src = zipfile.ZipFile(Path(__file__).parent / "fixtures" / "workbooks" / "calamine-issues.xlsb")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = bytearray(src.read(info))
+            if info.filename == "xl/worksheets/sheet1.bin":
+                part[442:446] = (0x0FFFFF).to_bytes(4, "little")  # the last row header's row
+                part[469:473] = (0x3FFF).to_bytes(4, "little")  # that row's cell's column
+            dst.writestr(info, bytes(part))
+    return out.getvalue()
+
+
 def files() -> dict[str, bytes]:
     lines = _lines()
     header = lines[0]
@@ -206,6 +221,7 @@ def files() -> dict[str, bytes]:
     out["far_cell_lower_case.xlsx"] = _xlsx(table + '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>')
     out["far_row_without_refs.xlsx"] = _xlsx(table + '<row r="1048576"><c/><c/><c><v>1</v></c></row>')
     out["sheet_larger_than_stated.xlsx"] = _stated_size(_xlsx(table), "xl/worksheets/sheet1.xml", 100)
+    out["far_cell.xlsb"] = _far_xlsb()
     out["repeated_cells.ods"] = _ods(
         '<table:table-row table:number-rows-repeated="100000"><table:table-cell office:value-type="float" '
         'office:value="1" table:number-columns-repeated="1000"><text:p>1</text:p></table:table-cell></table:table-row>'

@@ -315,10 +315,10 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
     cell ranges and its name."""
     import python_calamine
 
-    if data.startswith(b"PK\x03\x04"):  # an OpenDocument file: calamine expands repeated cells when opening it
-        from aspire_models.formats._odsguard import ods_problem
+    if data.startswith(b"PK\x03\x04"):  # .ods (calamine expands repeated cells when it opens one), .xlsb
+        from aspire_models.formats._gridguard import ods_problem, xlsb_problem
 
-        why = ods_problem(data)
+        why = ods_problem(data) or xlsb_problem(data)  # .xlsx sheets are checked below, once chosen
         if why is not None:
             raise _fail(source, *why)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from aspire_models.errors import ResponseError
-from aspire_models.formats._odsguard import ods_problem
+from aspire_models.formats._gridguard import ods_problem, xlsb_extent, xlsb_problem
 from aspire_models.formats.base import ReadOptions
 from aspire_models.formats.grid import read_grid
 
@@ -110,3 +110,57 @@ def test_on_the_command_line_a_dense_ods_exits_1_without_a_crash(tmp_path: Path)
     )
     assert r.returncode == 1, (r.returncode, r.stderr[-2000:])
     assert "sheet-size" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- .xlsb ----------------------------------------------------------------------------------------
+XLSB = Path(__file__).parent / "fixtures" / "workbooks" / "calamine-issues.xlsb"
+#: where, in the fixture's first sheet, its last row header's row and that row's cell's column are
+_ROW_AT, _COL_AT = 442, 469
+
+
+def xlsb_with(row: int, col: int) -> bytes:
+    """The fixture with its first sheet's last cell moved to ``row`` and ``col`` (0-based)."""
+    src = zipfile.ZipFile(XLSB)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = bytearray(src.read(info))
+            if info.filename == "xl/worksheets/sheet1.bin":
+                assert part[_ROW_AT : _ROW_AT + 4] == (5).to_bytes(4, "little")
+                part[_ROW_AT : _ROW_AT + 4] = row.to_bytes(4, "little")
+                part[_COL_AT : _COL_AT + 4] = col.to_bytes(4, "little")
+            dst.writestr(info, bytes(part))
+    return out.getvalue()
+
+
+def test_the_xlsb_fixture_is_read() -> None:
+    assert xlsb_problem(XLSB.read_bytes()) is None
+    grid = read_grid(XLSB.read_bytes(), "issues.xlsb", ReadOptions())
+    assert grid.rows[0] == ("1",) and grid.rows[2] == ("ab",)
+    assert xlsb_problem(xlsb_with(5, 3)) is None  # a cell moved near: read
+
+
+@pytest.mark.parametrize(
+    ("row", "col", "shown"),
+    [(0x0FFFFF, 0x3FFF, "row 1,048,576, column 16,384"), (5, 4_000_000_000, "row 6, column 4,000,000,001")],
+)
+def test_a_far_xlsb_cell_is_refused_by_name(row: int, col: int, shown: str) -> None:
+    """python-calamine builds the grid to the cell (and the process is killed)."""
+    with pytest.raises(ResponseError) as err:
+        read_grid(xlsb_with(row, col), "far.xlsb", ReadOptions())
+    problem = err.value.problems[0]
+    assert problem.rule == "sheet-size" and shown in problem.message and "holds 6 cells" in problem.message
+
+
+def test_the_compiled_xlsb_walk_is_the_one_python_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aspire_models.formats import _xlsxscan
+
+    for data in (XLSB.read_bytes(), xlsb_with(0x0FFFFF, 0x3FFF), xlsb_with(5, 4_000_000_000)):
+        for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin"):
+                sheet = zipfile.ZipFile(io.BytesIO(data)).read(info)
+                plain = xlsb_extent(sheet)
+                monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 0)
+                compiled = xlsb_extent(sheet)
+                monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 4 << 20)
+                assert compiled == plain, info.filename
