@@ -129,6 +129,15 @@ def _far_xlsb() -> bytes:
     return out.getvalue()
 
 
+def _far_xls() -> bytes:
+    """The calamine project's ``issues.xls`` (tests/fixtures/workbooks/) with its first
+    sheet's row-5 cell moved to row 65,536, column 65,536."""
+    data = bytearray((Path(__file__).parent / "fixtures" / "workbooks" / "calamine-issues.xls").read_bytes())
+    at = data.find(bytes.fromhex("7e020a000500"))  # the RK cell record of row 5
+    data[at + 4 : at + 8] = bytes.fromhex("ffffffff")
+    return bytes(data)
+
+
 def files() -> dict[str, bytes]:
     lines = _lines()
     header = lines[0]
@@ -222,6 +231,7 @@ def files() -> dict[str, bytes]:
     out["far_row_without_refs.xlsx"] = _xlsx(table + '<row r="1048576"><c/><c/><c><v>1</v></c></row>')
     out["sheet_larger_than_stated.xlsx"] = _stated_size(_xlsx(table), "xl/worksheets/sheet1.xml", 100)
     out["far_cell.xlsb"] = _far_xlsb()
+    out["far_cell.xls"] = _far_xls()
     out["repeated_cells.ods"] = _ods(
         '<table:table-row table:number-rows-repeated="100000"><table:table-cell office:value-type="float" '
         'office:value="1" table:number-columns-repeated="1000"><text:p>1</text:p></table:table-cell></table:table-row>'

@@ -1,7 +1,8 @@
-"""An OpenDocument spreadsheet whose repeated cells holding values would expand to a grid far
-larger than the file is refused by name before python-calamine opens it (calamine expands
-them when it opens the file: a 1 KB file asked for 100 million cells and the process was
-killed). Repeated empty cells, which LibreOffice writes to fill a sheet, are not counted."""
+"""Workbooks python-calamine would build a grid far larger than the file for are refused by name
+before it reads them (each of these killed the process): an OpenDocument sheet whose repeated
+cells holding values expand (a 1 KB file asked for 100 million cells; the empty cells
+LibreOffice repeats to fill a sheet are not counted), an ``.xlsb`` or ``.xls`` sheet with a
+cell far beyond the others, an ``.xls`` sheet whose DIMENSIONS record states billions."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import io
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from aspire_models.errors import ResponseError
-from aspire_models.formats._gridguard import ods_problem, xlsb_extent, xlsb_problem
+from aspire_models.formats._gridguard import ods_problem, xls_problem, xlsb_extent, xlsb_problem
 from aspire_models.formats.base import ReadOptions
 from aspire_models.formats.grid import read_grid
 
@@ -164,3 +166,56 @@ def test_the_compiled_xlsb_walk_is_the_one_python_does(monkeypatch: pytest.Monke
                 compiled = xlsb_extent(sheet)
                 monkeypatch.setattr(_xlsxscan, "FAST_MIN_BYTES", 4 << 20)
                 assert compiled == plain, info.filename
+
+
+# -- .xls -----------------------------------------------------------------------------------------
+XLS = Path(__file__).parent / "fixtures" / "workbooks" / "calamine-issues.xls"
+
+
+def xls_with(record: bytes, offset: int, value: bytes) -> bytes:
+    """The fixture with ``value`` written ``offset`` bytes into the body of the first record
+    whose header (type and length) is ``record`` (the first sheet's, in this file)."""
+    data = bytearray(XLS.read_bytes())
+    at = data.find(record)
+    assert at > 0
+    data[at + 4 + offset : at + 4 + offset + len(value)] = value
+    return bytes(data)
+
+
+RK_ROW_5 = bytes.fromhex("7e020a00") + (5).to_bytes(2, "little")  # the RK cell record of row 5
+DIMENSIONS = bytes.fromhex("00020e00")  # DIMENSIONS, 14 bytes (BIFF8)
+
+
+def _rk_at(row: int, col: int) -> bytes:
+    data = bytearray(XLS.read_bytes())
+    at = data.find(RK_ROW_5)
+    assert at > 0
+    data[at + 4 : at + 8] = row.to_bytes(2, "little") + col.to_bytes(2, "little")
+    return bytes(data)
+
+
+def test_the_xls_fixture_is_read() -> None:
+    assert xls_problem(XLS.read_bytes()) is None
+    grid = read_grid(XLS.read_bytes(), "issues.xls", ReadOptions())
+    assert grid.rows[0] == ("1",) and grid.rows[2] == ("ab",)
+    assert xls_problem(_rk_at(5, 255)) is None  # a cell in the last BIFF8 column: 6 x 256
+    assert xls_problem(_rk_at(65535, 255)) is None  # 65,536 x 256 cells: what calamine can build
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        (lambda: _rk_at(65535, 65535), "sheet 1 places a cell at row 65,536, column 65,536"),
+        (lambda: xls_with(DIMENSIONS, 4, (0xFFFFFF00).to_bytes(4, "little")), "DIMENSIONS record states"),
+        (  # a last row before the first: calamine's unsigned subtraction wraps round
+            lambda: xls_with(DIMENSIONS, 0, (7).to_bytes(4, "little") + (3).to_bytes(4, "little")),
+            "a grid of 4,294,967,292 cells",
+        ),
+    ],
+)
+def test_an_xls_asking_for_billions_of_cells_is_refused_by_name(data: Callable[[], bytes], shown: str) -> None:
+    """Each of these made python-calamine abort the process."""
+    with pytest.raises(ResponseError) as err:
+        read_grid(data(), "far.xls", ReadOptions())
+    problem = err.value.problems[0]
+    assert problem.rule == "sheet-size" and shown in problem.message and "holds 6 cells" in problem.message

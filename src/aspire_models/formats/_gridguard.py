@@ -1,4 +1,4 @@
-"""Before python-calamine reads an ``.ods`` or ``.xlsb`` workbook: the grid it would build.
+"""Before python-calamine reads an ``.ods``, ``.xlsb`` or ``.xls`` workbook: the grid it would build.
 
 python-calamine builds a sheet's whole grid, from its first cell to its last, whatever lies
 between. These checks count what it would place, as it would place it, and refuse a sheet
@@ -27,7 +27,7 @@ import zlib
 from aspire_models.formats._xlsxscan import MAX_SPARSE_CELLS
 from aspire_models.limits import DEFAULT_LIMITS
 
-__all__ = ["ods_problem", "xlsb_problem"]
+__all__ = ["ods_problem", "xls_problem", "xlsb_problem"]
 
 _TOKEN = re.compile(
     rb"<table:table-row\b([^>]*?)(/?)>"
@@ -187,3 +187,96 @@ def xlsb_extent(sheet: bytes) -> tuple[int, int, int]:
         elif typ == 0x92:
             break
     return max_row, max_col, cells
+
+
+#: BIFF cell records python-calamine places at their (row, column), the first 4 bytes:
+#: NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA (its value and its formula)
+_XLS_CELLS = frozenset({0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006})
+
+
+def xls_problem(data: bytes) -> tuple[str, str] | None:
+    """Why python-calamine must not read this ``.xls`` file, as (rule, message), or None.
+
+    python-calamine reads every sheet when it opens the file; for each, it reserves the grid
+    the sheet's DIMENSIONS record states, and builds the grid of its cells, from the first
+    to the last (a column can be any of 65,536). Each sheet's substream is walked here:
+    ``sheet-size`` when either grid is over 20 million cells and over eight times the cells
+    the sheet holds; ``max-file-bytes`` when the workbook stream is over the file size limit.
+    The OLE2 container is read with olefile; a file it cannot read is left to calamine.
+    """
+    import olefile
+
+    limit = DEFAULT_LIMITS.max_file_bytes
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                return None
+            if ole.get_size(name) > limit:
+                return "max-file-bytes", f"its {name} stream is over the limit of {limit:,} bytes"
+            stream = ole.openstream(name).read(limit + 1)
+    except Exception:  # olefile raises many kinds for a damaged container: calamine judges it
+        return None
+    return _xls_walk(stream)
+
+
+def _xls_walk(stream: bytes) -> tuple[str, str] | None:
+    i, n = 0, len(stream)
+    depth = 0  # 1 inside a sheet's substream; more inside an embedded one (a chart), skipped
+    sheet = 0  # the workbook's globals come first: sheet 1 is the second substream
+    max_row = max_col = cells = reserved = 0
+    while i + 4 <= n:
+        typ = int.from_bytes(stream[i : i + 2], "little")
+        size = int.from_bytes(stream[i + 2 : i + 4], "little")
+        body = stream[i + 4 : i + 4 + size]
+        i += 4 + size
+        if typ == 0x0809:  # BOF
+            depth += 1
+            if depth == 1:
+                sheet += 1
+                max_row = max_col = cells = reserved = 0
+            continue
+        if typ == 0x000A:  # EOF
+            if depth == 1:
+                why = _xls_judge(sheet, max_row, max_col, cells, reserved)
+                if why is not None:
+                    return why
+            depth = max(depth - 1, 0)
+            continue
+        if depth != 1:
+            continue
+        if typ == 0x0200 and len(body) in (10, 14):  # DIMENSIONS: the grid calamine reserves
+            wide = len(body) == 14
+            first, last = (body[0:4], body[4:8]) if wide else (body[0:2], body[2:4])
+            at = 8 if wide else 4
+            rf, rl = int.from_bytes(first, "little"), int.from_bytes(last, "little")
+            cf, cl = int.from_bytes(body[at : at + 2], "little"), int.from_bytes(body[at + 2 : at + 4], "little")
+            if cf > 0xFF or cl < cf:
+                cf = 0
+            if rl >= 1 and cl >= 1:
+                rows = (rl - 1 - rf) % 2**32 + 1  # calamine's unsigned arithmetic
+                reserved = max(reserved, rows * ((cl - 1 - cf) % 2**32 + 1))
+        elif typ in _XLS_CELLS and len(body) >= 4:
+            cells += 1
+            max_row = max(max_row, int.from_bytes(body[0:2], "little") + 1)
+            max_col = max(max_col, int.from_bytes(body[2:4], "little") + 1)
+        elif typ == 0x00BD and len(body) >= 6:  # MULRK: a row of cells, its last column at the end
+            cells += max((len(body) - 6) // 6, 1)
+            max_row = max(max_row, int.from_bytes(body[0:2], "little") + 1)
+            max_col = max(max_col, int.from_bytes(body[-2:], "little") + 1)
+    return None
+
+
+def _xls_judge(sheet: int, max_row: int, max_col: int, cells: int, reserved: int) -> tuple[str, str] | None:
+    grid = max_row * max_col
+    if reserved > MAX_SPARSE_CELLS and reserved > 8 * cells:
+        return "sheet-size", (
+            f"sheet {sheet - 1}: its DIMENSIONS record states a grid of {reserved:,} cells but it holds "
+            f"{cells:,} cells; save the table again, or as .xlsx or CSV"
+        )
+    if grid > MAX_SPARSE_CELLS and grid > 8 * cells:
+        return "sheet-size", (
+            f"sheet {sheet - 1} places a cell at row {max_row:,}, column {max_col:,} ({grid:,} cells as a grid) "
+            f"but holds {cells:,} cells; delete the far cells, or save the table as .xlsx or CSV"
+        )
+    return None

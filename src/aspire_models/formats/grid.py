@@ -315,10 +315,11 @@ def _sheet(data: bytes, source: str, options: ReadOptions) -> tuple[list[list[An
     cell ranges and its name."""
     import python_calamine
 
-    if data.startswith(b"PK\x03\x04"):  # .ods (calamine expands repeated cells when it opens one), .xlsb
-        from aspire_models.formats._gridguard import ods_problem, xlsb_problem
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # .ods, .xlsb, .xls: calamine builds whole grids
+        from aspire_models.formats._gridguard import ods_problem, xls_problem, xlsb_problem
 
-        why = ods_problem(data) or xlsb_problem(data)  # .xlsx sheets are checked below, once chosen
+        zipped = data.startswith(b"PK\x03\x04")  # .xlsx sheets are checked below, once chosen
+        why = (ods_problem(data) or xlsb_problem(data)) if zipped else xls_problem(data)
         if why is not None:
             raise _fail(source, *why)
     try:
