@@ -63,8 +63,9 @@ def _doc(name: str, folder: Path = INSTRUMENT) -> dict[str, object]:
 _STAMP = (2026, 1, 1, 0, 0, 0)
 
 
-def _xlsx(sheet_data: str) -> bytes:
-    """A one-sheet workbook holding ``sheet_data`` inside ``<sheetData>``."""
+def _xlsx(sheet_data: str, strings: str | None = None) -> bytes:
+    """A one-sheet workbook holding ``sheet_data`` inside ``<sheetData>`` (and the shared-string
+    table ``strings``, the whole ``<sst>`` element, when given)."""
     ns = "http://schemas.openxmlformats.org"
     rel = f"{ns}/officeDocument/2006/relationships"
     out = io.BytesIO()
@@ -82,6 +83,8 @@ def _xlsx(sheet_data: str) -> bytes:
             "</sheetData></worksheet>",
         }.items():
             z.writestr(zipfile.ZipInfo(name, date_time=_STAMP), text, zipfile.ZIP_DEFLATED)
+        if strings is not None:
+            z.writestr(zipfile.ZipInfo("xl/sharedStrings.xml", date_time=_STAMP), strings, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -229,6 +232,11 @@ def files() -> dict[str, bytes]:
     out["far_cell.xlsx"] = _xlsx(table + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
     out["far_cell_lower_case.xlsx"] = _xlsx(table + '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>')
     out["far_row_without_refs.xlsx"] = _xlsx(table + '<row r="1048576"><c/><c/><c><v>1</v></c></row>')
+    out["shared_strings_count_4e9.xlsx"] = _xlsx(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
+        'uniqueCount="4000000000"><si><t>respondent_id</t></si></sst>',
+    )
     out["sheet_larger_than_stated.xlsx"] = _stated_size(_xlsx(table), "xl/worksheets/sheet1.xml", 100)
     out["far_cell.xlsb"] = _far_xlsb()
     out["far_cell.xls"] = _far_xls()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from aspire_models.errors import ResponseError
-from aspire_models.formats._gridguard import ods_problem, xls_problem, xlsb_extent, xlsb_problem
+from aspire_models.formats._gridguard import ods_problem, xls_problem, xlsb_extent, xlsb_problem, xlsx_problem
 from aspire_models.formats.base import ReadOptions
 from aspire_models.formats.grid import read_grid
 
@@ -219,3 +219,34 @@ def test_an_xls_asking_for_billions_of_cells_is_refused_by_name(data: Callable[[
         read_grid(data(), "far.xls", ReadOptions())
     problem = err.value.problems[0]
     assert problem.rule == "sheet-size" and shown in problem.message and "holds 6 cells" in problem.message
+
+
+# -- .xlsx shared strings ---------------------------------------------------------------------------
+def xlsx_with_strings(sst_attrs: str, strings: str) -> bytes:
+    """A one-sheet ``.xlsx`` whose A1 is shared string 0, its table ``<sst {sst_attrs}>``."""
+    from tests.test_workbook_extent import book
+
+    out = io.BytesIO()
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = book('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    with zipfile.ZipFile(io.BytesIO(sheet)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}" {sst_attrs}>{strings}</sst>')
+    return out.getvalue()
+
+
+def test_a_shared_string_count_the_table_cannot_hold_is_refused_before_calamine_opens_it() -> None:
+    """calamine reserves memory for the stated count when it opens the file (4 billion
+    killed the process); both readers refuse it, whatever the file's size."""
+    data = xlsx_with_strings('count="4000000000" uniqueCount="4000000000"', "<si><t>a</t></si>")
+    with pytest.raises(ResponseError) as err:
+        read_grid(data, "strings.xlsx", ReadOptions())
+    problem = err.value.problems[0]
+    assert problem.rule == "workbook" and "states 4,000,000,000 shared strings" in problem.message
+
+
+def test_a_true_shared_string_count_is_read() -> None:
+    data = xlsx_with_strings('count="1" uniqueCount="1"', "<si><t>respondent_id</t></si>")
+    assert xlsx_problem(data) is None
+    assert read_grid(data, "strings.xlsx", ReadOptions()).rows[0] == ("respondent_id",)

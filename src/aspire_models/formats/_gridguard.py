@@ -27,7 +27,7 @@ import zlib
 from aspire_models.formats._xlsxscan import MAX_SPARSE_CELLS
 from aspire_models.limits import DEFAULT_LIMITS
 
-__all__ = ["ods_problem", "xls_problem", "xlsb_problem"]
+__all__ = ["ods_problem", "xls_problem", "xlsb_problem", "xlsx_problem"]
 
 _TOKEN = re.compile(
     rb"<table:table-row\b([^>]*?)(/?)>"
@@ -279,4 +279,35 @@ def _xls_judge(sheet: int, max_row: int, max_col: int, cells: int, reserved: int
             f"sheet {sheet - 1} places a cell at row {max_row:,}, column {max_col:,} ({grid:,} cells as a grid) "
             f"but holds {cells:,} cells; delete the far cells, or save the table as .xlsx or CSV"
         )
+    return None
+
+
+_UNIQUE = re.compile(rb"<(?:[A-Za-z_][-A-Za-z0-9_.]*:)?sst\b[^>]*?\buniqueCount\s*=\s*[\"']\s*([0-9]{1,20})")
+
+
+def xlsx_problem(data: bytes) -> tuple[str, str] | None:
+    """Why python-calamine must not open this ``.xlsx`` / ``.xlsm`` file, as (rule, message),
+    or None: ``workbook`` when its shared-string table states more strings (``uniqueCount``)
+    than its size can hold (``<si></si>`` is 9 bytes). calamine reserves memory for the
+    stated count when it opens the file: a 1 KB file stating 4 billion killed the process.
+    Every part named ``sharedStrings.xml`` is looked at, in any case (calamine finds the
+    table's part by name)."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        parts = [i for i in book.infolist() if i.filename.replace("\\", "/").lower().endswith("sharedstrings.xml")]
+        for info in parts:
+            with book.open(info) as fh:
+                head = fh.read(64 << 10)
+            m = _UNIQUE.search(head)
+            if m is None:
+                continue
+            stated = int(m.group(1))
+            room = info.file_size // 9 + 16
+            if stated > room:
+                return "workbook", (
+                    f"{info.filename} states {stated:,} shared strings (uniqueCount) but is {info.file_size:,} "
+                    f"bytes, room for at most {room:,}; save the workbook again"
+                )
+    except (zipfile.BadZipFile, OSError, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        return None  # calamine judges a damaged or encrypted file
     return None

@@ -476,6 +476,11 @@ def read_grid(
     columns: list[pa.Array] | None = None
     if is_workbook(inner, name):
         from aspire_models.formats import _xlsxscan
+        from aspire_models.formats._gridguard import xlsx_problem
+
+        why = xlsx_problem(inner) if inner.startswith(b"PK\x03\x04") else None  # before either reader
+        if why is not None:
+            raise _fail(filename, *why)
 
         fast = _xlsxscan.read_columns(
             inner, options, lambda names: choose_sheet(names, filename, options), filename, progress
